@@ -1,0 +1,24 @@
+// Wall time of `npm run synth` (both stacks, example configuration), as a user runs it.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type BenchResult, median } from "./types";
+
+const root = path.resolve(__dirname, "..");
+
+export default async function synthBench(): Promise<BenchResult[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
+    const started = process.hrtime.bigint();
+    execFileSync(path.join(root, "node_modules", ".bin", "tsx"), ["main.ts"], {
+      cwd: root,
+      env: { ...process.env, CDKTF_OUTDIR: outdir },
+      stdio: "ignore",
+    });
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  return [{ name: "synth both stacks (median of 5)", value: median(times), unit: "s", target: "< 5 s" }];
+}

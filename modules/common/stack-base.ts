@@ -1,0 +1,87 @@
+// What every stack shares: the AWS provider (real or emulator mode), the state backend, and default tags.
+
+import * as path from "node:path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { ResolvedAppConfig } from "../../config/app-config";
+import { ConfigError } from "./validate";
+
+/** Services the stacks call; in emulator mode each is pointed at the emulator's single endpoint. */
+const EMULATED_SERVICES = [
+  "autoscaling",
+  "cloudwatch",
+  "cloudwatchlogs",
+  "ec2",
+  "events",
+  "iam",
+  "kinesis",
+  "kms",
+  "lambda",
+  "opensearch",
+  "s3",
+  "scheduler",
+  "sfn",
+  "sns",
+  "sqs",
+  "ssm",
+  "sts",
+] as const;
+
+export abstract class AppStack extends TerraformStack {
+  readonly config: ResolvedAppConfig;
+  readonly emulated: boolean;
+
+  constructor(scope: Construct, id: string, config: ResolvedAppConfig) {
+    super(scope, id);
+    this.config = config;
+    this.emulated = config.emulator !== undefined;
+    const tags = { "app:name": config.name, "app:stack": id, ...config.tags };
+
+    if (config.emulator) {
+      const url = config.emulator.endpoint;
+      new AwsProvider(this, "aws", {
+        region: config.region,
+        defaultTags: [{ tags }],
+        maxRetries: 1,
+        s3UsePathStyle: true,
+        skipCredentialsValidation: true,
+        skipMetadataApiCheck: "true",
+        skipRequestingAccountId: true,
+        skipRegionValidation: true,
+        endpoints: [Object.fromEntries(EMULATED_SERVICES.map((s) => [s, url]))],
+      });
+    } else {
+      new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags }] });
+    }
+
+    const backend = config.backend;
+    if (backend.type === "local") {
+      // cdktf's own default is terraform.<stack>.tfstate in the working directory.
+      const dir = backend.directory ?? process.cwd();
+      new LocalBackend(this, { path: path.resolve(dir, `terraform.${id}.tfstate`) });
+    } else {
+      const s3 = new S3Backend(this, {
+        bucket: backend.bucket,
+        key: `${backend.keyPrefix ?? "cribl-drain"}/${id}.tfstate`,
+        region: backend.region,
+        encrypt: true,
+        kmsKeyId: backend.kmsKeyId,
+      });
+      // cdktf 0.21 predates S3-native locking; Terraform 1.10+ reads `use_lockfile` from the backend block.
+      if (backend.useLockfile) s3.addOverride("use_lockfile", true);
+    }
+  }
+
+  /** Runs a construct's validation so a ConfigError names the full configuration path (`workerFleet.x`). */
+  static underField<T>(prefix: string, build: () => T): T {
+    try {
+      return build();
+    } catch (e) {
+      if (e instanceof ConfigError && !e.field.startsWith(`${prefix}.`)) {
+        throw new ConfigError(`${prefix}.${e.field}`, e.message.slice(e.field.length + 2));
+      }
+      throw e;
+    }
+  }
+}

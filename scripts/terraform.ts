@@ -1,0 +1,136 @@
+// Runs Terraform on synthesized stacks: CLI configuration (offline provider mirror when present), init, validate,
+// apply, plan, destroy. Used by `npm run validate`, `npm run deploy:local` and the integration tests.
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+const MIRROR_CANDIDATES = [
+  process.env.TF_PROVIDER_MIRROR,
+  "/opt/tf-plugins",
+  path.join(os.homedir(), ".terraform.d", "plugins"),
+  "/usr/local/share/terraform/plugins",
+  "/usr/share/terraform/plugins",
+];
+
+/** The directory holding `registry.terraform.io/hashicorp/aws`, if this machine has an offline provider mirror. */
+export function findProviderMirror(): string | undefined {
+  for (const dir of MIRROR_CANDIDATES) {
+    if (dir && fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws"))) return dir;
+  }
+  try {
+    const found = execFileSync(
+      "find",
+      [
+        "/",
+        "-maxdepth",
+        "6",
+        "-type",
+        "d",
+        "-path",
+        "*/registry.terraform.io/hashicorp/aws",
+        "-not",
+        "-path",
+        "/proc/*",
+        "-not",
+        "-path",
+        "*/.terraform/*",
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 20_000 },
+    );
+    const first = found.split("\n").find((l) => l.trim().length > 0);
+    return first ? path.resolve(first, "..", "..", "..") : undefined;
+  } catch (e) {
+    const out = (e as { stdout?: string }).stdout ?? "";
+    const first = out.split("\n").find((l) => l.trim().length > 0);
+    return first ? path.resolve(first, "..", "..", "..") : undefined;
+  }
+}
+
+let cachedEnv: NodeJS.ProcessEnv | undefined;
+
+/**
+ * Environment for running Terraform: a generated CLI configuration that installs hashicorp/aws from the offline
+ * mirror when one exists (registry otherwise), with a shared plugin cache so each init links instead of copying.
+ */
+export function terraformEnv(): NodeJS.ProcessEnv {
+  if (cachedEnv) return cachedEnv;
+  const dir = path.join(PROJECT_ROOT, ".tfcli");
+  const cache = path.join(dir, "plugin-cache");
+  fs.mkdirSync(cache, { recursive: true });
+  const mirror = findProviderMirror();
+  const lines = [`plugin_cache_dir = ${JSON.stringify(cache)}`];
+  if (mirror) {
+    lines.push(
+      "provider_installation {",
+      `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
+      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
+      "}",
+    );
+  }
+  const file = path.join(dir, "terraform.tfrc");
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  cachedEnv = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: file,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    DISABLE_VERSION_CHECK: "1",
+  };
+  return cachedEnv;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `terraform <args>` in a stack directory; resolves with the exit code (does not throw on non-zero). */
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "terraform",
+      [...args, "-no-color"],
+      { cwd, env: { ...terraformEnv(), ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Like terraform(), but a non-zero exit is an error that carries Terraform's own message. */
+export async function terraformOk(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await terraform(args, cwd, env);
+  if (r.code !== 0) {
+    throw new Error(
+      `terraform ${args[0]} failed in ${path.relative(PROJECT_ROOT, cwd)} (exit ${r.code}):\n${r.stderr || r.stdout}`,
+    );
+  }
+  return r.stdout;
+}
+
+export function stackDirs(outdir: string): string[] {
+  const root = path.join(outdir, "stacks");
+  return fs
+    .readdirSync(root)
+    .filter((d) => fs.existsSync(path.join(root, d, "cdk.tf.json")))
+    .sort()
+    .map((d) => path.join(root, d));
+}
+
+/** `terraform init -backend=false` and `terraform validate` for every synthesized stack, in parallel. */
+export async function validateStacks(outdir: string): Promise<Array<{ stack: string; seconds: number }>> {
+  return Promise.all(
+    stackDirs(outdir).map(async (dir) => {
+      const started = Date.now();
+      await terraformOk(["init", "-backend=false", "-input=false"], dir);
+      await terraformOk(["validate"], dir);
+      return { stack: path.basename(dir), seconds: (Date.now() - started) / 1000 };
+    }),
+  );
+}
