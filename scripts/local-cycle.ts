@@ -31,18 +31,26 @@ export interface CycleOptions {
 /** Synthesizes the app for the emulator into a fresh directory and returns it. */
 export function synthForEmulator(opts: CycleOptions, workdir: string): string {
   const outdir = path.join(workdir, "cdktf.out");
-  execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [path.join(PROJECT_ROOT, "main.ts")], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      ...opts.env,
-      APP_CONFIG: opts.configFile ?? path.join(PROJECT_ROOT, "config", "local.ts"),
-      AWS_ENDPOINT_URL: opts.endpoint,
-      TF_STATE_DIR: workdir,
-      CDKTF_OUTDIR: outdir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const run = () =>
+    execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [path.join(PROJECT_ROOT, "main.ts")], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        ...opts.env,
+        APP_CONFIG: opts.configFile ?? path.join(PROJECT_ROOT, "config", "local.ts"),
+        AWS_ENDPOINT_URL: opts.endpoint,
+        TF_STATE_DIR: workdir,
+        CDKTF_OUTDIR: outdir,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  try {
+    run();
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? "");
+    const cause = stderr.match(/^\w*Error: .*$/m)?.[0] ?? stderr.slice(-2000);
+    throw new Error(`synth for the emulator failed: ${cause}`);
+  }
   return outdir;
 }
 
@@ -56,37 +64,43 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
     ...opts.env,
   };
   const outdir = synthForEmulator(opts, workdir);
-  const results: StackCycle[] = [];
   try {
-    for (const dir of stackDirs(outdir)) {
-      const stack = path.basename(dir);
-      log(`${stack}: terraform init`);
-      await terraformOk(["init", "-input=false"], dir, tfEnv);
-      log(`${stack}: terraform apply`);
-      let started = Date.now();
-      await terraformOk(["apply", "-auto-approve", "-input=false"], dir, tfEnv);
-      const applySeconds = (Date.now() - started) / 1000;
-      log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
-      const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
-      const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackCycle["outputs"];
-      let destroySeconds = 0;
-      if (!opts.keep) {
-        log(`${stack}: terraform destroy`);
-        started = Date.now();
-        await terraformOk(["destroy", "-auto-approve", "-input=false"], dir, tfEnv);
-        destroySeconds = (Date.now() - started) / 1000;
-      }
-      results.push({
-        stack,
-        applySeconds,
-        replanExitCode: replan.code,
-        replanOutput: replan.code === 0 ? "" : replan.stdout + replan.stderr,
-        outputs,
-        destroySeconds,
-      });
-    }
+    // The stacks are independent; most of each command is the provider starting, so run them side by side.
+    return await Promise.all(stackDirs(outdir).map((dir) => cycleStack(dir, tfEnv, opts, log)));
   } finally {
     if (!opts.keep) fs.rmSync(workdir, { recursive: true, force: true });
   }
-  return results;
+}
+
+async function cycleStack(
+  dir: string,
+  tfEnv: Record<string, string>,
+  opts: CycleOptions,
+  log: (line: string) => void,
+): Promise<StackCycle> {
+  const stack = path.basename(dir);
+  log(`${stack}: terraform init`);
+  await terraformOk(["init", "-input=false"], dir, tfEnv);
+  log(`${stack}: terraform apply`);
+  let started = Date.now();
+  await terraformOk(["apply", "-auto-approve", "-input=false"], dir, tfEnv);
+  const applySeconds = (Date.now() - started) / 1000;
+  log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
+  const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
+  const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackCycle["outputs"];
+  let destroySeconds = 0;
+  if (!opts.keep) {
+    log(`${stack}: terraform destroy`);
+    started = Date.now();
+    await terraformOk(["destroy", "-auto-approve", "-input=false"], dir, tfEnv);
+    destroySeconds = (Date.now() - started) / 1000;
+  }
+  return {
+    stack,
+    applySeconds,
+    replanExitCode: replan.code,
+    replanOutput: replan.code === 0 ? "" : replan.stdout + replan.stderr,
+    outputs,
+    destroySeconds,
+  };
 }

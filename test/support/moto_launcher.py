@@ -1,0 +1,392 @@
+"""Start moto's server for the integration tests, with the gaps this project needs filled.
+
+Usage: MOTO_PORT=<port> python3 test/support/moto_launcher.py <port>
+
+Each patch below fills one documented moto 5.2.1 gap; the test-only control endpoints live under /_harness/:
+  POST   /_harness/reset                             clear harness state (scripted SSM answers, lifecycle actions)
+  POST   /_harness/lifecycle-actions                 create a pending lifecycle action (instance -> Terminating:Wait)
+  GET    /_harness/lifecycle-actions                 list every action with heartbeat count and completion result
+  DELETE /_harness/lifecycle-actions/<instanceId>    expire the pending action(s) of an instance
+  POST   /_harness/ssm-agent                         queue scripted GetCommandInvocation answers for an instance
+"""
+
+import copy
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+    sys.exit("usage: moto_launcher.py <port>")
+PORT = int(sys.argv[1])
+# Step Functions SDK tasks call back into http://localhost:$MOTO_PORT, so it must be this server's port.
+if os.environ.get("MOTO_PORT") != str(PORT):
+    sys.exit(f"MOTO_PORT must equal the port argument ({PORT}), got {os.environ.get('MOTO_PORT')!r}")
+
+from moto.autoscaling import models as asg_models  # noqa: E402
+from moto.autoscaling.exceptions import ValidationError  # noqa: E402
+from moto.autoscaling.responses import AutoScalingResponse  # noqa: E402
+from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
+from moto.kinesis.responses import KinesisResponse  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from moto.ssm import models as ssm_models  # noqa: E402
+from moto.ssm.exceptions import SSMException  # noqa: E402
+from moto.stepfunctions import models as sfn_models  # noqa: E402
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
+    state_task_service_aws_sdk as sfn_aws_sdk,
+)
+from moto.stepfunctions.responses import StepFunctionResponse  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+LOCK = threading.RLock()
+DEFAULT_ACCOUNT = "123456789012"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Step Functions
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _validate_state_machine_definition(self: StepFunctionResponse) -> ActionResult:
+    # Gap: the AWS provider calls ValidateStateMachineDefinition before creating aws_sfn_state_machine.
+    definition = self._get_param("definition")
+    problem = None
+    try:
+        parsed = json.loads(definition) if isinstance(definition, str) else None
+        if not isinstance(parsed, dict):
+            problem = ("INVALID_JSON_DESCRIPTION", "The definition must be a JSON object", "")
+        elif not isinstance(parsed.get("StartAt"), str):
+            problem = ("SCHEMA_VALIDATION_FAILED", "These fields are required: [StartAt]", "/")
+        elif not isinstance(parsed.get("States"), dict) or not parsed["States"]:
+            problem = ("SCHEMA_VALIDATION_FAILED", "These fields are required: [States]", "/")
+        elif parsed["StartAt"] not in parsed["States"]:
+            problem = ("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {parsed['StartAt']}", "/StartAt")
+    except ValueError as err:
+        problem = ("INVALID_JSON_DESCRIPTION", f"Invalid JSON: {err}", "")
+    if problem is None:
+        return ActionResult({"result": "OK", "diagnostics": [], "truncated": False})
+    code, message, location = problem
+    diagnostic = {"severity": "ERROR", "code": code, "message": message, "location": location}
+    return ActionResult({"result": "FAIL", "diagnostics": [diagnostic], "truncated": False})
+
+
+StepFunctionResponse.validate_state_machine_definition = _validate_state_machine_definition
+
+
+def _list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
+    # Gap: the AWS provider lists versions when reading aws_sfn_state_machine; nothing here publishes versions.
+    return ActionResult({"stateMachineVersions": []})
+
+
+StepFunctionResponse.list_state_machine_versions = _list_state_machine_versions
+
+
+def _state_machine_deepcopy(self: sfn_models.StateMachine, memo: dict) -> sfn_models.StateMachine:
+    # Bug: StartExecution deep-copies the state machine, and with it self.executions (running workers hold RLocks:
+    # "cannot pickle '_thread.RLock'") and self.backend (every other machine's executions). Snapshot the definition
+    # and settings only; share the backend, versions and aliases; start the snapshot with no executions.
+    clone = copy.copy(self)
+    memo[id(self)] = clone
+    clone.executions = []
+    for attr in ("encryptionConfiguration", "loggingConfiguration", "tracingConfiguration"):
+        setattr(clone, attr, copy.deepcopy(getattr(self, attr), memo))
+    return clone
+
+
+sfn_models.StateMachine.__deepcopy__ = _state_machine_deepcopy
+
+# Fidelity: real Step Functions names aws-sdk errors <PascalService>.<Exception>; moto's table only knows dynamodb and
+# sfn and would emit e.g. "autoscaling.autoscalingException". Unmodeled errors become <Service>.<Service>Exception.
+sfn_aws_sdk._SERVICE_ERROR_NAMES.update({"autoscaling": "AutoScaling", "ssm": "Ssm", "ec2": "Ec2"})
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Auto Scaling lifecycle actions (moto has no Terminating:Wait, no tokens, no heartbeat/complete)
+# --------------------------------------------------------------------------------------------------------------------
+
+# (group, hook, instance id) -> action; completed and expired actions stay listed, but not pending.
+LIFECYCLE_ACTIONS: dict[tuple[str, str, str], dict[str, Any]] = {}
+LIFECYCLE_HISTORY: list[dict[str, Any]] = []
+
+
+def _instance_states(group_name: str, instance_id: str) -> list[Any]:
+    """Every moto InstanceState for this group and instance, in any account and region."""
+    found = []
+    for account_id, regions in asg_models.autoscaling_backends.items():
+        for region, backend in regions.items():
+            group = backend.autoscaling_groups.get(group_name)
+            if group is None:
+                continue
+            found += [s for s in group.instance_states if s.instance.id == instance_id]
+    return found
+
+
+def _set_lifecycle_state(action: dict[str, Any], state: str) -> None:
+    for instance_state in _instance_states(action["AutoScalingGroupName"], action["InstanceId"]):
+        instance_state.lifecycle_state = state
+
+
+def add_lifecycle_action(body: dict[str, Any]) -> dict[str, Any]:
+    for field in ("AutoScalingGroupName", "LifecycleHookName", "InstanceId"):
+        if not isinstance(body.get(field), str) or not body[field]:
+            raise ValueError(f"{field} is required")
+    action = {
+        "AutoScalingGroupName": body["AutoScalingGroupName"],
+        "LifecycleHookName": body["LifecycleHookName"],
+        "InstanceId": body["InstanceId"],
+        "LifecycleActionToken": body.get("LifecycleActionToken") or str(uuid.uuid4()),
+        "State": "Pending",
+        "HeartbeatCount": 0,
+        "Result": None,
+    }
+    key = (action["AutoScalingGroupName"], action["LifecycleHookName"], action["InstanceId"])
+    with LOCK:
+        previous = LIFECYCLE_ACTIONS.get(key)
+        if previous is not None:
+            previous["State"] = "Replaced"
+        LIFECYCLE_ACTIONS[key] = action
+        LIFECYCLE_HISTORY.append(action)
+        _set_lifecycle_state(action, "Terminating:Wait")
+    return action
+
+
+def expire_lifecycle_actions(instance_id: str) -> list[dict[str, Any]]:
+    with LOCK:
+        expired = [a for key, a in LIFECYCLE_ACTIONS.items() if key[2] == instance_id]
+        for action in expired:
+            del LIFECYCLE_ACTIONS[(action["AutoScalingGroupName"], action["LifecycleHookName"], instance_id)]
+            action["State"] = "Expired"
+            _set_lifecycle_state(action, "Terminating:Proceed")
+    return expired
+
+
+def _find_pending_action(resp: AutoScalingResponse) -> dict[str, Any]:
+    group = resp._get_param("AutoScalingGroupName")
+    hook = resp._get_param("LifecycleHookName")
+    token = resp._get_param("LifecycleActionToken")
+    instance_id = resp._get_param("InstanceId")
+    if not token and not instance_id:
+        raise ValidationError("Either LifecycleActionToken or InstanceId must be specified")
+    for key, action in LIFECYCLE_ACTIONS.items():
+        if key[0] != group or key[1] != hook:
+            continue
+        if (token and action["LifecycleActionToken"] == token) or (not token and key[2] == instance_id):
+            return action
+    # The exact message AWS returns once an action is completed, expired, or never existed.
+    if token:
+        raise ValidationError(f"No active Lifecycle Action found with token {token}")
+    raise ValidationError(f"No active Lifecycle Action found with instance ID {instance_id}")
+
+
+def _record_lifecycle_action_heartbeat(self: AutoScalingResponse) -> ActionResult:
+    # Gap: moto has no RecordLifecycleActionHeartbeat.
+    with LOCK:
+        _find_pending_action(self)["HeartbeatCount"] += 1
+    return EmptyResult()
+
+
+def _complete_lifecycle_action(self: AutoScalingResponse) -> ActionResult:
+    # Gap: moto has no CompleteLifecycleAction.
+    result = self._get_param("LifecycleActionResult")
+    if result not in ("CONTINUE", "ABANDON"):
+        raise ValidationError("LifecycleActionResult must be CONTINUE or ABANDON")
+    with LOCK:
+        action = _find_pending_action(self)
+        action["State"] = "Completed"
+        action["Result"] = result
+        del LIFECYCLE_ACTIONS[(action["AutoScalingGroupName"], action["LifecycleHookName"], action["InstanceId"])]
+        # Both results terminate an instance leaving through a terminating hook.
+        _set_lifecycle_state(action, "Terminating:Proceed")
+    return EmptyResult()
+
+
+AutoScalingResponse.record_lifecycle_action_heartbeat = _record_lifecycle_action_heartbeat
+AutoScalingResponse.complete_lifecycle_action = _complete_lifecycle_action
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# SSM fake instance agent
+# --------------------------------------------------------------------------------------------------------------------
+
+# instance id -> queue of scripted answers (the last one repeats); (command id, instance id) -> invocation
+SSM_SCRIPTS: dict[str, list[dict[str, Any]]] = {}
+SSM_INVOCATIONS: dict[tuple[str, str], dict[str, Any]] = {}
+DEFAULT_RESPONSE_CODES = {"Success": 0, "Failed": 1, "Pending": -1, "InProgress": -1, "Delayed": -1}
+
+
+def script_ssm_agent(body: dict[str, Any]) -> None:
+    instance_id = body.get("InstanceId")
+    responses = body.get("Responses")
+    if not isinstance(instance_id, str) or not isinstance(responses, list) or not responses:
+        raise ValueError("InstanceId and a non-empty Responses list are required")
+    with LOCK:
+        SSM_SCRIPTS[instance_id] = [dict(r) for r in responses]
+
+
+def _next_scripted_answer(instance_id: str) -> dict[str, Any] | None:
+    queue = SSM_SCRIPTS.get(instance_id)
+    if not queue:
+        return None
+    return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+_original_send_command = ssm_models.SimpleSystemManagerBackend.send_command
+
+
+def _send_command(self: Any, **kwargs: Any) -> Any:
+    # Fake agent: each SendCommand to a scripted instance consumes its next answer (or fails as scripted).
+    with LOCK:
+        answers = {i: _next_scripted_answer(i) for i in kwargs.get("instance_ids") or []}
+        for instance_id, answer in answers.items():
+            if answer and answer.get("Error"):
+                message = answer.get("Message") or f"Instances [[{instance_id}]] not in a valid state for account"
+                raise SSMException(answer["Error"], message)
+        command = _original_send_command(self, **kwargs)
+        for instance_id, answer in answers.items():
+            if answer is None:
+                continue
+            invocation = command.invocation_response(instance_id, "aws:runShellScript")
+            status = answer.get("Status", "Success")
+            invocation.update(
+                {
+                    "Status": status,
+                    "StatusDetails": answer.get("StatusDetails", status),
+                    "StandardOutputContent": answer.get("StandardOutputContent", ""),
+                    "StandardErrorContent": answer.get("StandardErrorContent", ""),
+                    "ResponseCode": answer.get("ResponseCode", DEFAULT_RESPONSE_CODES.get(status, 1)),
+                }
+            )
+            SSM_INVOCATIONS[(command.command_id, instance_id)] = invocation
+            if len(command.instance_ids) == 1:
+                command.status = "InProgress" if status in ("Pending", "Delayed") else status
+                command.status_details = invocation["StatusDetails"]
+        return command
+
+
+ssm_models.SimpleSystemManagerBackend.send_command = _send_command
+
+_original_get_command_invocation = ssm_models.SimpleSystemManagerBackend.get_command_invocation
+
+
+def _get_command_invocation(self: Any, command_id: str, instance_id: str, plugin_name: str | None) -> Any:
+    # Fake agent: scripted invocations answer for any plugin (a custom document names its own steps).
+    with LOCK:
+        scripted = SSM_INVOCATIONS.get((command_id, instance_id))
+    if scripted is None:
+        return _original_get_command_invocation(self, command_id, instance_id, plugin_name)
+    return {**scripted, "PluginName": plugin_name or scripted["PluginName"]}
+
+
+ssm_models.SimpleSystemManagerBackend.get_command_invocation = _get_command_invocation
+
+_original_targets = ssm_models.Command._get_instance_ids_from_targets
+
+
+def _instance_ids_from_targets(self: Any) -> list[str]:
+    # Bug: with no Targets moto adds every EC2 instance of the region to the command.
+    return _original_targets(self) if self.targets else []
+
+
+ssm_models.Command._get_instance_ids_from_targets = _instance_ids_from_targets
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Kinesis
+# --------------------------------------------------------------------------------------------------------------------
+
+_original_create_stream = KinesisResponse.create_stream
+
+
+def _create_stream(self: KinesisResponse) -> ActionResult:
+    # Gap: moto ignores CreateStream's Tags, which the AWS provider sends at creation (default_tags then drift).
+    result = _original_create_stream(self)
+    tags = self._get_param("Tags")
+    if tags:
+        self.kinesis_backend.add_tags_to_stream(None, self._get_param("StreamName"), tags)
+    return result
+
+
+KinesisResponse.create_stream = _create_stream
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Control endpoints and server
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def harness_app(request: Request) -> Response:
+    path = request.path.rstrip("/")
+    try:
+        if path == "/_harness/reset" and request.method == "POST":
+            with LOCK:
+                SSM_SCRIPTS.clear()
+                SSM_INVOCATIONS.clear()
+                LIFECYCLE_ACTIONS.clear()
+                LIFECYCLE_HISTORY.clear()
+            return _json({"reset": True})
+        if path == "/_harness/lifecycle-actions" and request.method == "POST":
+            return _json(add_lifecycle_action(request.get_json(force=True)))
+        if path == "/_harness/lifecycle-actions" and request.method == "GET":
+            with LOCK:
+                return _json({"LifecycleActions": [dict(a) for a in LIFECYCLE_HISTORY]})
+        if path.startswith("/_harness/lifecycle-actions/") and request.method == "DELETE":
+            expired = expire_lifecycle_actions(path.rsplit("/", 1)[1])
+            return _json({"Expired": expired}, 200 if expired else 404)
+        if path == "/_harness/ssm-agent" and request.method == "POST":
+            script_ssm_agent(request.get_json(force=True))
+            return _json({"scripted": True})
+    except ValueError as err:
+        return _json({"error": str(err)}, 400)
+    return _json({"error": f"no harness route {request.method} {path}"}, 404)
+
+
+def build_app() -> Any:
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/_harness/"):
+            return harness_app(Request(environ))(environ, start_response)
+        return moto_app(environ, start_response)
+
+    return app
+
+
+def main() -> None:
+    # One log line per request is noise; tracebacks still reach stderr.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", PORT, build_app(), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/moto-api/", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit("moto server did not answer")
+            time.sleep(0.05)
+    print(f"moto_launcher ready on http://127.0.0.1:{PORT}", flush=True)
+    # Execution worker threads may not be daemons: exit hard on a signal.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: os._exit(0))
+    # Never outlive the process that started us (even if it was SIGKILLed): it re-parents us when it dies.
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
