@@ -1,0 +1,84 @@
+// Starting one drain execution without doubling it: shared by start-drain (events) and reconcile (schedule).
+import type {
+  ListExecutionsCommandInput,
+  ListExecutionsCommandOutput,
+  StartExecutionCommandInput,
+  StartExecutionCommandOutput,
+} from "@aws-sdk/client-sfn";
+import { type DrainInput, type DrainSettings, drainExecutionName } from "./drain-contract";
+import { errorName } from "./drain-settings";
+
+export interface SfnPort {
+  listExecutions(input: ListExecutionsCommandInput): Promise<ListExecutionsCommandOutput>;
+  startExecution(input: StartExecutionCommandInput): Promise<StartExecutionCommandOutput>;
+}
+
+export interface DrainConfig {
+  stateMachineArn: string;
+  autoScalingGroupName: string;
+  lifecycleHookName: string;
+  settings: DrainSettings;
+}
+
+export type StartOutcome =
+  | { action: "started"; executionName: string; executionArn: string }
+  | { action: "already_running"; executionName: string }
+  | { action: "already_exists"; executionName: string };
+
+/** Name of a RUNNING execution for this instance (any suffix), or null. Paginates. */
+export async function findRunningDrain(
+  sfn: SfnPort,
+  stateMachineArn: string,
+  instanceId: string,
+): Promise<string | null> {
+  const prefix = `${instanceId}-`;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.listExecutions({ stateMachineArn, statusFilter: "RUNNING", maxResults: 1000, nextToken });
+    const hit = page.executions?.find((e) => e.name?.startsWith(prefix));
+    if (hit?.name) return hit.name;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return null;
+}
+
+export function buildDrainInput(
+  config: DrainConfig,
+  instanceId: string,
+  startedBy: DrainInput["startedBy"],
+  now: Date,
+  lifecycleActionToken?: string,
+): DrainInput {
+  return {
+    instanceId,
+    autoScalingGroupName: config.autoScalingGroupName,
+    lifecycleHookName: config.lifecycleHookName,
+    ...(lifecycleActionToken ? { lifecycleActionToken } : {}),
+    startedBy,
+    deadline: new Date(now.getTime() + config.settings.drainDeadlineSeconds * 1000).toISOString(),
+    settings: config.settings,
+  };
+}
+
+/** Starts the drain unless one is running for the instance; ExecutionAlreadyExists is harmless (duplicate event). */
+export async function startDrainOnce(
+  sfn: SfnPort,
+  config: DrainConfig,
+  input: DrainInput,
+  nameSuffix: string,
+): Promise<StartOutcome> {
+  const executionName = drainExecutionName(input.instanceId, nameSuffix);
+  const running = await findRunningDrain(sfn, config.stateMachineArn, input.instanceId);
+  if (running !== null) return { action: "already_running", executionName: running };
+  try {
+    const out = await sfn.startExecution({
+      stateMachineArn: config.stateMachineArn,
+      name: executionName,
+      input: JSON.stringify(input),
+    });
+    return { action: "started", executionName, executionArn: out.executionArn ?? "" };
+  } catch (e) {
+    if (errorName(e) === "ExecutionAlreadyExists") return { action: "already_exists", executionName };
+    throw e;
+  }
+}

@@ -1,0 +1,353 @@
+// The shipped drain definition, executed by aws-local-stepfunctions with scripted fakes behind every Task.
+import {
+  awsError,
+  CHECK_QUEUE_ARN,
+  callsOf,
+  GRACEFUL_STOP_DOCUMENT,
+  invariantViolations,
+  noActiveLifecycleAction,
+  okCheck,
+  type RunReport,
+  runDrain,
+  type Scenario,
+  unknownCheck,
+} from "../../fixtures/drain/sfn-harness";
+
+async function drain(scenario: Scenario): Promise<RunReport> {
+  const report = await runDrain(scenario);
+  // Every scenario: never complete unless confirmed empty, or after a completed snapshot on the give-up path.
+  expect(invariantViolations(report)).toEqual([]);
+  return report;
+}
+
+const completes = (r: RunReport) =>
+  callsOf(r, "CompleteLifecycleAction").length + callsOf(r, "CompleteLifecycleActionAfterGiveUp").length;
+
+describe("drain state machine (shipped definition)", () => {
+  test("a queue that empties after several loops completes once with CONTINUE and succeeds as Drained", async () => {
+    // Prepare: bytes shrink, then two empty readings.
+    const bytes = [5000, 4000, 2500, 900, 0, 0];
+    // Act
+    const r = await drain({ checkQueues: (_i, n) => okCheck(bytes[Math.min(n - 1, bytes.length - 1)]!) });
+    // Assess
+    expect(r).toMatchObject({ status: "succeeded", outcome: "Drained" });
+    expect(callsOf(r, "RecordHeartbeat")).toHaveLength(6);
+    expect(callsOf(r, "CheckQueues")).toHaveLength(6);
+    const complete = callsOf(r, "CompleteLifecycleAction");
+    expect(complete).toHaveLength(1);
+    expect(complete[0]!.input).toEqual({
+      AutoScalingGroupName: "cribl-workers",
+      LifecycleHookName: "cribl-drain",
+      InstanceId: "i-0abc1234def567890",
+      LifecycleActionResult: "CONTINUE",
+    });
+    // The heartbeat comes first in every loop.
+    const order = r.calls.map((c) => c.state).filter((s) => s === "RecordHeartbeat" || s === "CheckQueues");
+    expect(order.slice(0, 4)).toEqual(["RecordHeartbeat", "CheckQueues", "RecordHeartbeat", "CheckQueues"]);
+  });
+
+  test("the check-queue function gets the instance, directories and service, and the ARN from the placeholder", async () => {
+    const r = await drain({ checkQueues: () => okCheck(0) });
+    expect(callsOf(r, "CheckQueues")[0]!.input).toEqual({
+      FunctionName: CHECK_QUEUE_ARN,
+      Payload: { instanceId: "i-0abc1234def567890", queueDirectories: "/opt/cribl/state/queues", serviceName: "cribl" },
+    });
+    expect(callsOf(r, "SendGracefulStop")[0]!.input).toMatchObject({
+      DocumentName: GRACEFUL_STOP_DOCUMENT,
+      InstanceIds: ["i-0abc1234def567890"],
+      Parameters: { serviceName: ["cribl"] },
+    });
+  });
+
+  test("completion follows the first empty check within one short confirm wait", async () => {
+    const r = await drain({ checkQueues: (_i, n) => okCheck(n >= 3 ? 0 : 100) });
+    const checks = callsOf(r, "CheckQueues");
+    const firstEmpty = checks[2]!.atSeconds;
+    expect(callsOf(r, "CompleteLifecycleAction")[0]!.atSeconds - firstEmpty).toBeLessThanOrEqual(30);
+  });
+
+  test("a queue that never empties gives up at the deadline: snapshot, heartbeats while it completes, complete, Fail", async () => {
+    // Prepare: deadline after 2 hours; snapshot completes on the third poll.
+    const r = await drain({ deadlineSeconds: 7200, checkQueues: () => okCheck(10_000) });
+    expect(r).toMatchObject({ status: "failed", outcome: "GaveUpQueuesPreserved", error: "GaveUpQueuesPreserved" });
+    const snap = callsOf(r, "CreateQueueSnapshots");
+    expect(snap).toHaveLength(1);
+    expect(snap[0]!.atSeconds).toBeGreaterThanOrEqual(7200);
+    expect(snap[0]!.input).toMatchObject({
+      InstanceSpecification: { InstanceId: "i-0abc1234def567890", ExcludeBootVolume: false },
+      TagSpecifications: [
+        {
+          ResourceType: "snapshot",
+          Tags: expect.arrayContaining([
+            { Key: "cribl-drain:auto-scaling-group", Value: "cribl-workers" },
+            { Key: "cribl-drain:instance-id", Value: "i-0abc1234def567890" },
+          ]),
+        },
+      ],
+    });
+    expect(callsOf(r, "RecordHeartbeatDuringSnapshot")).toHaveLength(3);
+    expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
+    expect(callsOf(r, "CompleteLifecycleActionAfterGiveUp")).toHaveLength(1);
+  });
+
+  test("snapshotOnGiveUp false completes at the deadline and fails as GaveUpQueuesNotPreserved", async () => {
+    const r = await drain({
+      settings: { snapshotOnGiveUp: false },
+      deadlineSeconds: 600,
+      checkQueues: () => okCheck(1),
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "GaveUpQueuesNotPreserved" });
+    expect(callsOf(r, "CreateQueueSnapshots")).toHaveLength(0);
+    expect(callsOf(r, "CompleteLifecycleActionAfterGiveUp")).toHaveLength(1);
+  });
+
+  test("a snapshot in state error fails without completing the lifecycle action", async () => {
+    const r = await drain({
+      deadlineSeconds: 60,
+      checkQueues: () => okCheck(1),
+      fakes: { CountFailedSnapshots: () => ({ Snapshots: [{ SnapshotId: "snap-1", State: "error" }] }) },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedSnapshotError" });
+    expect(completes(r)).toBe(0);
+  });
+
+  test("snapshots that never complete end GaveUpSnapshotUnconfirmed after the bounded wait, without completing", async () => {
+    const r = await drain({
+      deadlineSeconds: 60,
+      checkQueues: () => okCheck(1),
+      fakes: { CountCompletedSnapshots: () => ({ Snapshots: [] }) },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "GaveUpSnapshotUnconfirmed" });
+    expect(callsOf(r, "RecordHeartbeatDuringSnapshot")).toHaveLength(288);
+    expect(completes(r)).toBe(0);
+  });
+
+  test("the deadline in the past: the first non-empty check goes straight to the give-up path", async () => {
+    const r = await drain({ deadlineSeconds: -1, checkQueues: () => unknownCheck("Failed") });
+    expect(callsOf(r, "CheckQueues")).toHaveLength(1);
+    expect(r.outcome).toBe("GaveUpQueuesPreserved");
+  });
+
+  test.each([["Failed"], ["TimedOut"], ["Cancelled"], ["Cancelling"], ["Failed/Undeliverable"], ["Terminated"]])(
+    "SSM %s (unknown) never completes and keeps looping until the deadline",
+    async (status) => {
+      const r = await drain({ deadlineSeconds: 3600, checkQueues: () => unknownCheck(status) });
+      expect(callsOf(r, "CheckQueues").length).toBeGreaterThan(3);
+      expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
+      expect(r.outcome).toBe("GaveUpQueuesPreserved");
+    },
+  );
+
+  test("unknown with a zero-looking payload is still not empty (result must be ok)", async () => {
+    const r = await drain({
+      deadlineSeconds: 600,
+      checkQueues: () => ({ ...okCheck(0), result: "unknown", reason: "budget_exhausted" }),
+    });
+    expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
+  });
+
+  test("a missing queue directory is never drained", async () => {
+    const r = await drain({
+      deadlineSeconds: 1800,
+      checkQueues: () =>
+        okCheck(0, {
+          reason: "directory_missing",
+          totalBytes: null,
+          allDirectoriesExist: false,
+          missingDirectories: ["/opt/cribl/state/queues"],
+          queues: [{ path: "/opt/cribl/state/queues", exists: false, bytes: null, files: null }],
+        }),
+    });
+    expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
+    expect(r.outcome).toBe("GaveUpQueuesPreserved");
+  });
+
+  test("one empty reading between non-empty ones does not complete (consecutive checks required)", async () => {
+    const bytes = [100, 0, 100, 0, 100, 0, 0];
+    const r = await drain({ checkQueues: (_i, n) => okCheck(bytes[Math.min(n - 1, bytes.length - 1)]!) });
+    expect(r.outcome).toBe("Drained");
+    expect(callsOf(r, "CheckQueues")).toHaveLength(7);
+  });
+
+  test("bytes above maxBytes are not empty; at or below are", async () => {
+    const r = await drain({ settings: { maxBytes: 4096 }, checkQueues: (_i, n) => okCheck(n < 3 ? 4097 : 4096) });
+    expect(r.outcome).toBe("Drained");
+    expect(callsOf(r, "CheckQueues")).toHaveLength(4);
+  });
+
+  test("SSM InvalidInstanceId and EC2 reports no live instance: InstanceGone, nothing completed", async () => {
+    const r = await drain({
+      checkQueues: (_i, n) =>
+        n < 3 ? okCheck(100) : { ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" },
+      fakes: { DescribeInstanceState: () => ({ Reservations: [] }) },
+    });
+    expect(r).toMatchObject({ status: "succeeded", outcome: "InstanceGone" });
+    expect(callsOf(r, "DescribeInstanceState")[0]!.input).toEqual({
+      Filters: [
+        { Name: "instance-id", Values: ["i-0abc1234def567890"] },
+        { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
+      ],
+    });
+    expect(completes(r)).toBe(0);
+  });
+
+  test("SSM InvalidInstanceId on a running instance (agent not registered) is unknown: keep looping", async () => {
+    const r = await drain({
+      deadlineSeconds: 1800,
+      checkQueues: () => ({ ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" }),
+    });
+    expect(callsOf(r, "DescribeInstanceState").length).toBeGreaterThan(3);
+    expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
+    expect(r.outcome).toBe("GaveUpQueuesPreserved");
+  });
+
+  test.each([
+    ["RecordHeartbeat", 3],
+    ["CompleteLifecycleAction", 1],
+  ])("'No active Lifecycle Action' from %s ends as LifecycleActionGone (Succeed)", async (state, failAt) => {
+    const r = await drain({
+      checkQueues: () => okCheck(state === "RecordHeartbeat" ? 100 : 0),
+      fakes: {
+        [state]: (_i: unknown, n: number) => {
+          if (n >= failAt) throw noActiveLifecycleAction("i-0abc1234def567890");
+          return {};
+        },
+      },
+    });
+    expect(r).toMatchObject({ status: "succeeded", outcome: "LifecycleActionGone" });
+  });
+
+  test("the lifecycle-action-gone match pins the error name AutoScaling.AutoScalingException; other names fail loudly", async () => {
+    const r = await drain({
+      checkQueues: () => okCheck(0),
+      fakes: {
+        RecordHeartbeat: () => {
+          throw awsError("AutoScaling.SomethingElseException", "No active Lifecycle Action found with instance ID i-1");
+        },
+      },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
+  });
+
+  test("a ValidationError that is not 'No active Lifecycle Action' fails loudly", async () => {
+    const r = await drain({
+      checkQueues: () => okCheck(0),
+      fakes: {
+        CompleteLifecycleAction: () => {
+          throw awsError("AutoScaling.AutoScalingException", "1 validation error detected: LifecycleHookName");
+        },
+      },
+    });
+    expect(r).toMatchObject({
+      status: "failed",
+      outcome: "FailedUnexpectedError",
+      error: "AutoScaling.AutoScalingException",
+    });
+  });
+
+  test.each([
+    ["RecordHeartbeat", "AutoScaling.AccessDeniedException"],
+    ["CheckQueues", "Lambda.AccessDeniedException"],
+    ["CheckQueues", "AccessDeniedException"],
+    ["CompleteLifecycleAction", "AutoScaling.AccessDeniedException"],
+    ["CreateQueueSnapshots", "Ec2.UnauthorizedOperation"],
+  ])("%s failing with %s ends in FailedUnexpectedError, never as done", async (state, name) => {
+    const fail = () => {
+      throw awsError(name, "User is not authorized to perform this action");
+    };
+    const r = await drain({
+      deadlineSeconds: state === "CreateQueueSnapshots" ? -1 : 3600,
+      checkQueues: state === "CheckQueues" ? fail : () => (state === "CreateQueueSnapshots" ? okCheck(5) : okCheck(0)),
+      fakes: state === "CheckQueues" ? {} : { [state]: fail },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: name });
+  });
+
+  test.each([
+    ["RecordHeartbeat", "AutoScaling.ResourceContentionException"],
+    ["RecordHeartbeat", "AutoScaling.ThrottlingException"],
+    ["CompleteLifecycleAction", "AutoScaling.ResourceContentionException"],
+    ["CheckQueues", "Lambda.TooManyRequestsException"],
+    ["CheckQueues", "Lambda.ServiceException"],
+    ["CheckQueues", "Lambda.SdkClientException"],
+    ["CheckQueues", "CheckQueueRetryableError"],
+    ["DescribeInstanceState", "Ec2.RequestLimitExceeded"],
+  ])("%s failing twice with %s is retried and the drain still completes", async (state, name) => {
+    const flaky = (ok: () => unknown) => (_i: unknown, n: number) => {
+      if (n <= 2) throw awsError(name, "slow down");
+      return ok();
+    };
+    const gone = { ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" };
+    const r = await drain({
+      checkQueues:
+        state === "CheckQueues"
+          ? flaky(() => okCheck(0))
+          : (_i, n) => (state === "DescribeInstanceState" && n === 1 ? gone : okCheck(0)),
+      fakes:
+        state === "CheckQueues"
+          ? {}
+          : { [state]: flaky(() => (state === "DescribeInstanceState" ? { Reservations: [{}] } : {})) },
+    });
+    expect(r.retries).toBe(2);
+    expect(r.outcome).toBe("Drained");
+  });
+
+  test("throttling that outlasts the retries fails loudly (no silent completion)", async () => {
+    const r = await drain({
+      checkQueues: () => {
+        throw awsError("Lambda.TooManyRequestsException", "Rate exceeded");
+      },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
+    expect(r.retries).toBe(6);
+  });
+
+  test("a failed graceful stop is recorded and does not block completion", async () => {
+    const r = await drain({
+      checkQueues: () => okCheck(0),
+      fakes: {
+        SendGracefulStop: () => {
+          throw awsError("Ssm.InvalidDocumentException", "document not found");
+        },
+      },
+    });
+    expect(r.outcome).toBe("Drained");
+    expect(r.output).toMatchObject({ gracefulStopError: { Error: "Ssm.InvalidDocumentException" } });
+  });
+
+  test("the graceful-stop poll retries InvocationDoesNotExist and polls while InProgress", async () => {
+    const r = await drain({
+      checkQueues: () => okCheck(0),
+      fakes: {
+        GetGracefulStopResult: (_i, n) => {
+          if (n === 1) throw awsError("Ssm.InvocationDoesNotExistException", "not yet");
+          return { Status: n < 4 ? "InProgress" : "Success" };
+        },
+      },
+    });
+    expect(r.outcome).toBe("Drained");
+    expect(callsOf(r, "GetGracefulStopResult")).toHaveLength(4);
+  });
+
+  test("gracefulStop false skips the stop", async () => {
+    const r = await drain({ settings: { gracefulStop: false }, checkQueues: () => okCheck(0) });
+    expect(callsOf(r, "SendGracefulStop")).toHaveLength(0);
+    expect(r.outcome).toBe("Drained");
+  });
+
+  test("adaptive wait: +min while shrinking, doubling while stuck, capped at max, min to confirm", async () => {
+    let bytes = 10_000;
+    const script = ["shrink", "shrink", "stuck", "stuck", "stuck", "stuck", "stuck", "stuck", "empty", "empty"];
+    const r = await drain({
+      checkQueues: (_i, n) => {
+        const step = script[n - 1]!;
+        if (step === "shrink") bytes -= 1000;
+        return okCheck(step === "empty" ? 0 : bytes);
+      },
+    });
+    const checks = callsOf(r, "CheckQueues").map((c) => c.atSeconds);
+    const waits = checks.slice(1).map((t, i) => t - checks[i]! - 3);
+    // first reading (nothing to compare) keeps min; shrinking adds min (20); stuck doubles (40..160), capped at 300; confirm at min
+    expect(waits).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 10]);
+  });
+});
