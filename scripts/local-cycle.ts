@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT, stackDirs, terraform, terraformOk } from "./terraform";
+import { forEachStack, PROJECT_ROOT, stackDirs, terraform, terraformOk } from "./terraform";
 
 export interface StackCycle {
   stack: string;
@@ -66,9 +66,37 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
   const outdir = synthForEmulator(opts, workdir);
   try {
     // The stacks are independent; most of each command is the provider starting, so run them side by side.
-    return await Promise.all(stackDirs(outdir).map((dir) => cycleStack(dir, tfEnv, opts, log)));
+    return await forEachStack(
+      stackDirs(outdir),
+      (dir) => {
+        log(`${path.basename(dir)}: terraform init`);
+        return terraformOk(["init", "-input=false"], dir, tfEnv);
+      },
+      (dir) => cycleStack(dir, tfEnv, opts, log),
+    );
   } finally {
     if (!opts.keep) fs.rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * moto's threaded werkzeug server sometimes closes a keep-alive connection the provider is about to reuse ("use of
+ * closed network connection", "connection reset"). apply and destroy converge when run again, so retry those, and
+ * only those, transport errors; anything else fails at once.
+ */
+const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
+
+async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
+  for (let attempt = 1; ; attempt++) {
+    const r = await terraform(args, dir, tfEnv);
+    if (r.code === 0) return;
+    const transient = EMULATOR_TRANSPORT_ERROR.test(r.stderr);
+    if (!transient || attempt === 3) {
+      throw new Error(
+        `terraform ${args[0]} failed in ${path.basename(dir)} (exit ${r.code}):\n${r.stderr || r.stdout}`,
+      );
+    }
+    log(`${path.basename(dir)}: emulator transport error, running terraform ${args[0]} again (attempt ${attempt + 1})`);
   }
 }
 
@@ -79,11 +107,9 @@ async function cycleStack(
   log: (line: string) => void,
 ): Promise<StackCycle> {
   const stack = path.basename(dir);
-  log(`${stack}: terraform init`);
-  await terraformOk(["init", "-input=false"], dir, tfEnv);
   log(`${stack}: terraform apply`);
   let started = Date.now();
-  await terraformOk(["apply", "-auto-approve", "-input=false"], dir, tfEnv);
+  await converge(["apply", "-auto-approve", "-input=false"], dir, tfEnv, log);
   const applySeconds = (Date.now() - started) / 1000;
   log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
   const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
@@ -92,7 +118,7 @@ async function cycleStack(
   if (!opts.keep) {
     log(`${stack}: terraform destroy`);
     started = Date.now();
-    await terraformOk(["destroy", "-auto-approve", "-input=false"], dir, tfEnv);
+    await converge(["destroy", "-auto-approve", "-input=false"], dir, tfEnv, log);
     destroySeconds = (Date.now() - started) / 1000;
   }
   return {

@@ -123,14 +123,30 @@ export function stackDirs(outdir: string): string[] {
     .map((d) => path.join(root, d));
 }
 
-/** `terraform init -backend=false` and `terraform validate` for every synthesized stack, in parallel. */
+/**
+ * Runs `work` for every stack directory concurrently, except that the first stack's `init` runs alone: Terraform's
+ * plugin cache is not safe for concurrent first fills, and on a fresh machine the first init copies the provider.
+ */
+export async function forEachStack<T>(
+  dirs: string[],
+  init: (dir: string) => Promise<unknown>,
+  work: (dir: string) => Promise<T>,
+): Promise<T[]> {
+  if (dirs.length === 0) return [];
+  await init(dirs[0]);
+  await Promise.all(dirs.slice(1).map(init));
+  return Promise.all(dirs.map(work));
+}
+
+/** `terraform init -backend=false` and `terraform validate` for every synthesized stack. */
 export async function validateStacks(outdir: string): Promise<Array<{ stack: string; seconds: number }>> {
-  return Promise.all(
-    stackDirs(outdir).map(async (dir) => {
-      const started = Date.now();
-      await terraformOk(["init", "-backend=false", "-input=false"], dir);
+  const started = Date.now();
+  return forEachStack(
+    stackDirs(outdir),
+    (dir) => terraformOk(["init", "-backend=false", "-input=false"], dir),
+    async (dir) => {
       await terraformOk(["validate"], dir);
       return { stack: path.basename(dir), seconds: (Date.now() - started) / 1000 };
-    }),
+    },
   );
 }

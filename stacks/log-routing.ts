@@ -1,16 +1,24 @@
-// The log-routing stack: router stream, and (in later modules) its subscriptions and consumers.
+// The log-routing stack: router stream, CloudWatch Logs subscriptions into it, failed-records bucket, and one
+// forwarder (with its own output stream) per configured whitelist.
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config/app-config";
+import { CloudwatchSubscription } from "../modules/cloudwatch-subscription";
 import { AppStack } from "../modules/common/stack-base";
+import { FailedRecordsBucket } from "../modules/failed-records-bucket";
+import { KinesisForward } from "../modules/kinesis-forward";
 import { Stream } from "../modules/stream";
 
 export class LogRoutingStack extends AppStack {
   readonly router: Stream;
+  readonly failedRecordsBucket: FailedRecordsBucket | undefined;
+  readonly subscription: CloudwatchSubscription | undefined;
+  readonly forwarders: Record<string, { output: Stream; forward: KinesisForward }> = {};
 
   constructor(scope: Construct, id: string, config: ResolvedAppConfig) {
     super(scope, id, config);
-    const { router } = config.logRouting;
+    const { router, schema, failedRecords, cloudwatchSubscription, forwarders } = config.logRouting;
     this.router = AppStack.underField(
       "logRouting.router",
       () =>
@@ -23,5 +31,91 @@ export class LogRoutingStack extends AppStack {
     );
     new TerraformOutput(this, "router_stream_arn", { value: this.router.outputs.streamArn });
     new TerraformOutput(this, "router_stream_name", { value: this.router.outputs.streamName });
+
+    const bucketName = failedRecords.bucketName ?? `${config.name}-failed-records-${config.region}`;
+    this.failedRecordsBucket = failedRecords.createBucket
+      ? AppStack.underField(
+          "logRouting.failedRecords",
+          () =>
+            new FailedRecordsBucket(this, "failed-records", {
+              bucketName,
+              expirationDays: failedRecords.expirationDays,
+              forceDestroy: failedRecords.forceDestroy,
+            }),
+        )
+      : undefined;
+    const failedRecordsBucketName = this.failedRecordsBucket?.outputs.bucketName ?? bucketName;
+    new TerraformOutput(this, "failed_records_bucket", { value: failedRecordsBucketName });
+
+    if (cloudwatchSubscription) {
+      const created = cloudwatchSubscription.logGroups
+        .filter((g) => g.create)
+        .map(
+          (g) =>
+            new CloudwatchLogGroup(this, `log-group${g.name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
+              name: g.name,
+              retentionInDays: g.retentionDays,
+            }),
+        );
+      this.subscription = AppStack.underField(
+        "logRouting.cloudwatchSubscription",
+        () =>
+          new CloudwatchSubscription(this, "cloudwatch-subscription", {
+            name: `${config.name}-logs-to-${router.nameSuffix}`,
+            region: config.region,
+            logGroupNames: cloudwatchSubscription.logGroups.map((g) => g.name),
+            destinationStreamArn: this.router.outputs.streamArn,
+            filterPattern: cloudwatchSubscription.filterPattern,
+            distribution: cloudwatchSubscription.distribution,
+            dependsOn: created,
+          }),
+      );
+      new TerraformOutput(this, "cloudwatch_subscription_role_arn", { value: this.subscription.outputs.roleArn });
+    }
+
+    forwarders.forEach((f, i) => {
+      const field = `logRouting.forwarders[${i}]`;
+      const output = AppStack.underField(
+        `${field}.output`,
+        () =>
+          new Stream(this, `forward-${f.name}-stream`, {
+            name: `${config.name}-${f.output.nameSuffix}`,
+            mode: f.output.mode,
+            shardCount: f.output.shardCount,
+            retentionHours: f.output.retentionHours,
+          }),
+      );
+      const { name, whitelist, output: _output, partitionKeyField, ...tuning } = f;
+      const forward = AppStack.underField(
+        field,
+        () =>
+          new KinesisForward(this, `forward-${name}`, {
+            ...tuning,
+            name: `${config.name}-forward-${name}`,
+            sourceStreamArn: this.router.outputs.streamArn,
+            targetStreamArn: output.outputs.streamArn,
+            whitelist,
+            partitionKeyField,
+            typeKey: schema.typeKey,
+            idKey: schema.idKey,
+            timeKey: schema.timeKey,
+            timezone: schema.timezone,
+            unknownTypePrefix: schema.unknownTypePrefix,
+            failedRecords: { bucketName: failedRecordsBucketName, prefix: `${failedRecords.prefix}/forward-${name}` },
+          }),
+      );
+      this.forwarders[name] = { output, forward };
+      const o = forward.outputs;
+      const out = (key: string, value: string) =>
+        new TerraformOutput(this, `forward_${name.replace(/-/g, "_")}_${key}`, { value });
+      out("function_name", o.functionName);
+      out("function_arn", o.functionArn);
+      out("role_arn", o.roleArn);
+      out("log_group_name", o.logGroupName);
+      out("event_source_mapping_uuid", o.eventSourceMappingUuid);
+      out("on_failure_destination_arn", o.onFailureDestinationArn);
+      out("target_stream_arn", output.outputs.streamArn);
+      out("target_stream_name", output.outputs.streamName);
+    });
   }
 }

@@ -1,27 +1,149 @@
 // The worker-fleet stack: the Cribl worker group and the workflow that drains a worker before it terminates.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config/app-config";
+import type { DrainSettings } from "../handlers/shared/drain-contract";
 import { AppStack } from "../modules/common/stack-base";
+import { DrainWorkflow } from "../modules/drain";
+import { WorkerFleet } from "../modules/worker-fleet";
+import { type ArnScope, partitionOf } from "../modules/worker-fleet/arns";
+import { DEFAULT_SERVICE_NAME } from "../modules/worker-fleet/queue-probe";
 
 export class WorkerFleetStack extends AppStack {
   readonly alarmTopic: SnsTopic;
   readonly drainLogGroup: CloudwatchLogGroup;
+  readonly fleet: WorkerFleet;
+  readonly drain: DrainWorkflow;
 
   constructor(scope: Construct, id: string, config: ResolvedAppConfig) {
     super(scope, id, config);
     const fleet = config.workerFleet;
+    const groupName = fleet.autoScalingGroupName ?? `${config.name}-cribl-workers`;
+    // Answered by STS (moto's in emulator mode: skip_requesting_account_id only skips the provider's own lookup).
+    const identity = new DataAwsCallerIdentity(this, "current");
+    const arnScope: ArnScope = {
+      partition: partitionOf(config.region),
+      region: config.region,
+      account: identity.accountId,
+    };
+
+    // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key (its policy cannot be
+    // changed to let CloudWatch use it), so the topic has its own key that CloudWatch may use.
+    const topicKey = new KmsKey(this, "alarm_topic_key", {
+      description: `${config.name}: encrypts the drain alarm topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountAdministers",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${arnScope.partition}:iam::${arnScope.account}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          {
+            Sid: "CloudWatchAlarmsPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": arnScope.account } },
+          },
+        ],
+      }),
+    });
+    new KmsAlias(this, "alarm_topic_key_alias", {
+      name: `alias/${config.name}-drain-alarms`,
+      targetKeyId: topicKey.keyId,
+    });
     this.alarmTopic = new SnsTopic(this, "alarm_topic", {
       name: `${config.name}-drain-alarms`,
-      kmsMasterKeyId: "alias/aws/sns",
+      kmsMasterKeyId: topicKey.arn,
     });
+    if (fleet.alarmEmail) {
+      new SnsTopicSubscription(this, "alarm_email", {
+        topicArn: this.alarmTopic.arn,
+        protocol: "email",
+        endpoint: fleet.alarmEmail,
+      });
+    }
     // Step Functions vended logs must live under /aws/vendedlogs/ to avoid the resource-policy size limit.
     this.drainLogGroup = new CloudwatchLogGroup(this, "drain_logs", {
       name: `/aws/vendedlogs/states/${config.name}-drain`,
       retentionInDays: fleet.logRetentionDays,
     });
-    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopic.arn });
+
+    this.fleet = AppStack.underField(
+      "workerFleet",
+      () =>
+        new WorkerFleet(this, "workers", {
+          namePrefix: config.name,
+          groupName,
+          scope: arnScope,
+          config: fleet,
+          tags: { "app:name": config.name, "app:stack": id, ...config.tags },
+          emulated: this.emulated,
+        }),
+    );
+
+    const settings: DrainSettings = {
+      queueDirectories: fleet.queues.join(","),
+      maxBytes: fleet.drain.maxBytes,
+      requiredConsecutiveChecks: fleet.drain.requiredConsecutiveChecks,
+      minWaitSeconds: fleet.drain.minWaitSeconds,
+      maxWaitSeconds: fleet.drain.maxWaitSeconds,
+      drainDeadlineSeconds: fleet.drain.drainDeadlineSeconds,
+      gracefulStop: fleet.drain.gracefulStop,
+      serviceName: DEFAULT_SERVICE_NAME,
+      snapshotOnGiveUp: fleet.drain.snapshotOnGiveUp,
+      snapshotExcludeBootVolume: fleet.queueVolume !== undefined,
+    };
+    const f = this.fleet.outputs;
+    this.drain = AppStack.underField(
+      "workerFleet",
+      () =>
+        new DrainWorkflow(this, "drain", {
+          namePrefix: config.name,
+          scope: arnScope,
+          groupName,
+          lifecycleHookName: fleet.lifecycleHookName,
+          settings,
+          checkBudgetSeconds: fleet.drain.checkBudgetSeconds,
+          queueProbeDocument: { name: f.queueProbeDocumentName, literalName: f.documentNames.queueProbe },
+          gracefulStopDocument: { name: f.gracefulStopDocumentName, literalName: f.documentNames.gracefulStop },
+          logGroup: this.drainLogGroup,
+          alarmTopicArn: this.alarmTopic.arn,
+          logRetentionDays: fleet.logRetentionDays,
+          reconcileSchedule: fleet.reconcileSchedule,
+        }),
+    );
+    const d = this.drain.outputs;
+
+    const outputs: Record<string, string> = {
+      autoscaling_group_name: f.autoScalingGroupName,
+      autoscaling_group_arn: f.autoScalingGroupArn,
+      lifecycle_hook_name: f.lifecycleHookName,
+      launch_template_id: f.launchTemplateId,
+      instance_role_name: f.instanceRoleName,
+      queue_probe_document_name: f.queueProbeDocumentName,
+      graceful_stop_document_name: f.gracefulStopDocumentName,
+      state_machine_arn: d.stateMachineArn,
+      state_machine_name: d.stateMachineName,
+      check_queue_function_name: d.checkQueueFunctionName,
+      start_drain_function_name: d.startDrainFunctionName,
+      reconcile_function_name: d.reconcileFunctionName,
+      dead_letter_queue_url: d.deadLetterQueueUrl,
+      dashboard_name: d.dashboardName,
+      alarm_topic_arn: this.alarmTopic.arn,
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
 }

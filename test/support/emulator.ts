@@ -116,7 +116,8 @@ async function launch(port: number, opts: { executeStateMachines?: boolean }): P
   const child = spawn("python3", [LAUNCHER, String(port)], {
     detached: true, // own process group: stop() kills exactly this group
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1" },
+    // AWS managed policies (AmazonSSMManagedInstanceCore for the worker role) exist in moto only when loaded.
+    env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1", MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
   });
   running.add(child);
   let stderr = "";

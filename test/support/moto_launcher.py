@@ -2,7 +2,8 @@
 
 Usage: MOTO_PORT=<port> python3 test/support/moto_launcher.py <port>
 
-Each patch below fills one documented moto 5.2.1 gap; the test-only control endpoints live under /_harness/:
+Each patch below fills one documented moto 5.2.1 gap (Node.js Lambda functions run with the local node, without
+docker); the test-only control endpoints live under /_harness/:
   POST   /_harness/reset                             clear harness state (scripted SSM answers, lifecycle actions)
   POST   /_harness/lifecycle-actions                 create a pending lifecycle action (instance -> Terminating:Wait)
   GET    /_harness/lifecycle-actions                 list every action with heartbeat count and completion result
@@ -10,16 +11,25 @@ Each patch below fills one documented moto 5.2.1 gap; the test-only control endp
   POST   /_harness/ssm-agent                         queue scripted GetCommandInvocation answers for an instance
 """
 
+import base64
 import copy
+import datetime
+import hashlib
+import io
 import json
 import logging
 import os
+import re
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 import uuid
+import zipfile
 from typing import Any
 
 if len(sys.argv) != 2 or not sys.argv[1].isdigit():
@@ -32,12 +42,16 @@ if os.environ.get("MOTO_PORT") != str(PORT):
 from moto.autoscaling import models as asg_models  # noqa: E402
 from moto.autoscaling.exceptions import ValidationError  # noqa: E402
 from moto.autoscaling.responses import AutoScalingResponse  # noqa: E402
+from moto.awslambda import models as lambda_models  # noqa: E402
 from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.kinesis.responses import KinesisResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from moto.ssm import models as ssm_models  # noqa: E402
 from moto.ssm.exceptions import SSMException  # noqa: E402
 from moto.stepfunctions import models as sfn_models  # noqa: E402
+from moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations import (  # noqa: E402
+    is_operator as sfn_is_operator,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
     state_task_service_aws_sdk as sfn_aws_sdk,
 )
@@ -101,6 +115,27 @@ def _state_machine_deepcopy(self: sfn_models.StateMachine, memo: dict) -> sfn_mo
 
 
 sfn_models.StateMachine.__deepcopy__ = _state_machine_deepcopy
+
+# RFC 3339 as Step Functions reads it: uppercase T, optional fractional seconds, Z or a numeric offset.
+_RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _string_to_timestamp(string: Any) -> datetime.datetime | None:
+    # Gap: moto parses Timestamp* comparison operands only as "%Y-%m-%dT%H:%M:%SZ", so a timestamp with fractional
+    # seconds (JavaScript's toISOString(), AWS's own $$.State.EnteredTime) or an offset (moto's own EnteredTime is
+    # Python isoformat(): "...:13.192000+00:00") never compares, and e.g. a deadline Choice never fires.
+    match = _RFC3339.match(string) if isinstance(string, str) else None
+    if match is None:
+        return None
+    seconds, fraction, zone = match.groups()
+    micros = (fraction or "").ljust(6, "0")[:6]
+    try:
+        return datetime.datetime.fromisoformat(f"{seconds}.{micros}{'+00:00' if zone == 'Z' else zone}")
+    except ValueError:
+        return None
+
+
+sfn_is_operator.IsTimestamp.string_to_timestamp = staticmethod(_string_to_timestamp)
 
 # Fidelity: real Step Functions names aws-sdk errors <PascalService>.<Exception>; moto's table only knows dynamodb and
 # sfn and would emit e.g. "autoscaling.autoscalingException". Unmodeled errors become <Service>.<Service>Exception.
@@ -298,6 +333,172 @@ ssm_models.Command._get_instance_ids_from_targets = _instance_ids_from_targets
 
 
 # --------------------------------------------------------------------------------------------------------------------
+# Lambda: run Node.js functions with the local node (moto's Invoke needs docker)
+# --------------------------------------------------------------------------------------------------------------------
+
+# Runs one invocation: argv = task directory, handler ("<file>.<export>"), timeout seconds, result file; the event is
+# JSON on stdin. Writes {"result": ...} or {"error": {errorType, errorMessage, trace}} (the Node runtime's shape) to
+# the result file, so everything the function prints stays log output, as in Lambda.
+NODE_RUNNER = r"""
+const fs = require("node:fs");
+const path = require("node:path");
+const [taskDir, handlerSpec, timeoutSeconds, resultFile] = process.argv.slice(2);
+const deadline = Date.now() + Number(timeoutSeconds) * 1000;
+const finish = (outcome) => {
+  fs.writeFileSync(resultFile, JSON.stringify(outcome));
+  process.exit(0);
+};
+const fail = (err) =>
+  finish({
+    error: err instanceof Error
+      ? { errorType: err.name, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") }
+      : { errorType: typeof err, errorMessage: String(err), trace: [] },
+  });
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+const named = (name, message) => Object.assign(new Error(message), { name });
+(async () => {
+  const event = JSON.parse(fs.readFileSync(0, "utf8") || "null");
+  const dot = handlerSpec.lastIndexOf(".");
+  let mod;
+  try {
+    mod = require(path.resolve(taskDir, handlerSpec.slice(0, dot)));
+  } catch (e) {
+    throw named("Runtime.ImportModuleError", `Error: ${e.message}`);
+  }
+  const handler = mod[handlerSpec.slice(dot + 1)];
+  if (typeof handler !== "function") throw named("Runtime.HandlerNotFound", `${handlerSpec} is undefined or not exported`);
+  const env = process.env;
+  const context = {
+    awsRequestId: env.MOTO_LAMBDA_REQUEST_ID,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: env.MOTO_LAMBDA_FUNCTION_ARN,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  const result = await new Promise((resolve, reject) => {
+    const returned = handler(event, context, (err, value) => (err ? reject(err) : resolve(value)));
+    if (returned && typeof returned.then === "function") returned.then(resolve, reject);
+  });
+  finish({ result: result === undefined ? null : result });
+})().catch(fail);
+"""
+
+LAMBDA_CODE_ROOT = os.path.join(tempfile.gettempdir(), f"moto-lambda-{os.getpid()}")
+LAMBDA_CODE_LOCK = threading.Lock()
+
+
+def _lambda_code_root() -> str:
+    """This process's scratch directory (removed on exit), holding the runner script."""
+    with LAMBDA_CODE_LOCK:
+        runner = os.path.join(LAMBDA_CODE_ROOT, "runner.js")
+        if not os.path.exists(runner):
+            os.makedirs(LAMBDA_CODE_ROOT, exist_ok=True)
+            with open(runner, "w") as f:
+                f.write(NODE_RUNNER)
+    return LAMBDA_CODE_ROOT
+
+
+def _lambda_task_dir(code: bytes) -> str:
+    """The deployment package, unzipped once per code SHA-256."""
+    task_dir = os.path.join(_lambda_code_root(), hashlib.sha256(code).hexdigest())
+    with LAMBDA_CODE_LOCK:
+        if not os.path.isdir(task_dir):
+            staging = tempfile.mkdtemp(dir=LAMBDA_CODE_ROOT)
+            with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                archive.extractall(staging)
+            os.rename(staging, task_dir)
+    return task_dir
+
+
+def _run_node_function(fn: Any, event: bytes) -> tuple[Any, dict[str, Any] | None, str]:
+    """Runs one invocation; returns (result, error payload or None, log output). The output goes to CloudWatch Logs."""
+    result, error, logs = _run_node_process(fn, event)
+    fn.logs_backend.ensure_log_group(fn.logs_group_name)
+    fn.save_logs(logs)
+    return result, error, logs
+
+
+def _run_node_process(fn: Any, event: bytes) -> tuple[Any, dict[str, Any] | None, str]:
+    task_dir = _lambda_task_dir(fn.code_bytes)
+    request_id = str(uuid.uuid4())
+    timeout = float(fn.timeout or 3)
+    log_stream = f"{time.strftime('%Y/%m/%d')}/[{fn.version}]{request_id.replace('-', '')}"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_TASK_ROOT": task_dir,
+        "_HANDLER": fn.handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
+        "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_REGION": fn.region,
+        "AWS_DEFAULT_REGION": fn.region,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_SESSION_TOKEN": "test",
+        "MOTO_LAMBDA_REQUEST_ID": request_id,
+        "MOTO_LAMBDA_FUNCTION_ARN": fn.function_arn,
+        **{k: str(v) for k, v in (fn.environment_vars or {}).items()},
+        # Every SDK call of the function goes to this emulator.
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{PORT}",
+    }
+    with tempfile.TemporaryDirectory(dir=_lambda_code_root()) as scratch:
+        result_file = os.path.join(scratch, "result.json")
+        argv = ["node", os.path.join(LAMBDA_CODE_ROOT, "runner.js"), task_dir, fn.handler, str(timeout), result_file]
+        try:
+            proc = subprocess.run(argv, input=event, capture_output=True, env=env, cwd=task_dir, timeout=timeout)
+            logs = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        except subprocess.TimeoutExpired as expired:  # run() has killed node
+            logs = ((expired.stdout or b"") + (expired.stderr or b"")).decode("utf-8", "replace")
+            message = f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+            return None, {"errorType": "Sandbox.Timedout", "errorMessage": message}, logs
+        if not os.path.exists(result_file):
+            message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {proc.returncode}"
+            return None, {"errorType": "Runtime.ExitError", "errorMessage": message}, logs
+        with open(result_file) as f:
+            outcome = json.load(f)
+    return outcome.get("result"), outcome.get("error"), logs
+
+
+_original_lambda_invoke = lambda_models.LambdaFunction.invoke
+
+
+def _lambda_invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> str | bytes:
+    # Gap: moto runs functions in docker only. A Node.js zip function runs here with the local node, its Environment
+    # and the emulator as endpoint; a thrown error answers FunctionError "Unhandled" with {errorType, errorMessage,
+    # trace}, so Step Functions' lambda:invoke names the error after errorType, as with real Lambda. Bounded by the
+    # function's Timeout (Sandbox.Timedout). Other runtimes keep moto's behaviour.
+    if not str(self.run_time or "").startswith("nodejs") or not getattr(self, "code_bytes", b""):
+        return _original_lambda_invoke(self, body, request_headers, response_headers)
+    event = body if isinstance(body, bytes) else (body or "{}").encode("utf-8")
+    invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+    if invocation_type == "DryRun":
+        return b""
+    if invocation_type == "Event":
+        threading.Thread(target=_run_node_function, args=(self, event), daemon=True).start()
+        return b""
+    result, error, logs = _run_node_function(self, event)
+    response_headers["x-amz-executed-version"] = str(self.version)
+    response_headers["x-amz-log-result"] = base64.b64encode(logs.encode("utf-8")[-4096:]).decode("ascii")
+    if error is not None:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(error).encode("utf-8")
+    return json.dumps(result).encode("utf-8")
+
+
+lambda_models.LambdaFunction.invoke = _lambda_invoke
+
+
+# --------------------------------------------------------------------------------------------------------------------
 # Kinesis
 # --------------------------------------------------------------------------------------------------------------------
 
@@ -380,11 +581,16 @@ def main() -> None:
     print(f"moto_launcher ready on http://127.0.0.1:{PORT}", flush=True)
     # Execution worker threads may not be daemons: exit hard on a signal.
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: os._exit(0))
+        signal.signal(sig, lambda *_: _exit_now())
     # Never outlive the process that started us (even if it was SIGKILLed): it re-parents us when it dies.
     parent = os.getppid()
     while os.getppid() == parent:
         time.sleep(1)
+    _exit_now()
+
+
+def _exit_now() -> None:
+    shutil.rmtree(LAMBDA_CODE_ROOT, ignore_errors=True)
     os._exit(0)
 
 

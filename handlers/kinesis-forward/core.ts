@@ -1,0 +1,196 @@
+/**
+ * kinesis-forward core: delivered log events → PutRecords on the target stream, one plain JSON record per log event.
+ *
+ * - Requests respect both PutRecords limits: at most 500 entries and 5 MiB (data + partition keys) per call; an entry
+ *   over 1 MiB (data + partition key) is rejected as `record_too_large` (it goes to failed records, never retried).
+ * - Partition key: the record's `partitionKeyField` (default `log_id`) when it is a non-empty string or a number, else
+ *   the event id (`<sequence>[:<kpl>][:<event>]`): stable, so a retried batch keeps the same shard and ordering. A key
+ *   longer than Kinesis' 256 characters is replaced by its SHA-256 (hex), also stable.
+ * - Partial failures: only the failed entries are retried, with exponential backoff and full jitter, up to
+ *   `maxAttempts` calls per chunk. When a chunk still has failures, its failed entries and every later event are
+ *   returned as `retryable` without sending them: the event source mapping restarts from the earliest reported record
+ *   anyway, so sending them now would only add duplicates.
+ * - Output data is the event's JSON text as received (compact re-serialisation only when it spans lines), UTF-8, no
+ *   trailing newline. CloudWatch Logs envelopes, gzip and KPL aggregation are already removed by the pipeline.
+ */
+import { createHash } from "node:crypto";
+import type { KinesisStreamBatchResponse } from "aws-lambda";
+import { type KinesisBatchDeps, processKinesisBatch, type Sink, type SinkResult } from "../shared/kinesis-batch";
+import { jsonLine, toFailed } from "../shared/records/outcomes";
+import type { DeliveredOutcome, FailedOutcome, KinesisEventLike } from "../shared/records/types";
+
+export const MAX_RECORDS_PER_REQUEST = 500;
+export const MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024;
+export const MAX_BYTES_PER_RECORD = 1024 * 1024;
+const MAX_PARTITION_KEY_CHARS = 256;
+
+export interface PutRecordsEntry {
+  Data: Uint8Array;
+  PartitionKey: string;
+}
+export interface PutRecordsRequest {
+  StreamARN: string;
+  Records: PutRecordsEntry[];
+}
+export interface PutRecordsResponse {
+  FailedRecordCount?: number;
+  Records?: { ErrorCode?: string; ErrorMessage?: string; SequenceNumber?: string }[];
+}
+/** The one Kinesis call the core makes (index.ts adapts `KinesisClient`; tests and benches inject fakes). */
+export type PutRecordsFn = (request: PutRecordsRequest) => Promise<PutRecordsResponse>;
+
+export interface ForwardOptions {
+  readonly streamArn: string;
+  /** Top-level key whose value becomes the partition key. @default "log_id" */
+  readonly partitionKeyField?: string;
+  /** PutRecords calls per chunk, first try included. @default 5 */
+  readonly maxAttempts?: number;
+  /** @default 100 */
+  readonly baseDelayMs?: number;
+  /** @default 3000 */
+  readonly maxDelayMs?: number;
+}
+
+export interface ForwardDeps {
+  readonly putRecords: PutRecordsFn;
+  /** @default setTimeout-based */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+/** One planned entry and the event it came from. */
+export interface PlannedEntry {
+  readonly outcome: DeliveredOutcome;
+  readonly entry: PutRecordsEntry;
+  /** Bytes the entry counts against the limits: data + UTF-8 partition key. */
+  readonly bytes: number;
+}
+
+export interface ForwardPlan {
+  readonly chunks: PlannedEntry[][];
+  readonly tooLarge: FailedOutcome[];
+}
+
+function keyValue(record: Record<string, unknown>, field: string): string | undefined {
+  const value = record[field];
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** The partition key of an event: its key field, else its event id; hashed when longer than 256 characters. */
+export function partitionKeyOf(outcome: DeliveredOutcome, field: string): string {
+  const key = keyValue(outcome.record, field) ?? outcome.eventId;
+  return key.length <= MAX_PARTITION_KEY_CHARS ? key : createHash("sha256").update(key).digest("hex");
+}
+
+/** Pure: entries in event order, cut into requests within 500 entries and 5 MiB; oversized events split off. */
+export function planPutRecords(delivered: readonly DeliveredOutcome[], partitionKeyField = "log_id"): ForwardPlan {
+  const chunks: PlannedEntry[][] = [];
+  const tooLarge: FailedOutcome[] = [];
+  let chunk: PlannedEntry[] = [];
+  let chunkBytes = 0;
+  for (const outcome of delivered) {
+    const data = Buffer.from(jsonLine(outcome), "utf8");
+    const PartitionKey = partitionKeyOf(outcome, partitionKeyField);
+    const bytes = data.length + Buffer.byteLength(PartitionKey, "utf8");
+    if (bytes > MAX_BYTES_PER_RECORD) {
+      tooLarge.push(
+        toFailed(
+          outcome,
+          "record_too_large",
+          `${bytes} bytes with partition key; Kinesis accepts ${MAX_BYTES_PER_RECORD}`,
+        ),
+      );
+      continue;
+    }
+    if (chunk.length === MAX_RECORDS_PER_REQUEST || chunkBytes + bytes > MAX_BYTES_PER_REQUEST) {
+      chunks.push(chunk);
+      chunk = [];
+      chunkBytes = 0;
+    }
+    chunk.push({ outcome, entry: { Data: data, PartitionKey }, bytes });
+    chunkBytes += bytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return { chunks, tooLarge };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Full jitter: uniform in [0, min(cap, base · 2^retry)). */
+export function backoffMs(retry: number, baseMs: number, capMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** retry));
+}
+
+/** Sends one chunk; returns the entries still failing after the bounded attempts, and the last error. */
+async function sendChunk(
+  chunk: PlannedEntry[],
+  opts: Required<ForwardOptions>,
+  deps: ForwardDeps,
+): Promise<{ failed: PlannedEntry[]; detail?: string }> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const random = deps.random ?? Math.random;
+  let pending = chunk;
+  let detail: string | undefined;
+  for (let attempt = 0; attempt < opts.maxAttempts; attempt++) {
+    if (attempt > 0) await sleep(backoffMs(attempt - 1, opts.baseDelayMs, opts.maxDelayMs, random));
+    let response: PutRecordsResponse;
+    try {
+      response = await deps.putRecords({ StreamARN: opts.streamArn, Records: pending.map((p) => p.entry) });
+    } catch (error) {
+      detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      continue;
+    }
+    if (!response.FailedRecordCount) return { failed: [] };
+    const results = response.Records ?? [];
+    const next: PlannedEntry[] = [];
+    for (let i = 0; i < pending.length; i++) {
+      const r = results[i];
+      // An entry without a result is treated as failed: never assume delivery.
+      if (r === undefined || r.ErrorCode !== undefined || r.SequenceNumber === undefined) {
+        next.push(pending[i]!);
+        if (r?.ErrorCode) detail = `${r.ErrorCode}: ${r.ErrorMessage ?? ""}`;
+      }
+    }
+    if (next.length === 0) return { failed: [] };
+    pending = next;
+  }
+  return { failed: pending, detail };
+}
+
+/** The forward sink: plans, sends chunk by chunk, and returns what must be failed or retried. */
+export function createForwardSink(options: ForwardOptions, deps: ForwardDeps): Sink {
+  const opts: Required<ForwardOptions> = {
+    streamArn: options.streamArn,
+    partitionKeyField: options.partitionKeyField ?? "log_id",
+    maxAttempts: options.maxAttempts ?? 5,
+    baseDelayMs: options.baseDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 3000,
+  };
+  if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new RangeError("maxAttempts must be >= 1");
+  return async (delivered): Promise<SinkResult> => {
+    const plan = planPutRecords(delivered, opts.partitionKeyField);
+    for (let c = 0; c < plan.chunks.length; c++) {
+      const { failed, detail } = await sendChunk(plan.chunks[c]!, opts, deps);
+      if (failed.length > 0) {
+        const retryable = failed.map((p) => p.outcome);
+        for (let later = c + 1; later < plan.chunks.length; later++) {
+          for (const p of plan.chunks[later]!) retryable.push(p.outcome);
+        }
+        return { rejected: plan.tooLarge, retryable, retryDetail: detail };
+      }
+    }
+    return { rejected: plan.tooLarge };
+  };
+}
+
+/** The whole batch: pipeline → forward sink → failed records → partial batch response. */
+export async function forwardBatch(
+  event: KinesisEventLike,
+  deps: KinesisBatchDeps,
+): Promise<KinesisStreamBatchResponse> {
+  const { batchItemFailures } = await processKinesisBatch(event, deps);
+  return { batchItemFailures };
+}

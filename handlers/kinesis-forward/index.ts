@@ -1,0 +1,42 @@
+// kinesis-forward Lambda: router stream → target stream for a whitelist of log types (empty whitelist = all types).
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { KinesisStreamEvent } from "aws-lambda";
+import { createFailedRecordsWriter } from "../shared/failed-records";
+import { readConsumerEnv, requireEnv } from "../shared/kinesis-batch";
+import { logger, metrics, withObservability } from "../shared/observability";
+import { createPipeline } from "../shared/records/pipeline";
+import { createS3PutObject } from "../shared/s3-put-object";
+import { createForwardSink, forwardBatch } from "./core";
+import { FORWARD_ENV } from "./env";
+
+const consumer = readConsumerEnv(process.env);
+const targetStreamArn = requireEnv(process.env, FORWARD_ENV.targetStreamArn);
+const maxAttempts = Number(process.env[FORWARD_ENV.maxPutAttempts] || 5);
+if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
+  throw new Error(`environment variable ${FORWARD_ENV.maxPutAttempts} must be an integer from 1 to 20`);
+}
+
+// HTTP/1.1 handler: fine for PutRecords, and the only one Kinesis emulators speak.
+// Timeouts bound a hung connection well inside the function timeout; the SDK retries, then our backoff does.
+const kinesis = new KinesisClient({
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 10_000 }),
+});
+const pipeline = createPipeline(consumer.pipeline);
+const sink = createForwardSink(
+  {
+    streamArn: targetStreamArn,
+    partitionKeyField: process.env[FORWARD_ENV.partitionKeyField] || pipeline.options.idKey,
+    maxAttempts,
+  },
+  { putRecords: (request) => kinesis.send(new PutRecordsCommand(request)) },
+);
+const writeFailedRecords = createFailedRecordsWriter({
+  ...consumer.failedRecords,
+  // Failed records are rare: a signed PUT, not @aws-sdk/client-s3 (see s3-put-object.ts for the bundle-size reason).
+  putObject: createS3PutObject({ credentials: kinesis.config.credentials, region: kinesis.config.region }),
+});
+
+export const handler = withObservability((event: KinesisStreamEvent) =>
+  forwardBatch(event, { pipeline, sink, writeFailedRecords, logger, metrics }),
+);

@@ -1,0 +1,240 @@
+/**
+ * Batch scaffolding shared by every Kinesis handler (forward, to-s3, to-opensearch, to-fluent).
+ *
+ * API
+ * - `processKinesisBatch(event, { pipeline, sink, writeFailedRecords, logger?, metrics? })` →
+ *   `{ batchItemFailures, summary }`. It runs the record pipeline over the event, hands every delivered outcome to
+ *   `sink` in one call, writes pipeline failures plus what the sink `rejected` with `writeFailedRecords`, and answers
+ *   the partial batch response. A Kinesis record is reported in `batchItemFailures` (so the event source mapping
+ *   retries from it) only when (a) the sink returned one of its events as `retryable` (a transient failure that
+ *   outlived the sink's own bounded retries; a sink that throws makes all its events retryable), or (b) writing its
+ *   failed outcomes to the failed-records location failed. Permanent failures (bad data, destination rejected) are
+ *   written to failed records and never retried. It emits metrics (`EventsIn`, `EventsDelivered`, `EventsFiltered`,
+ *   `EventsFailed`, `EventsFailed_<reason>`, `EventsRetrying`, `RecordsRetried`, `FailedRecordsWriteErrors`) and one
+ *   summary log line `kinesis batch` with the same counts.
+ *   Invariant: `delivered + filtered + failed + retrying === events`, and every record holding a `retrying` event (or
+ *   a failed event that could not be written) is in `batchItemFailures`.
+ * - `Sink`: `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff, and
+ *   returns only what it could not deliver: `rejected` (permanent, as `FailedOutcome` via `toFailed`) and `retryable`.
+ * - `readConsumerEnv(env)`: parses the variables the kinesis-consumer construct sets (`CONSUMER_ENV`) once, at module
+ *   load, into pipeline options and the failed-records target; throws naming the variable when one is invalid.
+ *
+ * Why not Powertools `BatchProcessor`: its unit is one Kinesis record and one handler call per record. Our pipeline
+ * yields many log events per record (KPL aggregates, CloudWatch Logs envelopes), and destinations want the whole
+ * batch at once (500-record PutRecords, bulk requests, one S3 object per type and day), so per-record processing would
+ * multiply requests by up to 100. The partial-response contract is the same (`{ batchItemFailures }`).
+ */
+import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
+import { summarize } from "./records/outcomes";
+import type { Pipeline } from "./records/pipeline";
+import type {
+  DeliveredOutcome,
+  FailedOutcome,
+  FailureReason,
+  KinesisEventLike,
+  Outcome,
+  PipelineOptions,
+} from "./records/types";
+
+export interface SinkResult {
+  /** Delivered outcomes the destination refused for good: written to failed records, not retried. */
+  readonly rejected?: readonly FailedOutcome[];
+  /** Delivered outcomes whose delivery failed transiently after the sink's bounded retries: their records are retried. */
+  readonly retryable?: readonly DeliveredOutcome[];
+  /** Last transient error, for the summary log line. */
+  readonly retryDetail?: string;
+}
+
+export type Sink = (delivered: readonly DeliveredOutcome[]) => Promise<SinkResult>;
+
+/** Structural subsets of the Powertools Logger and Metrics, so cores and tests need neither. */
+export interface BatchLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+export interface BatchMetrics {
+  addMetric(name: string, unit: "Count", value: number): void;
+}
+
+export interface KinesisBatchDeps {
+  readonly pipeline: Pipeline;
+  readonly sink: Sink;
+  /** Writes failed outcomes (see failed-records.ts); rejects when they could not all be written. */
+  readonly writeFailedRecords: (failed: readonly FailedOutcome[]) => Promise<unknown>;
+  readonly logger?: BatchLogger;
+  readonly metrics?: BatchMetrics;
+}
+
+export interface BatchSummary {
+  readonly records: number;
+  /** Log events seen: delivered + filtered + failed + retrying. */
+  readonly events: number;
+  readonly delivered: number;
+  readonly filtered: number;
+  /** Failed for good (pipeline failures and destination rejections), written to failed records when possible. */
+  readonly failed: number;
+  /** Events whose delivery failed transiently; their records are in batchItemFailures. */
+  readonly retrying: number;
+  /** CloudWatch Logs control messages (not log events). */
+  readonly control: number;
+  readonly failedByReason: Partial<Record<FailureReason, number>>;
+  /** False when writing failed records failed (their records are then retried). */
+  readonly failedRecordsWritten: boolean;
+  readonly batchItemFailures: number;
+}
+
+export interface KinesisBatchResult {
+  readonly batchItemFailures: { itemIdentifier: string }[];
+  readonly summary: BatchSummary;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+export async function processKinesisBatch(
+  event: KinesisEventLike,
+  deps: KinesisBatchDeps,
+): Promise<KinesisBatchResult> {
+  const outcomes: Outcome[] = deps.pipeline.processEvent(event);
+  const delivered: DeliveredOutcome[] = [];
+  const failed: FailedOutcome[] = [];
+  for (const o of outcomes) {
+    if (o.kind === "delivered") delivered.push(o);
+    else if (o.kind === "failed") failed.push(o);
+  }
+  const counts = summarize(outcomes);
+
+  let rejected: readonly FailedOutcome[] = [];
+  let retryable: readonly DeliveredOutcome[] = [];
+  let retryDetail: string | undefined;
+  if (delivered.length > 0) {
+    try {
+      const result = await deps.sink(delivered);
+      rejected = result.rejected ?? [];
+      retryable = result.retryable ?? [];
+      retryDetail = result.retryDetail;
+    } catch (error) {
+      // An unexpected sink error is treated as transient: the mapping's bounded retries and bisection take over.
+      retryable = delivered;
+      retryDetail = errorText(error);
+    }
+  }
+
+  const toWrite = rejected.length > 0 ? [...failed, ...rejected] : failed;
+  const retrySequences = new Set<string>();
+  for (const o of retryable) retrySequences.add(o.sequenceNumber);
+  let failedRecordsWritten = true;
+  let writeError: string | undefined;
+  if (toWrite.length > 0) {
+    try {
+      await deps.writeFailedRecords(toWrite);
+    } catch (error) {
+      failedRecordsWritten = false;
+      writeError = errorText(error);
+      for (const o of toWrite) retrySequences.add(o.sequenceNumber);
+    }
+  }
+
+  const batchItemFailures: { itemIdentifier: string }[] = [];
+  for (const r of event.Records) {
+    const seq = r.kinesis.sequenceNumber;
+    if (retrySequences.delete(seq)) batchItemFailures.push({ itemIdentifier: seq });
+  }
+
+  const failedByReason: Partial<Record<FailureReason, number>> = { ...counts.failedByReason };
+  for (const o of rejected) failedByReason[o.reason] = (failedByReason[o.reason] ?? 0) + 1;
+  const summary: BatchSummary = {
+    records: event.Records.length,
+    events: counts.events,
+    delivered: delivered.length - rejected.length - retryable.length,
+    filtered: counts.filtered,
+    failed: toWrite.length,
+    retrying: retryable.length,
+    control: counts.control,
+    failedByReason,
+    failedRecordsWritten,
+    batchItemFailures: batchItemFailures.length,
+  };
+
+  const m = deps.metrics;
+  if (m) {
+    m.addMetric("EventsIn", "Count", summary.events);
+    m.addMetric("EventsDelivered", "Count", summary.delivered);
+    m.addMetric("EventsFiltered", "Count", summary.filtered);
+    m.addMetric("EventsFailed", "Count", summary.failed);
+    for (const [reason, n] of Object.entries(failedByReason)) m.addMetric(`EventsFailed_${reason}`, "Count", n ?? 0);
+    m.addMetric("EventsRetrying", "Count", summary.retrying);
+    m.addMetric("RecordsRetried", "Count", summary.batchItemFailures);
+    if (!failedRecordsWritten) m.addMetric("FailedRecordsWriteErrors", "Count", 1);
+  }
+  if (deps.logger) {
+    const extra = { ...summary, retryDetail, failedRecordsWriteError: writeError };
+    if (failedRecordsWritten) deps.logger.info("kinesis batch", extra);
+    else deps.logger.error("kinesis batch", extra);
+  }
+  return { batchItemFailures, summary };
+}
+
+/** Environment variables the kinesis-consumer construct sets for every Kinesis handler. */
+export const CONSUMER_ENV = {
+  typeKey: "LOG_TYPE_KEY",
+  idKey: "LOG_ID_KEY",
+  timeKey: "LOG_TIME_KEY",
+  timeZone: "LOG_TIMEZONE",
+  /** JSON array of types; `[]` (or unset) forwards all types. */
+  whitelist: "LOG_TYPE_WHITELIST",
+  unknownTypePrefix: "LOG_TYPE_UNKNOWN_PREFIX",
+  failedRecordsBucket: "FAILED_RECORDS_BUCKET",
+  failedRecordsPrefix: "FAILED_RECORDS_PREFIX",
+  failedRecordsKmsKeyId: "FAILED_RECORDS_KMS_KEY_ID",
+} as const;
+
+export interface ConsumerEnv {
+  readonly pipeline: PipelineOptions;
+  readonly unknownTypePrefix: string;
+  readonly failedRecords: FailedRecordsTarget;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads a required variable; the error names it. */
+export function requireEnv(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new Error(`environment variable ${name} must be set`);
+  return value;
+}
+
+/** Parses the kinesis-consumer variables once (call at module load). */
+export function readConsumerEnv(env: Env): ConsumerEnv {
+  const e = CONSUMER_ENV;
+  let whitelist: string[] = [];
+  const rawWhitelist = env[e.whitelist];
+  if (rawWhitelist !== undefined && rawWhitelist !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawWhitelist);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((t) => typeof t === "string" && t !== "")) {
+      throw new Error(`environment variable ${e.whitelist} must be a JSON array of non-empty strings`);
+    }
+    whitelist = parsed as string[];
+  }
+  const opt = (name: string) => (env[name] === "" ? undefined : env[name]);
+  const kmsKeyId = opt(e.failedRecordsKmsKeyId);
+  return {
+    pipeline: {
+      typeKey: opt(e.typeKey),
+      idKey: opt(e.idKey),
+      timeKey: opt(e.timeKey),
+      timeZone: opt(e.timeZone),
+      whitelist,
+    },
+    unknownTypePrefix: opt(e.unknownTypePrefix) ?? "unknown",
+    failedRecords: {
+      bucket: requireEnv(env, e.failedRecordsBucket),
+      prefix: normalizePrefix(env[e.failedRecordsPrefix] ?? "failed"),
+      ...(kmsKeyId ? { kmsKeyId } : {}),
+    },
+  };
+}

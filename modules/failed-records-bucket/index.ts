@@ -1,0 +1,93 @@
+/**
+ * An S3 bucket for failed records, for users who do not bring one: server-side encryption (SSE-S3, or SSE-KMS with a
+ * given key), all public access blocked, versioning off (failed-record keys are deterministic and overwrite),
+ * objects expiring after `expirationDays`, and a policy denying any request not made over TLS.
+ */
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { Construct } from "constructs";
+import { boolOrDefault, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
+
+export interface FailedRecordsBucketProps {
+  /** Bucket name (globally unique). */
+  readonly bucketName: string;
+  /** Days after which failed-record objects expire, 1 to 3650. @default 90 */
+  readonly expirationDays?: number;
+  /** KMS key ARN for SSE-KMS (with an S3 bucket key). @default SSE-S3 (AES256) */
+  readonly kmsKeyArn?: string;
+  /** Let `terraform destroy` delete a non-empty bucket. @default false */
+  readonly forceDestroy?: boolean;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+export interface FailedRecordsBucketOutputs {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+}
+
+export class FailedRecordsBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly outputs: FailedRecordsBucketOutputs;
+
+  constructor(scope: Construct, id: string, props: FailedRecordsBucketProps) {
+    super(scope, id);
+    const bucketName = requireString("bucketName", props.bucketName, patterns.bucketName);
+    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 90, 1, 3650);
+    const kmsKeyArn = optionalString("kmsKeyArn", props.kmsKeyArn, patterns.arn);
+
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucket: bucketName,
+      forceDestroy: boolOrDefault("forceDestroy", props.forceDestroy, false),
+      tags: props.tags,
+    });
+    new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id,
+      rule: [
+        kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "expire-failed-records",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: expirationDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    new S3BucketPolicy(this, "policy", { bucket: this.bucket.id, policy: tlsOnly.json });
+    this.outputs = { bucketName: this.bucket.bucket, bucketArn: this.bucket.arn };
+  }
+}

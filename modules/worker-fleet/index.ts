@@ -1,0 +1,276 @@
+// The Cribl Stream worker group: launch template, Auto Scaling group with its termination lifecycle hook, instance
+// profile, and the SSM Command documents the drain workflow runs on the workers.
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
+import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
+import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LaunchTemplate, type LaunchTemplateBlockDeviceMappings } from "@cdktf/provider-aws/lib/launch-template";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import type { ResolvedWorkerFleetConfig } from "../../stacks/worker-fleet-config";
+import type { PolicyStatement } from "../common/node-function";
+import { type ArnScope, arns, GROUP_TAG_KEY, terraformLiteral } from "./arns";
+import { DEFAULT_SERVICE_NAME, gracefulStopDocument, queueProbeDocument } from "./queue-probe";
+import { renderUserData } from "./user-data";
+
+/** Device name of the dedicated queue volume in the launch template (AL2023's udev rules link it to the NVMe device). */
+export const QUEUE_DEVICE_NAME = "/dev/sdf";
+
+export interface WorkerFleetProps {
+  /** Prefix of every resource name. */
+  namePrefix: string;
+  /** Auto Scaling group name. */
+  groupName: string;
+  /** Where ARNs point (account id may be a Terraform reference). */
+  scope: ArnScope;
+  /** Validated fleet configuration. */
+  config: ResolvedWorkerFleetConfig;
+  /** Tags for instances and volumes (the provider's default_tags do not reach launch-template tag specifications). */
+  tags: Record<string, string>;
+  /**
+   * Emulator mode: moto reads back the lifecycle hook with hard-coded role and notification ARNs, and the launch
+   * template with an extra tag specification; those attributes are ignored there (and only there) so a re-plan is
+   * clean.
+   */
+  emulated: boolean;
+}
+
+export interface WorkerFleetOutputs {
+  /** Literal group name (known at synth), for IAM conditions and ARNs. */
+  groupName: string;
+  autoScalingGroupName: string;
+  autoScalingGroupArn: string;
+  /** ARN pattern of the group for IAM (the real ARN embeds a UUID unknown at synth). */
+  autoScalingGroupArnPattern: string;
+  lifecycleHookName: string;
+  launchTemplateId: string;
+  instanceRoleName: string;
+  /** Literal document names (known at synth), for IAM. */
+  documentNames: { queueProbe: string; gracefulStop: string };
+  queueProbeDocumentName: string;
+  queueProbeDocumentArn: string;
+  gracefulStopDocumentName: string;
+  gracefulStopDocumentArn: string;
+}
+
+export class WorkerFleet extends Construct {
+  readonly outputs: WorkerFleetOutputs;
+  /** The instance role's inline policy statements (reviewed and simulated in tests). */
+  readonly instancePolicyStatements: PolicyStatement[];
+
+  constructor(scope: Construct, id: string, props: WorkerFleetProps) {
+    super(scope, id);
+    const { config: c, namePrefix, groupName, scope: arnScope } = props;
+
+    // Commands the drain runs on the workers: our own documents only (never AWS-RunShellScript).
+    const probeDocument = new SsmDocument(this, "queue_probe_document", {
+      name: `${namePrefix}-queue-probe`,
+      documentType: "Command",
+      documentFormat: "JSON",
+      content: terraformLiteral(JSON.stringify(queueProbeDocument())),
+    });
+    const stopDocument = new SsmDocument(this, "graceful_stop_document", {
+      name: `${namePrefix}-graceful-stop`,
+      documentType: "Command",
+      documentFormat: "JSON",
+      content: terraformLiteral(JSON.stringify(gracefulStopDocument())),
+    });
+
+    // Network: the configured subnets, or the default VPC's default subnets (enough for a trial and the emulator).
+    let subnetIds: string[];
+    let vpcId: string;
+    if (c.subnetIds) {
+      subnetIds = c.subnetIds;
+      vpcId = new DataAwsSubnet(this, "first_subnet", { id: c.subnetIds[0] }).vpcId;
+    } else {
+      const vpc = new DataAwsVpc(this, "default_vpc", { default: true });
+      vpcId = vpc.id;
+      subnetIds = new DataAwsSubnets(this, "default_subnets", {
+        filter: [
+          { name: "vpc-id", values: [vpc.id] },
+          { name: "default-for-az", values: ["true"] },
+        ],
+      }).ids;
+    }
+    const securityGroupIds =
+      c.securityGroupIds ??
+      [
+        new SecurityGroup(this, "security_group", {
+          name: `${namePrefix}-cribl-workers`,
+          description:
+            "Cribl workers: outbound only (leader, destinations, SSM); add source ports with your own groups",
+          vpcId,
+          egress: [
+            {
+              description: "leader, destinations, SSM and the Cribl download",
+              protocol: "-1",
+              fromPort: 0,
+              toPort: 0,
+              cidrBlocks: ["0.0.0.0/0"],
+              ipv6CidrBlocks: [],
+              prefixListIds: [],
+              securityGroups: [],
+              selfAttribute: false,
+            },
+          ],
+        }),
+      ].map((g) => g.id);
+
+    // Instance profile: SSM agent (Run Command for the probe, Session Manager), plus reading exactly the token.
+    const role = new IamRole(this, "instance_role", {
+      name: `${namePrefix}-cribl-worker`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    new IamRolePolicyAttachment(this, "instance_ssm_core", {
+      role: role.name,
+      policyArn: `arn:${arnScope.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    });
+    this.instancePolicyStatements = [
+      {
+        Sid: "ReadLeaderToken",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: arns.ssmParameter(arnScope, c.leaderAuthTokenParameter),
+      },
+      ...(c.leaderAuthTokenKmsKeyArn
+        ? [
+            {
+              Sid: "DecryptLeaderTokenViaSsm",
+              Effect: "Allow" as const,
+              Action: "kms:Decrypt",
+              Resource: c.leaderAuthTokenKmsKeyArn,
+              Condition: { StringEquals: { "kms:ViaService": `ssm.${arnScope.region}.amazonaws.com` } },
+            },
+          ]
+        : []),
+    ];
+    new IamRolePolicy(this, "instance_policy", {
+      name: "read-leader-token",
+      role: role.id,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: this.instancePolicyStatements }),
+    });
+    const profile = new IamInstanceProfile(this, "instance_profile", { name: role.name, role: role.name });
+
+    const imageId = c.amiId.startsWith("/")
+      ? new DataAwsSsmParameter(this, "ami", { name: c.amiId }).insecureValue
+      : c.amiId;
+
+    const ebs = (sizeGiB: number, type: string, extra: { iops?: number; throughput?: number } = {}) => ({
+      volumeSize: sizeGiB,
+      volumeType: type,
+      encrypted: "true",
+      kmsKeyId: c.ebsKmsKeyArn,
+      deleteOnTermination: "true",
+      ...extra,
+    });
+    const blockDeviceMappings: LaunchTemplateBlockDeviceMappings[] = [
+      { deviceName: c.rootDeviceName, ebs: ebs(c.rootVolumeSizeGiB, "gp3") },
+      ...(c.queueVolume
+        ? [
+            {
+              deviceName: QUEUE_DEVICE_NAME,
+              ebs: ebs(c.queueVolume.sizeGiB, c.queueVolume.type, {
+                iops: c.queueVolume.iops,
+                throughput: c.queueVolume.throughputMiBps,
+              }),
+            },
+          ]
+        : []),
+    ];
+
+    const userData = renderUserData({
+      criblVersion: c.cribl.version,
+      criblSha256: c.cribl.sha256,
+      criblDownloadUrl: c.cribl.downloadUrl,
+      leaderHost: c.leaderHost,
+      leaderPort: c.leaderPort,
+      leaderTls: c.leaderTls,
+      workerGroup: c.workerGroup,
+      leaderAuthTokenParameter: c.leaderAuthTokenParameter,
+      region: arnScope.region,
+      serviceName: DEFAULT_SERVICE_NAME,
+      queueVolume: c.queueVolume ? { deviceName: QUEUE_DEVICE_NAME, mountPath: c.queueVolume.mountPath } : undefined,
+    });
+
+    const instanceTags = { ...props.tags, Name: `${namePrefix}-cribl-worker`, [GROUP_TAG_KEY]: groupName };
+    const template = new LaunchTemplate(this, "launch_template", {
+      name: `${namePrefix}-cribl-worker`,
+      description: `Cribl Stream ${c.cribl.version} worker (group ${c.workerGroup})`,
+      imageId,
+      instanceType: c.instanceType,
+      keyName: c.instanceKeyPair,
+      updateDefaultVersion: true,
+      iamInstanceProfile: { arn: profile.arn },
+      vpcSecurityGroupIds: securityGroupIds,
+      // IMDSv2 only. Hop limit 1: Cribl runs on the host, not in a container, so nothing needs a second hop; 1 keeps
+      // the instance credentials out of reach of anything forwarded through the worker.
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: "disabled",
+      },
+      blockDeviceMappings,
+      tagSpecifications: [
+        { resourceType: "instance", tags: instanceTags },
+        { resourceType: "volume", tags: { ...instanceTags, Name: `${namePrefix}-cribl-worker-volume` } },
+      ],
+      // Base64 at synth: the script is deterministic and free of secrets, and Terraform never parses it as a template.
+      userData: Buffer.from(userData, "utf8").toString("base64"),
+      // moto echoes the provider's default tags back as a third tag specification ("launch-template"), which real
+      // EC2 never returns; ignored in emulator mode only, so a re-plan there is clean.
+      lifecycle: props.emulated ? { ignoreChanges: ["tag_specifications"] } : undefined,
+    });
+
+    const group = new AutoscalingGroup(this, "group", {
+      name: groupName,
+      minSize: c.minSize,
+      maxSize: c.maxSize,
+      desiredCapacity: c.desiredCapacity,
+      vpcZoneIdentifier: subnetIds,
+      launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
+      targetGroupArns: c.targetGroupArns.length > 0 ? c.targetGroupArns : undefined,
+      healthCheckType: c.targetGroupArns.length > 0 ? "ELB" : "EC2",
+      healthCheckGracePeriod: 300,
+    });
+
+    // A separate hook resource (not initial_lifecycle_hook) so a changed heartbeat timeout is applied to the group.
+    // CONTINUE by default: when the hook times out the drain has stopped heartbeating (it alarms); the instance is
+    // terminated either way, and CONTINUE still lets other teams' termination hooks run where ABANDON would skip them.
+    const hook = new AutoscalingLifecycleHook(this, "termination_hook", {
+      name: c.lifecycleHookName,
+      autoscalingGroupName: group.name,
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      heartbeatTimeout: c.heartbeatTimeoutSeconds,
+      defaultResult: c.lifecycleHookDefaultResult,
+      // Delivery is through EventBridge (no notification target or role).
+      lifecycle: props.emulated ? { ignoreChanges: ["role_arn", "notification_target_arn"] } : undefined,
+    });
+
+    this.outputs = {
+      groupName,
+      documentNames: { queueProbe: `${namePrefix}-queue-probe`, gracefulStop: `${namePrefix}-graceful-stop` },
+      autoScalingGroupName: group.name,
+      autoScalingGroupArn: group.arn,
+      autoScalingGroupArnPattern: arns.autoScalingGroup(arnScope, groupName),
+      lifecycleHookName: hook.name,
+      launchTemplateId: template.id,
+      instanceRoleName: role.name,
+      queueProbeDocumentName: probeDocument.name,
+      queueProbeDocumentArn: probeDocument.arn,
+      gracefulStopDocumentName: stopDocument.name,
+      gracefulStopDocumentArn: stopDocument.arn,
+    };
+  }
+}

@@ -1,0 +1,491 @@
+// The shipped drain definition (statemachines/drain.asl.json, rendered by renderDrainDefinition) executed by moto's
+// Step Functions engine against moto's Auto Scaling, SSM and EC2, with our real check-queue bundle running as the
+// Lambda task (the launcher runs Node.js functions with the local node) and a scripted fake SSM agent answering the
+// probe. Waits are real time here, so the settings in the execution input keep them at 1-2 seconds.
+//
+// Pinned by these runs (moto 5.2.1 + test/support/moto_launcher.py):
+// - Heartbeat on an expired lifecycle action: Error `AutoScaling.AutoScalingException`, Cause `No active Lifecycle
+//   Action found with instance ID <id> (Service: AutoScaling, Status Code: 400, ...)`, caught by
+//   CheckLifecycleActionGone.
+// - SendCommand to a gone instance: the SDK error `InvalidInstanceId` inside check-queue, reported as
+//   result `invalid_instance_id`; EC2 DescribeInstances (filters instance-id + live states) then finds 0 reservations.
+// - An error thrown by check-queue: Error is its errorType (e.g. `CheckQueueInputError`), Cause the JSON payload
+//   {errorType, errorMessage, trace}, as for real lambda:invoke tasks.
+// - The deadline Choice (`$$.State.EnteredTime` TimestampGreaterThanEqualsPath `$.deadline`, a toISOString() value)
+//   fires only with the launcher's RFC 3339 timestamp patch: moto alone parses neither side.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32, deflateRawSync } from "node:zlib";
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
+  CreateLaunchTemplateCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { CreateDocumentCommand, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  DRAIN_ENV,
+  type DrainInput,
+  type DrainSettings,
+  drainExecutionName,
+} from "../../handlers/shared/drain-contract";
+import { bundleHandler } from "../../modules/common/bundle";
+import { gracefulStopDocument, queueProbeDocument } from "../../modules/worker-fleet/queue-probe";
+import { renderDrainDefinition } from "../../statemachines/drain";
+import { awsClientConfig, type Emulator, type SsmAgentResponse, startEmulator } from "../support/emulator";
+
+const GROUP = "cribl-workers";
+const HOOK = "cribl-drain";
+const QUEUE_DIR = "/opt/cribl/state/queues";
+const PROBE_DOCUMENT = "cribl-queue-probe";
+const STOP_DOCUMENT = "cribl-graceful-stop";
+const FUNCTION_NAME = "cribl-check-queue";
+// Each scenario waits real seconds in moto's engine.
+jest.setTimeout(45_000);
+
+const settings: DrainSettings = {
+  queueDirectories: QUEUE_DIR,
+  maxBytes: 0,
+  requiredConsecutiveChecks: 2,
+  minWaitSeconds: 1,
+  maxWaitSeconds: 2,
+  drainDeadlineSeconds: 3600,
+  gracefulStop: false,
+  serviceName: "cribl",
+  snapshotOnGiveUp: false,
+  snapshotExcludeBootVolume: false,
+};
+
+let emulator: Emulator;
+let sfn: SFNClient;
+let autoscaling: AutoScalingClient;
+let ssm: SSMClient;
+let ec2: EC2Client;
+let stateMachineArn: string;
+/** Instances of the group, one per scenario. */
+const instances: string[] = [];
+let workDir: string;
+
+/** The probe's exact stdout: one JSON line (modules/worker-fleet/queue-probe.ts QueueProbeResult). */
+function probeAnswer(bytes: number): SsmAgentResponse {
+  const line = {
+    v: 1,
+    queues: [{ path: QUEUE_DIR, exists: true, bytes, files: bytes === 0 ? 0 : 3 }],
+    serviceActive: true,
+    errors: [],
+  };
+  return { Status: "Success", StandardOutputContent: `${JSON.stringify(line)}\n`, ResponseCode: 0 };
+}
+
+/** A minimal deflate zip (what Lambda accepts as ZipFile), so the test needs no zip tool. */
+function zip(files: Record<string, Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(files)) {
+    const fileName = Buffer.from(name);
+    const deflated = deflateRawSync(data);
+    const header = (size: number, signature: number) => {
+      const b = Buffer.alloc(size);
+      b.writeUInt32LE(signature, 0);
+      return b;
+    };
+    const local = header(30, 0x04034b50);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(0x21, 12); // 1980-01-01: deterministic
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(deflated.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    const entry = header(46, 0x02014b50);
+    entry.writeUInt16LE(20, 4); // version made by
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(8, 10);
+    entry.writeUInt16LE(0x21, 14);
+    entry.writeUInt32LE(crc32(data), 16);
+    entry.writeUInt32LE(deflated.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(fileName.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    parts.push(local, fileName, deflated);
+    central.push(entry, fileName);
+    offset += local.length + fileName.length + deflated.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
+}
+
+/**
+ * One request to a moto service this project has no SDK client for (IAM, Lambda). moto routes by the credential scope
+ * of the Authorization header and does not verify signatures.
+ */
+async function motoRequest(service: string, method: string, path: string, body: string, contentType: string) {
+  const res = await fetch(`${emulator.endpoint}${path}`, {
+    method,
+    headers: {
+      "content-type": contentType,
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20250101/${emulator.region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${service} ${method} ${path} answered ${res.status}: ${text}`);
+  return text;
+}
+
+async function createRole(name: string, principal: string): Promise<string> {
+  const form = new URLSearchParams({
+    Action: "CreateRole",
+    Version: "2010-05-08",
+    RoleName: name,
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: principal }, Action: "sts:AssumeRole" }],
+    }),
+  });
+  const xml = await motoRequest("iam", "POST", "/", form.toString(), "application/x-www-form-urlencoded");
+  const arn = /<Arn>([^<]+)<\/Arn>/.exec(xml)?.[1];
+  if (!arn) throw new Error(`CreateRole answered no Arn: ${xml}`);
+  return arn;
+}
+
+async function createCheckQueueFunction(roleArn: string): Promise<string> {
+  const bundle = bundleHandler("check-queue", workDir);
+  const files = Object.fromEntries(
+    readdirSync(bundle.directory).map((f) => [f, readFileSync(join(bundle.directory, f))] as const),
+  );
+  const created = await motoRequest(
+    "lambda",
+    "POST",
+    "/2015-03-31/functions",
+    JSON.stringify({
+      FunctionName: FUNCTION_NAME,
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      Role: roleArn,
+      Timeout: 20,
+      MemorySize: 256,
+      Code: { ZipFile: zip(files).toString("base64") },
+      Environment: {
+        Variables: {
+          [DRAIN_ENV.queueProbeDocumentName]: PROBE_DOCUMENT,
+          [DRAIN_ENV.checkBudgetSeconds]: "5",
+          POWERTOOLS_LOG_LEVEL: "WARN",
+        },
+      },
+    }),
+    "application/json",
+  );
+  return (JSON.parse(created) as { FunctionArn: string }).FunctionArn;
+}
+
+function drainInput(instanceId: string, token: string, overrides: Partial<DrainSettings> = {}, deadlineMs = 600_000) {
+  const input: DrainInput = {
+    instanceId,
+    autoScalingGroupName: GROUP,
+    lifecycleHookName: HOOK,
+    lifecycleActionToken: token,
+    startedBy: "event",
+    deadline: new Date(Date.now() + deadlineMs).toISOString(),
+    settings: { ...settings, ...overrides },
+  };
+  return input;
+}
+
+/** Adds the pending lifecycle action and starts the drain as the starter would (execution named by the contract). */
+async function startDrain(instanceId: string, overrides: Partial<DrainSettings> = {}, deadlineMs?: number) {
+  const action = await emulator.addLifecycleAction({
+    AutoScalingGroupName: GROUP,
+    LifecycleHookName: HOOK,
+    InstanceId: instanceId,
+  });
+  const input = drainInput(instanceId, action.LifecycleActionToken, overrides, deadlineMs);
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: drainExecutionName(instanceId, action.LifecycleActionToken),
+      input: JSON.stringify(input),
+    }),
+  );
+  return executionArn!;
+}
+
+async function waitForEnd(executionArn: string, timeoutMs = 40_000): Promise<DescribeExecutionCommandOutput> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== "RUNNING") return execution;
+    if (Date.now() > deadline) throw new Error(`execution ${executionArn} still RUNNING after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function history(executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+/** The states entered, in order, and the check results (ResultPath $.check) read from CheckQueues' exits. */
+function walk(events: HistoryEvent[]) {
+  const entered: string[] = [];
+  const checks: Array<{ result: string; totalBytes: number | null; reason: string | null; afterEntered: number }> = [];
+  for (const event of events) {
+    if (event.stateEnteredEventDetails?.name) entered.push(event.stateEnteredEventDetails.name);
+    const exited = event.stateExitedEventDetails;
+    if (exited?.name === "CheckQueues" && exited.output) {
+      checks.push({ ...JSON.parse(exited.output).check, afterEntered: entered.length });
+    }
+  }
+  return { entered, checks };
+}
+
+async function actionOf(instanceId: string) {
+  return (await emulator.listLifecycleActions()).find((a) => a.InstanceId === instanceId);
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), "drain-emulator-"));
+  emulator = await startEmulator({ executeStateMachines: true });
+  const config = awsClientConfig(emulator);
+  sfn = new SFNClient(config);
+  autoscaling = new AutoScalingClient(config);
+  ssm = new SSMClient(config);
+  ec2 = new EC2Client(config);
+
+  await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: "cribl-workers",
+      LaunchTemplateData: { ImageId: "ami-12c6146b", InstanceType: "t3.small" },
+    }),
+  );
+  await autoscaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: GROUP,
+      LaunchTemplate: { LaunchTemplateName: "cribl-workers", Version: "$Latest" },
+      MinSize: 0,
+      MaxSize: 5,
+      DesiredCapacity: 5,
+      AvailabilityZones: ["us-east-1a"],
+    }),
+  );
+  const group = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }));
+  instances.push(...group.AutoScalingGroups![0]!.Instances!.map((i) => i.InstanceId!));
+
+  for (const [name, document] of [
+    [PROBE_DOCUMENT, queueProbeDocument()],
+    [STOP_DOCUMENT, gracefulStopDocument()],
+  ] as const) {
+    await ssm.send(
+      new CreateDocumentCommand({
+        Name: name,
+        DocumentType: "Command",
+        DocumentFormat: "JSON",
+        Content: JSON.stringify(document),
+      }),
+    );
+  }
+
+  const functionArn = await createCheckQueueFunction(await createRole("cribl-check-queue", "lambda.amazonaws.com"));
+  const definition = renderDrainDefinition({
+    CheckQueueFunctionArn: functionArn,
+    GracefulStopDocumentName: STOP_DOCUMENT,
+  });
+  const roleArn = await createRole("cribl-drain", "states.amazonaws.com");
+  ({ stateMachineArn } = (await sfn.send(
+    new CreateStateMachineCommand({ name: "cribl-drain", definition, roleArn, type: "STANDARD" }),
+  )) as { stateMachineArn: string });
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of [sfn, autoscaling, ssm, ec2]) client?.destroy();
+  await emulator?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("the shipped drain definition on the emulator, with the real check-queue function", () => {
+  test("a shrinking queue drains: two empty readings, then CompleteLifecycleAction(CONTINUE) → Drained", async () => {
+    // Prepare
+    const instanceId = instances[0]!;
+    await emulator.scriptSsmAgent(instanceId, [probeAnswer(3000), probeAnswer(1200), probeAnswer(0), probeAnswer(0)]);
+    // Act
+    const executionArn = await startDrain(instanceId);
+    const execution = await waitForEnd(executionArn);
+    // Assess
+    expect({ status: execution.status, error: execution.error, cause: execution.cause }).toEqual({
+      status: "SUCCEEDED",
+      error: undefined,
+      cause: undefined,
+    });
+    const { entered, checks } = walk(await history(executionArn));
+    expect(entered.at(-1)).toBe("Drained");
+    expect(checks.map((c) => [c.result, c.totalBytes])).toEqual([
+      ["ok", 3000],
+      ["ok", 1200],
+      ["ok", 0],
+      ["ok", 0],
+    ]);
+    // Completed once, and only after the second consecutive empty reading.
+    expect(entered.filter((s) => s === "CompleteLifecycleAction")).toHaveLength(1);
+    expect(entered.indexOf("CompleteLifecycleAction")).toBeGreaterThanOrEqual(checks[3]!.afterEntered);
+    const loops = entered.filter((s) => s === "RecordHeartbeat").length;
+    expect(loops).toBe(4);
+    const action = await actionOf(instanceId);
+    expect(action).toMatchObject({ State: "Completed", Result: "CONTINUE" });
+    expect(action!.HeartbeatCount).toBeGreaterThanOrEqual(loops);
+    expect(JSON.parse(execution.output!).progress).toMatchObject({ emptyChecks: 2, lastBytes: 0 });
+  });
+
+  test("the lifecycle action expires mid-drain → LifecycleActionGone, with the heartbeat error recorded", async () => {
+    // Prepare
+    const instanceId = instances[1]!;
+    await emulator.scriptSsmAgent(instanceId, [probeAnswer(5000)]);
+    // Act: expire right after the first check, during the first wait (2 s).
+    const executionArn = await startDrain(instanceId, { minWaitSeconds: 2, maxWaitSeconds: 4 });
+    const until = Date.now() + 20_000;
+    while (walk(await history(executionArn)).checks.length === 0) {
+      if (Date.now() > until) throw new Error("no check within 20 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await emulator.expireLifecycleAction(instanceId)).toBe(true);
+    const execution = await waitForEnd(executionArn);
+    // Assess
+    expect(execution.status).toBe("SUCCEEDED");
+    const { entered } = walk(await history(executionArn));
+    expect(entered.slice(-3)).toEqual(["RecordHeartbeat", "CheckLifecycleActionGone", "LifecycleActionGone"]);
+    const { error } = JSON.parse(execution.output!);
+    expect(error.Error).toBe("AutoScaling.AutoScalingException");
+    expect(error.Cause).toMatch(
+      new RegExp(
+        `^No active Lifecycle Action found with instance ID ${instanceId} \\(Service: AutoScaling, Status Code: 400, Request ID: `,
+      ),
+    );
+    expect(await actionOf(instanceId)).toMatchObject({ State: "Expired", Result: null, HeartbeatCount: 1 });
+  });
+
+  test("SSM InvalidInstanceId and the instance terminated in EC2 → InstanceGone", async () => {
+    // Prepare
+    const instanceId = instances[2]!;
+    await emulator.scriptSsmAgent(instanceId, [{ Error: "InvalidInstanceId" }]);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId));
+    // Assess
+    expect(execution.status).toBe("SUCCEEDED");
+    const output = JSON.parse(execution.output!);
+    expect(output.check).toMatchObject({ result: "invalid_instance_id", reason: "invalid_instance_id" });
+    expect(output.instanceState).toEqual({ aliveReservations: 0 });
+    const { entered } = walk(await history(executionArn(execution)));
+    expect(entered.slice(-3)).toEqual(["DescribeInstanceState", "CheckInstanceGone", "InstanceGone"]);
+    expect(await actionOf(instanceId)).toMatchObject({ State: "Pending", Result: null });
+  });
+
+  test("a queue that never empties past the deadline → completes, then fails GaveUpQueuesNotPreserved", async () => {
+    // Prepare
+    const instanceId = instances[3]!;
+    await emulator.scriptSsmAgent(instanceId, [probeAnswer(8000)]);
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId, { snapshotOnGiveUp: false }, 4_000));
+    // Assess
+    expect({ status: execution.status, error: execution.error }).toEqual({
+      status: "FAILED",
+      error: "GaveUpQueuesNotPreserved",
+    });
+    const { entered, checks } = walk(await history(executionArn(execution)));
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    expect(checks.every((c) => c.result === "ok" && c.totalBytes === 8000)).toBe(true);
+    expect(entered.slice(-4)).toEqual([
+      "CheckSnapshotOnGiveUp",
+      "CompleteLifecycleActionAfterGiveUp",
+      "ReportGiveUp",
+      "GaveUpQueuesNotPreserved",
+    ]);
+    expect(entered).not.toContain("CompleteLifecycleAction");
+    expect(await actionOf(instanceId)).toMatchObject({ State: "Completed", Result: "CONTINUE" });
+  });
+
+  test("past the deadline with snapshotOnGiveUp: tagged snapshots, completed, then GaveUpQueuesPreserved", async () => {
+    // Prepare
+    const instanceId = instances[4]!;
+    await emulator.scriptSsmAgent(instanceId, [probeAnswer(8000)]);
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId, { snapshotOnGiveUp: true }, 2_000));
+    // Assess
+    expect({ status: execution.status, error: execution.error }).toEqual({
+      status: "FAILED",
+      error: "GaveUpQueuesPreserved",
+    });
+    const { entered } = walk(await history(executionArn(execution)));
+    expect(entered.slice(entered.indexOf("CheckSnapshotOnGiveUp"))).toEqual([
+      "CheckSnapshotOnGiveUp",
+      "CreateQueueSnapshots",
+      "RecordHeartbeatDuringSnapshot",
+      "CountCompletedSnapshots",
+      "CheckSnapshotsCompleted",
+      "CompleteLifecycleActionAfterGiveUp",
+      "ReportGiveUp",
+      "GaveUpQueuesPreserved",
+    ]);
+    const { Snapshots } = await ec2.send(
+      new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:cribl-drain:instance-id", Values: [instanceId] }] }),
+    );
+    expect(Snapshots).toHaveLength(1);
+    const tags = Object.fromEntries(Snapshots![0]!.Tags!.map((t) => [t.Key, t.Value]));
+    expect(tags).toEqual({
+      "cribl-drain:auto-scaling-group": GROUP,
+      "cribl-drain:instance-id": instanceId,
+      "cribl-drain:execution-name": expect.stringMatching(new RegExp(`^${instanceId}-`)),
+      "cribl-drain:execution-id": executionArn(execution),
+    });
+    expect(await actionOf(instanceId)).toMatchObject({ State: "Completed", Result: "CONTINUE" });
+  });
+
+  test("an error thrown by check-queue reaches the definition under its own name → FailedUnexpectedError", async () => {
+    // Prepare: a relative queue directory is refused by the handler's input check (CheckQueueInputError).
+    const instanceId = "i-0c0ffee0000000001";
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId, { queueDirectories: "relative/queues" }));
+    // Assess
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("CheckQueueInputError");
+    expect(JSON.parse(execution.cause!)).toMatchObject({
+      errorType: "CheckQueueInputError",
+      errorMessage: "queueDirectories must be comma-separated absolute paths",
+    });
+    const { entered } = walk(await history(executionArn(execution)));
+    expect(entered).toEqual(["PrepareDrain", "RecordHeartbeat", "CheckQueues", "FailedUnexpectedError"]);
+  });
+});
+
+function executionArn(execution: DescribeExecutionCommandOutput): string {
+  return execution.executionArn!;
+}

@@ -1,0 +1,71 @@
+// Helpers for the worker-fleet tests: one synth per test file, and synthesized IAM policies with every Terraform
+// reference replaced by the concrete ARN it stands for (an unresolved `${...}` would read as a policy variable).
+import type { TfJson } from "../../support/synth";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+
+export type Policy = { Version: string; Statement: Array<Record<string, unknown>> };
+
+function arnOf(type: string, attrs: Record<string, unknown>): string {
+  const name = String(attrs.name ?? attrs.function_name ?? "");
+  switch (type) {
+    case "aws_cloudwatch_log_group":
+      return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+    case "aws_sqs_queue":
+      return `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
+    case "aws_lambda_function":
+      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+    case "aws_sfn_state_machine":
+      return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+    case "aws_ssm_document":
+      return `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${name}`;
+    case "aws_cloudwatch_event_rule":
+      return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`;
+    default:
+      throw new Error(`no ARN rule for ${type}`);
+  }
+}
+
+/** Replaces Terraform references of the stack with concrete values; throws on any it cannot resolve. */
+export function resolveReferences(stack: TfJson, text: string): string {
+  const resolved = text.replace(/\$\{([^}]+)\}/g, (whole, expr: string) => {
+    if (expr === "data.aws_caller_identity.current.account_id") return ACCOUNT;
+    const m = /^(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.(arn|id|name)$/.exec(expr);
+    if (!m) throw new Error(`cannot resolve ${whole}`);
+    const [, type, id, attr] = m;
+    const attrs = stack.resource?.[type!]?.[id!];
+    if (!attrs) throw new Error(`no resource ${type}.${id}`);
+    if (attr === "arn") return arnOf(type!, attrs);
+    return String(attrs.name);
+  });
+  if (resolved.includes("${")) throw new Error(`unresolved reference left in ${resolved}`);
+  return resolved;
+}
+
+/** Reads a synthesized policy, whether written with JSON.stringify or Terraform's jsonencode({...}). */
+export function parsePolicy(stack: TfJson, raw: string): Policy {
+  let text = raw;
+  const jsonencode = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(raw);
+  if (jsonencode) {
+    // jsonencode's argument is HCL object syntax: `"key" = value`, and a value that is a whole reference is written
+    // bare (`aws_sqs_queue.x.arn`). Our policies have no " = " inside strings.
+    text = jsonencode[1]!
+      .replace(/" = /g, '": ')
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
+      .replace(/(?<=[:[,] )((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_]+\.[a-z_]+)(?=[,\]}])/g, '"${$1}"');
+  }
+  return JSON.parse(resolveReferences(stack, text)) as Policy;
+}
+
+/** Every inline role policy of the stack, keyed by role name. */
+export function rolePolicies(stack: TfJson): Record<string, Policy> {
+  const out: Record<string, Policy> = {};
+  for (const attrs of Object.values(stack.resource?.aws_iam_role_policy ?? {})) {
+    const roleRef = /^\$\{aws_iam_role\.([A-Za-z0-9_]+)\.(id|name)\}$/.exec(String(attrs.role));
+    if (!roleRef) throw new Error(`unexpected role reference ${String(attrs.role)}`);
+    const roleName = String(stack.resource?.aws_iam_role?.[roleRef[1]!]?.name);
+    out[roleName] = parsePolicy(stack, String(attrs.policy));
+  }
+  return out;
+}

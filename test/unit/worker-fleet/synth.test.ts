@@ -1,0 +1,289 @@
+// What reviewers check in the synthesized worker-fleet stack: IMDSv2, encryption, the hook, the token, the wiring.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { AppConfig } from "../../../config/app-config";
+import { renderDrainDefinition } from "../../../statemachines/drain";
+import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
+
+type Resource = Record<string, unknown>;
+const only = (stack: TfJson, type: string): Resource => {
+  const all = Object.values(resourcesOf(stack, type));
+  expect(all).toHaveLength(1);
+  return all[0]!;
+};
+const userDataOf = (stack: TfJson) =>
+  Buffer.from(String(only(stack, "aws_launch_template").user_data), "base64").toString("utf8");
+
+/** Every text file under a directory (synthesized stacks, bundles, manifests). */
+function textFiles(dir: string): Array<{ file: string; text: string }> {
+  const out: Array<{ file: string; text: string }> = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const bytes = fs.readFileSync(file);
+    if (bytes.includes(0)) continue; // binary (zip archives: their inputs are the bundles checked as text)
+    out.push({ file, text: bytes.toString("utf8") });
+  }
+  return out;
+}
+
+describe("worker-fleet stack (example configuration)", () => {
+  let outdir: string;
+  let stack: TfJson;
+
+  beforeAll(() => {
+    ({
+      outdir,
+      stacks: { "worker-fleet": stack },
+    } = synthApp() as { outdir: string; stacks: Record<string, TfJson> });
+  });
+
+  it("requires IMDSv2 with a hop limit of 1", () => {
+    expect(only(stack, "aws_launch_template").metadata_options).toEqual({
+      http_endpoint: "enabled",
+      http_tokens: "required",
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: "disabled",
+    });
+  });
+
+  it("encrypts the root and queue volumes and deletes them with the instance", () => {
+    const mappings = only(stack, "aws_launch_template").block_device_mappings as Array<{
+      device_name: string;
+      ebs: Record<string, unknown>;
+    }>;
+    expect(mappings.map((m) => m.device_name)).toEqual(["/dev/xvda", "/dev/sdf"]);
+    for (const m of mappings) {
+      expect(m.ebs).toMatchObject({ encrypted: "true", delete_on_termination: "true", volume_type: "gp3" });
+    }
+  });
+
+  it("tags instances and volumes with the group, which the snapshot permissions rely on", () => {
+    const specs = only(stack, "aws_launch_template").tag_specifications as Array<{
+      resource_type: string;
+      tags: Record<string, string>;
+    }>;
+    expect(specs.map((s) => s.resource_type)).toEqual(["instance", "volume"]);
+    for (const s of specs) expect(s.tags["cribl-drain:auto-scaling-group"]).toBe("cribl-demo-cribl-workers");
+  });
+
+  it("declares the termination hook with the configured heartbeat and CONTINUE, and no emulator accommodation", () => {
+    const hook = only(stack, "aws_autoscaling_lifecycle_hook");
+    expect(hook).toMatchObject({
+      name: "Cribl-Scaledown-Hook",
+      lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      heartbeat_timeout: 3600,
+      default_result: "CONTINUE",
+    });
+    expect(hook.lifecycle).toBeUndefined();
+    expect(only(stack, "aws_launch_template").lifecycle).toBeUndefined();
+    expect(only(stack, "aws_autoscaling_group")).toMatchObject({ min_size: 1, max_size: 4, desired_capacity: 1 });
+  });
+
+  it("keeps the token out of everything synthesized: only the parameter NAME is there", () => {
+    // Prepare: a token value in the environment, where a careless synth could pick it up.
+    const sampleToken = "tk-5f0c1e9a-8d2b-4c6e-b7a1-93e2d4c5b6a7";
+    process.env.CRIBL_LEADER_TOKEN = sampleToken;
+    const config: AppConfig = exampleConfig();
+    config.workerFleet.leaderAuthTokenParameter = "/teams/platform/cribl/worker-auth";
+    try {
+      // Act
+      const synthesized = synthApp(config);
+      const files = textFiles(synthesized.outdir);
+      const userData = userDataOf(synthesized.stacks["worker-fleet"]!);
+      // Assess
+      expect(files.length).toBeGreaterThan(3);
+      for (const { file, text } of [...files, { file: "user data", text: userData }]) {
+        expect({
+          file,
+          token: text.includes(sampleToken),
+          default: /criblmaster/i.test(text) && file !== "user data",
+        }).toEqual({ file, token: false, default: false });
+      }
+      // Nothing in Terraform reads the token parameter, so its value cannot reach state.
+      const fleet = synthesized.stacks["worker-fleet"]!;
+      const parameterReads = Object.values(fleet.data?.aws_ssm_parameter ?? {}).map((d) => d.name);
+      expect(parameterReads).not.toContain("/teams/platform/cribl/worker-auth");
+      expect(Object.keys(fleet.resource ?? {})).not.toContain("aws_ssm_parameter");
+      // The worker reads it at boot, by name, decrypted into a variable: never a literal on the join command line.
+      expect(userData).toContain("readonly TOKEN_PARAMETER='/teams/platform/cribl/worker-auth'");
+      expect(userData).toMatch(/aws ssm get-parameter .*--name "\$TOKEN_PARAMETER" --with-decryption/);
+      expect(userData).toMatch(/mode-worker -H "\$LEADER_HOST" -p "\$LEADER_PORT" -u "\$token" -g "\$WORKER_GROUP"/);
+    } finally {
+      delete process.env.CRIBL_LEADER_TOKEN;
+    }
+  });
+
+  it("renders user data that bash parses, verifies the checksum before extracting and installs idempotently", () => {
+    const userData = userDataOf(stack);
+    const syntax = spawnSync("bash", ["-n"], { input: userData, encoding: "utf8" });
+    expect(syntax.stderr).toBe("");
+    expect(syntax.status).toBe(0);
+    expect(userData.startsWith("#!/bin/bash\n")).toBe(true);
+    expect(userData).toContain("set -euo pipefail");
+    const check = userData.indexOf("sha256sum --check");
+    const extract = userData.indexOf("tar -xzf");
+    expect(check).toBeGreaterThan(0);
+    expect(extract).toBeGreaterThan(check);
+    expect(userData).toMatch(/if \[ "\$installed" != "\$CRIBL_VERSION" \]; then/);
+    expect(userData).toMatch(/if \[ -z "\$\(blkid -o value -s TYPE "\$device" \|\| true\)" \]; then/);
+    expect(userData).toContain("readonly CRIBL_URL='https://cdn.cribl.io/dl/4.9.3/cribl-4.9.3-25f2ed8e-linux-x64.tgz'");
+    expect(userData).toContain("readonly QUEUE_MOUNT='/opt/cribl/state/queues'");
+    expect(userData).toContain("readonly LEADER_TLS='true'");
+  });
+
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
+  it("runs our own SSM documents, escaped so Terraform does not read the scripts' ${...} as interpolation", () => {
+    const docs = Object.values(resourcesOf(stack, "aws_ssm_document"));
+    expect(docs.map((d) => d.name).sort()).toEqual(["cribl-demo-graceful-stop", "cribl-demo-queue-probe"]);
+    for (const d of docs) {
+      expect(d).toMatchObject({ document_type: "Command", document_format: "JSON" });
+      const content = String(d.content);
+      expect(content).not.toMatch(/(^|[^$])\$\{/);
+      // What Terraform sends is the content with $${ read back as ${.
+      const sent = JSON.parse(content.replaceAll("$${", "${").replaceAll("%%{", "%{")) as { schemaVersion: string };
+      expect(sent.schemaVersion).toBe("2.2");
+    }
+  });
+
+  it("wires the state machine: STANDARD, logs at ALL with execution data, tracing, the rendered definition", () => {
+    const machine = only(stack, "aws_sfn_state_machine");
+    const logGroup = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(
+      ([, g]) => g.name === "/aws/vendedlogs/states/cribl-demo-drain",
+    );
+    expect(logGroup).toBeDefined();
+    expect(machine).toMatchObject({
+      name: "cribl-demo-drain",
+      type: "STANDARD",
+      logging_configuration: {
+        level: "ALL",
+        include_execution_data: true,
+        log_destination: `\${aws_cloudwatch_log_group.${logGroup![0]}.arn}:*`,
+      },
+      tracing_configuration: { enabled: true },
+    });
+    const checkQueue = Object.entries(resourcesOf(stack, "aws_lambda_function")).find(
+      ([, f]) => f.function_name === "cribl-demo-drain-check-queue",
+    )![0];
+    const stopDocument = Object.entries(resourcesOf(stack, "aws_ssm_document")).find(
+      ([, d]) => d.name === "cribl-demo-graceful-stop",
+    )![0];
+    const expected = renderDrainDefinition({
+      CheckQueueFunctionArn: `\${aws_lambda_function.${checkQueue}.arn}`,
+      GracefulStopDocumentName: `\${aws_ssm_document.${stopDocument}.name}`,
+    });
+    // The synthesized definition is the reviewed file with references in its placeholders (and literal ${ escaped).
+    const unescapeLiteral = (s: string) => s.replace(/\$\$\{/g, "${");
+    expect(unescapeLiteral(String(machine.definition))).toBe(expected);
+  });
+
+  it("passes drain settings and names to the functions through the contract's environment", () => {
+    const fns = Object.values(resourcesOf(stack, "aws_lambda_function"));
+    const env = (name: string) =>
+      (fns.find((f) => f.function_name === name)!.environment as { variables: Record<string, string> }).variables;
+    const start = env("cribl-demo-drain-start");
+    expect(JSON.parse(start.DRAIN_SETTINGS!)).toEqual({
+      queueDirectories: "/opt/cribl/state/queues",
+      maxBytes: 0,
+      requiredConsecutiveChecks: 2,
+      minWaitSeconds: 10,
+      maxWaitSeconds: 300,
+      drainDeadlineSeconds: 169200,
+      gracefulStop: true,
+      serviceName: "cribl",
+      snapshotOnGiveUp: true,
+      snapshotExcludeBootVolume: true,
+    });
+    expect(start).toMatchObject({
+      AUTO_SCALING_GROUP_NAME: "cribl-demo-cribl-workers",
+      LIFECYCLE_HOOK_NAME: "Cribl-Scaledown-Hook",
+      STATE_MACHINE_ARN:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
+        "arn:aws:states:eu-west-1:${data.aws_caller_identity.current.account_id}:stateMachine:cribl-demo-drain",
+    });
+    expect(env("cribl-demo-drain-reconcile")).toMatchObject({ DRAIN_SETTINGS: start.DRAIN_SETTINGS });
+    expect(env("cribl-demo-drain-check-queue")).toMatchObject({ CHECK_BUDGET_SECONDS: "50" });
+  });
+
+  it("routes only our group's terminate lifecycle actions to start-drain, with retries and a dead-letter queue", () => {
+    const rules = Object.values(resourcesOf(stack, "aws_cloudwatch_event_rule"));
+    const lifecycle = rules.find((r) => r.event_pattern !== undefined)!;
+    expect(JSON.parse(String(lifecycle.event_pattern))).toEqual({
+      source: ["aws.autoscaling"],
+      "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
+      detail: { AutoScalingGroupName: ["cribl-demo-cribl-workers"] },
+    });
+    expect(rules.find((r) => r.schedule_expression !== undefined)?.schedule_expression).toBe("rate(2 minutes)");
+    const target = Object.values(resourcesOf(stack, "aws_cloudwatch_event_target")).find(
+      (t) => t.target_id === "start-drain",
+    )!;
+    expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 3600, maximum_retry_attempts: 20 });
+    expect(target.dead_letter_config).toEqual({ arn: expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/) });
+    const dlq = only(stack, "aws_sqs_queue");
+    expect(dlq.sqs_managed_sse_enabled).toBe(true);
+    const queuePolicy = JSON.parse(String(only(stack, "aws_sqs_queue_policy").policy)) as {
+      Statement: Array<Record<string, unknown>>;
+    };
+    expect(queuePolicy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Condition: { ArnEquals: { "aws:SourceArn": expect.stringMatching(/^\$\{aws_cloudwatch_event_rule\./) } },
+      }),
+    ]);
+  });
+
+  it("alarms on failed, timed-out and aborted drains and on dead letters, to the topic", () => {
+    const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
+    const metrics = alarms.map((a) => `${a.namespace}/${a.metric_name}`);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        "AWS/States/ExecutionsFailed",
+        "AWS/States/ExecutionsTimedOut",
+        "AWS/States/ExecutionsAborted",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible",
+      ]),
+    );
+    for (const a of alarms)
+      expect(a.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarm_topic\.arn\}$/)]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
+    expect(only(stack, "aws_sns_topic").kms_master_key_id).toBe("${aws_kms_key.alarm_topic_key.arn}");
+  });
+
+  it("exposes the outputs an operator needs", () => {
+    expect(Object.keys(stack.output ?? {})).toEqual(
+      expect.arrayContaining([
+        "autoscaling_group_name",
+        "lifecycle_hook_name",
+        "state_machine_arn",
+        "check_queue_function_name",
+        "start_drain_function_name",
+        "reconcile_function_name",
+        "queue_probe_document_name",
+        "graceful_stop_document_name",
+        "dead_letter_queue_url",
+        "alarm_topic_arn",
+      ]),
+    );
+    expect(outdir).toBeTruthy();
+  });
+});
+
+describe("worker-fleet stack in emulator mode", () => {
+  it("ignores only the attributes moto reads back wrong: the hook's ARNs, the template's tag specifications", () => {
+    const config = { ...exampleConfig(), emulator: { endpoint: "http://127.0.0.1:4566" } };
+    const { stacks } = synthApp(config);
+    const fleet = stacks["worker-fleet"]!;
+    expect(only(fleet, "aws_autoscaling_lifecycle_hook").lifecycle).toEqual({
+      ignore_changes: ["role_arn", "notification_target_arn"],
+    });
+    expect(only(fleet, "aws_launch_template").lifecycle).toEqual({ ignore_changes: ["tag_specifications"] });
+    const withLifecycle = Object.entries(fleet.resource ?? {}).flatMap(([type, all]) =>
+      Object.values(all)
+        .filter((r) => r.lifecycle !== undefined)
+        .map(() => type),
+    );
+    expect(withLifecycle.sort()).toEqual(["aws_autoscaling_lifecycle_hook", "aws_launch_template"]);
+  });
+});
