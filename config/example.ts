@@ -31,6 +31,35 @@ const config: AppConfig = {
       { name: "app", whitelist: ["app"] },
       { name: "audit", whitelist: ["audit", "security"] },
     ],
+    sinks: {
+      // Every event as gzip JSON lines, per type and day, in a bucket the stack creates (SSE, TLS only).
+      s3: [{ name: "archive", source: "router", expirationDays: 365, forceDestroy: true }],
+      // The audit stream into daily indices of an existing domain, deleted after 14 days (ISM). To create a domain
+      // instead (encrypted, HTTPS + TLS 1.2, fine-grained access with an IAM master), replace `existing` with
+      // `domain: { domainName: "cribl-demo-logs" }`.
+      opensearch: [
+        {
+          name: "search",
+          source: "audit",
+          existing: {
+            endpoint: "https://search-cribl-demo-logs-abcdefghijklmnop.eu-west-1.es.amazonaws.com",
+            arn: "arn:aws:es:eu-west-1:123456789012:domain/cribl-demo-logs",
+          },
+          indexRetentionDays: 14,
+        },
+      ],
+      // The app stream to a Fluentd aggregator. The shared key stays in SSM; only its NAME is configuration (create
+      // it first: aws ssm put-parameter --type SecureString --name /cribl-demo/fluentd-shared-key --value ...).
+      // In production add vpc: { subnetIds: [...], securityGroupIds: [...] } to reach the aggregator privately.
+      fluent: [
+        {
+          name: "aggregator",
+          source: "app",
+          host: "fluentd.internal.example.com",
+          sharedKeyParameterName: "/cribl-demo/fluentd-shared-key",
+        },
+      ],
+    },
   },
 };
 

@@ -10,6 +10,7 @@ import {
   stringList,
 } from "../modules/common/validate";
 import type { StartingPosition } from "../modules/kinesis-consumer";
+import { type ResolvedSinksConfig, type SinksConfig, validateSinksConfig } from "./log-routing-sinks-config";
 
 export interface StreamConfig {
   /** Suffix of the stream name (`<name>-<suffix>`). */
@@ -102,6 +103,8 @@ export interface LogRoutingConfig {
   cloudwatchSubscription?: CloudwatchSubscriptionConfig;
   /** One forwarder per output stream, each with its whitelist. @default [] */
   forwarders?: ForwarderConfig[];
+  /** kinesis-to-s3 / -opensearch / -fluent consumers (see log-routing-sinks-config.ts). @default none */
+  sinks?: SinksConfig;
 }
 
 export interface ResolvedStreamConfig {
@@ -128,6 +131,7 @@ export interface ResolvedLogRoutingConfig {
         distribution: "ByLogStream" | "Random";
       }
     | undefined;
+  sinks: ResolvedSinksConfig;
   forwarders: (ConsumerTuning & {
     name: string;
     whitelist: string[];
@@ -291,5 +295,10 @@ export function validateLogRoutingConfig(field: string, raw: LogRoutingConfig | 
     };
   });
 
-  return { router, schema, failedRecords, cloudwatchSubscription, forwarders };
+  const sinks = validateSinksConfig(
+    `${field}.sinks`,
+    root.sinks,
+    forwarders.map((f) => f.name),
+  );
+  return { router, schema, failedRecords, cloudwatchSubscription, forwarders, sinks };
 }

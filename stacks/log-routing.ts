@@ -9,6 +9,7 @@ import { AppStack } from "../modules/common/stack-base";
 import { FailedRecordsBucket } from "../modules/failed-records-bucket";
 import { KinesisForward } from "../modules/kinesis-forward";
 import { Stream } from "../modules/stream";
+import { addSinks } from "./log-routing-sinks";
 
 export class LogRoutingStack extends AppStack {
   readonly router: Stream;
@@ -117,5 +118,6 @@ export class LogRoutingStack extends AppStack {
       out("target_stream_arn", output.outputs.streamArn);
       out("target_stream_name", output.outputs.streamName);
     });
+    addSinks(this, config, this.router);
   }
 }

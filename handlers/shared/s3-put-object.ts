@@ -1,83 +1,114 @@
 /**
- * A light S3 PutObject for handlers that only write failed records: SigV4-signed HTTPS PUT through the SDK's own
- * signer and HTTP handler, instead of `@aws-sdk/client-s3` (its XML protocol, checksums and S3 middleware add ~150 KB
- * to a bundle and push kinesis-forward over its 500 KB budget). Credentials and region come from an existing SDK
- * client's resolved config, so they follow the normal provider chain. Honours AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
- * (path-style, for emulators). Handlers that use S3 for real (kinesis-to-s3) should use the full client.
+ * A light S3 PutObject: a SigV4-signed HTTPS PUT through the SDK's own signer and HTTP handler, instead of
+ * `@aws-sdk/client-s3` (its XML protocol, checksums and S3 middleware add ~150 KB to a bundle and push the Kinesis
+ * handlers over their 500 KB budget). Used for failed records by every Kinesis handler and for the objects of
+ * kinesis-to-s3. Retries 429, 5xx, SlowDown, RequestTimeout and network errors with full jitter. Honours
+ * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (path-style, for emulators).
  *
- * API: `createS3PutObject({ credentials, region, endpoint?, requestHandler? })` → `PutObjectFn` (failed-records.ts).
+ * API: `createS3PutObject({ credentials, region, endpoint?, requestHandler?, maxAttempts? })` → `(input) => Promise`.
  */
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, HttpRequest, Provider } from "@smithy/types";
-import type { PutObjectFn } from "./failed-records";
+import { NodeSha256 } from "./sinks/sigv4";
 
-class NodeSha256 {
-  private hash!: Hash | Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.reset();
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    this.hash = this.secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(this.secret));
-  }
+/** The PutObject fields this writer sends (a subset of the SDK's PutObjectCommandInput, same names). */
+export interface S3PutObjectInput {
+  readonly Bucket?: string;
+  readonly Key?: string;
+  readonly Body?: unknown;
+  readonly ContentType?: string;
+  readonly ContentEncoding?: string;
+  readonly ServerSideEncryption?: string;
+  readonly SSEKMSKeyId?: string;
+  readonly BucketKeyEnabled?: boolean;
+  readonly Metadata?: Record<string, string>;
 }
-
-function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
 export interface S3PutObjectOptions {
   readonly credentials: Provider<AwsCredentialIdentity>;
-  readonly region: Provider<string>;
+  readonly region: string | Provider<string>;
   /** Emulator endpoint (path-style); `""` forces the public endpoint. @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL, else public */
   readonly endpoint?: string;
   readonly requestHandler?: NodeHttpHandler;
-  /** Abort a request after this long. @default 10000 */
+  /** Abort a request after this long. @default 15000 */
   readonly timeoutMs?: number;
+  /** Calls per object, first included. @default 3 */
+  readonly maxAttempts?: number;
+  /** @default 100 */
+  readonly baseDelayMs?: number;
 }
 
-export function createS3PutObject(options: S3PutObjectOptions): PutObjectFn {
+export class S3PutError extends Error {
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
+const retriable = (status: number, code: string) =>
+  status === 429 || status >= 500 || code === "SlowDown" || code === "RequestTimeout";
+
+function toBuffer(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError("S3 PutObject Body must be a string, Buffer or typed array");
+}
+
+/** The headers of a PutObject input (what the SDK would send for these fields). */
+export function putHeaders(input: S3PutObjectInput, body: Buffer): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-length": String(body.length),
+    "x-amz-content-sha256": createHash("sha256").update(body).digest("hex"),
+  };
+  if (input.ContentType) headers["content-type"] = input.ContentType;
+  if (input.ContentEncoding) headers["content-encoding"] = input.ContentEncoding;
+  if (input.ServerSideEncryption) headers["x-amz-server-side-encryption"] = input.ServerSideEncryption;
+  if (input.SSEKMSKeyId) headers["x-amz-server-side-encryption-aws-kms-key-id"] = input.SSEKMSKeyId;
+  if (input.BucketKeyEnabled !== undefined) {
+    headers["x-amz-server-side-encryption-bucket-key-enabled"] = String(input.BucketKeyEnabled);
+  }
+  for (const [k, v] of Object.entries(input.Metadata ?? {})) headers[`x-amz-meta-${k.toLowerCase()}`] = v;
+  return headers;
+}
+
+export function createS3PutObject(options: S3PutObjectOptions): (input: S3PutObjectInput) => Promise<void> {
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const handler = options.requestHandler ?? new NodeHttpHandler({ requestTimeout: options.timeoutMs ?? 10_000 });
-  let signer: SignatureV4 | undefined;
-  let regionName: string | undefined;
-  return async (input) => {
-    if (signer === undefined || regionName === undefined) {
-      regionName = await options.region();
-      signer = new SignatureV4({
+  const handler = options.requestHandler ?? new NodeHttpHandler({ requestTimeout: options.timeoutMs ?? 15_000 });
+  const regionOf = typeof options.region === "string" ? async () => options.region as string : options.region;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const baseDelayMs = options.baseDelayMs ?? 100;
+  let signing: Promise<{ signer: SignatureV4; region: string }> | undefined;
+  const signerFor = () => {
+    signing ??= regionOf().then((region) => ({
+      region,
+      signer: new SignatureV4({
         credentials: options.credentials,
-        region: regionName,
+        region,
         service: "s3",
         sha256: NodeSha256,
         uriEscapePath: false,
         applyChecksum: true,
-      });
-    }
-    const body = Buffer.from(input.Body, "utf8");
+      }),
+    }));
+    return signing;
+  };
+
+  const putOnce = async (input: S3PutObjectInput, body: Buffer): Promise<void> => {
+    const { signer, region } = await signerFor();
+    const bucket = input.Bucket ?? "";
+    const key = encodeKey(input.Key ?? "");
     let url: URL;
-    if (endpoint) url = new URL(`${endpoint.replace(/\/+$/, "")}/${input.Bucket}/${encodeKey(input.Key)}`);
-    else if (input.Bucket.includes("."))
-      url = new URL(`https://s3.${regionName}.amazonaws.com/${input.Bucket}/${encodeKey(input.Key)}`);
-    else url = new URL(`https://${input.Bucket}.s3.${regionName}.amazonaws.com/${encodeKey(input.Key)}`);
-    const headers: Record<string, string> = {
-      host: url.host,
-      "content-type": input.ContentType,
-      "content-length": String(body.length),
-      "x-amz-content-sha256": createHash("sha256").update(body).digest("hex"),
-      "x-amz-server-side-encryption": input.ServerSideEncryption,
-    };
-    if (input.SSEKMSKeyId) headers["x-amz-server-side-encryption-aws-kms-key-id"] = input.SSEKMSKeyId;
+    if (endpoint) url = new URL(`${endpoint.replace(/\/+$/, "")}/${bucket}/${key}`);
+    else if (bucket.includes(".")) url = new URL(`https://s3.${region}.amazonaws.com/${bucket}/${key}`);
+    else url = new URL(`https://${bucket}.s3.${region}.amazonaws.com/${key}`);
     const request = {
       method: "PUT",
       protocol: url.protocol,
@@ -85,7 +116,7 @@ export function createS3PutObject(options: S3PutObjectOptions): PutObjectFn {
       port: url.port ? Number(url.port) : undefined,
       path: url.pathname,
       query: {},
-      headers,
+      headers: { host: url.host, ...putHeaders(input, body) },
       body,
     } as unknown as HttpRequest;
     const signed = await signer.sign(request);
@@ -94,10 +125,22 @@ export function createS3PutObject(options: S3PutObjectOptions): PutObjectFn {
     for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const text = Buffer.concat(chunks).toString("utf8").slice(0, 500);
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${response.statusCode}`;
-      const error = new Error(`S3 PutObject ${input.Bucket}/${input.Key} failed: ${code}: ${text}`);
-      error.name = code;
-      throw error;
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP${response.statusCode}`;
+      throw new S3PutError(code, response.statusCode, `PutObject ${bucket}/${input.Key} failed: ${code}: ${text}`);
+    }
+  };
+
+  return async (input) => {
+    const body = toBuffer(input.Body);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await putOnce(input, body);
+      } catch (error) {
+        const again =
+          attempt < maxAttempts && (!(error instanceof S3PutError) || retriable(error.statusCode, error.code));
+        if (!again) throw error;
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * baseDelayMs * 2 ** attempt)));
+      }
     }
   };
 }

@@ -62,7 +62,12 @@ export class NodeFunction extends Construct {
     const app = App.of(this);
     const bundle = bundleHandler(props.handler, path.join(app.outdir, ".bundles", TerraformStack.of(this).node.id));
     this.bundleBytes = bundle.bytes;
-    const asset = new TerraformAsset(this, "code", { path: bundle.directory, type: AssetType.ARCHIVE });
+    // Our own deterministic zip as a FILE asset: cdktf's ARCHIVE spawns a node process per function to zip.
+    const asset = new TerraformAsset(this, "code", {
+      path: bundle.zipFile,
+      type: AssetType.FILE,
+      assetHash: bundle.sha256,
+    });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,

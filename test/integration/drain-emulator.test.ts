@@ -14,10 +14,9 @@
 // - The deadline Choice (`$$.State.EnteredTime` TimestampGreaterThanEqualsPath `$.deadline`, a toISOString() value)
 //   fires only with the launcher's RFC 3339 timestamp patch: moto alone parses neither side.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32, deflateRawSync } from "node:zlib";
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -93,51 +92,6 @@ function probeAnswer(bytes: number): SsmAgentResponse {
   return { Status: "Success", StandardOutputContent: `${JSON.stringify(line)}\n`, ResponseCode: 0 };
 }
 
-/** A minimal deflate zip (what Lambda accepts as ZipFile), so the test needs no zip tool. */
-function zip(files: Record<string, Buffer>): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const fileName = Buffer.from(name);
-    const deflated = deflateRawSync(data);
-    const header = (size: number, signature: number) => {
-      const b = Buffer.alloc(size);
-      b.writeUInt32LE(signature, 0);
-      return b;
-    };
-    const local = header(30, 0x04034b50);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(0x21, 12); // 1980-01-01: deterministic
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(deflated.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(fileName.length, 26);
-    const entry = header(46, 0x02014b50);
-    entry.writeUInt16LE(20, 4); // version made by
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(8, 10);
-    entry.writeUInt16LE(0x21, 14);
-    entry.writeUInt32LE(crc32(data), 16);
-    entry.writeUInt32LE(deflated.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(fileName.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    parts.push(local, fileName, deflated);
-    central.push(entry, fileName);
-    offset += local.length + fileName.length + deflated.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(central.length / 2, 8);
-  end.writeUInt16LE(central.length / 2, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, directory, end]);
-}
-
 /**
  * One request to a moto service this project has no SDK client for (IAM, Lambda). moto routes by the credential scope
  * of the Authorization header and does not verify signatures.
@@ -174,9 +128,6 @@ async function createRole(name: string, principal: string): Promise<string> {
 
 async function createCheckQueueFunction(roleArn: string): Promise<string> {
   const bundle = bundleHandler("check-queue", workDir);
-  const files = Object.fromEntries(
-    readdirSync(bundle.directory).map((f) => [f, readFileSync(join(bundle.directory, f))] as const),
-  );
   const created = await motoRequest(
     "lambda",
     "POST",
@@ -189,7 +140,8 @@ async function createCheckQueueFunction(roleArn: string): Promise<string> {
       Role: roleArn,
       Timeout: 20,
       MemorySize: 256,
-      Code: { ZipFile: zip(files).toString("base64") },
+      // The same deterministic zip Terraform deploys.
+      Code: { ZipFile: readFileSync(bundle.zipFile).toString("base64") },
       Environment: {
         Variables: {
           [DRAIN_ENV.queueProbeDocumentName]: PROBE_DOCUMENT,

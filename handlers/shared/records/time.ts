@@ -74,13 +74,15 @@ const NAMED_ZONES: Readonly<Record<string, number>> = {
   pdt: -420,
 };
 
-/** Converts wall-clock times of one zone to epoch ms. */
+/** Converts between wall-clock times of one zone and epoch ms. */
 export interface Zone {
   /** `wall` is the wall-clock time encoded as if it were UTC (Date.UTC of the fields). */
   wallToEpoch(wall: number): number;
+  /** Offset (wall − UTC, ms) of the zone at an instant. */
+  offsetAt(instant: number): number;
 }
 
-const UTC_ZONE: Zone = { wallToEpoch: (wall) => wall };
+const UTC_ZONE: Zone = { wallToEpoch: (wall) => wall, offsetAt: () => 0 };
 const UTC_NAMES = new Set(["UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"]);
 
 class IanaZone implements Zone {

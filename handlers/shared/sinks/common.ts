@@ -3,9 +3,8 @@
  * sanitising, and the result shape every sink returns.
  */
 import { createHash } from "node:crypto";
+import { assertTimeZone, resolveTimeZone } from "../records/time";
 import type { DeliveredOutcome, FailedOutcome } from "../records/types";
-
-const HOUR = 3_600_000;
 
 /** Wall-clock fields of an instant in a zone. */
 export interface CalendarFields {
@@ -17,71 +16,13 @@ export interface CalendarFields {
   readonly second: number;
 }
 
-/** Offset (wall − UTC, ms) of a zone at an instant; cached per UTC hour because Intl is slow (~1 µs per call). */
-class ZoneOffsets {
-  private readonly format: Intl.DateTimeFormat | undefined;
-  private readonly hours = new Map<number, number>();
-
-  constructor(timeZone: string) {
-    const utc = timeZone === "UTC" || timeZone === "Etc/UTC" || timeZone === "GMT" || timeZone === "Etc/GMT";
-    if (utc) return;
-    try {
-      this.format = new Intl.DateTimeFormat("en-US", {
-        timeZone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric",
-      });
-    } catch {
-      throw new RangeError(`unknown time zone "${timeZone}"`);
-    }
-  }
-
-  private exact(instant: number): number {
-    const seconds = Math.floor(instant / 1000) * 1000;
-    const f: Record<string, number> = {};
-    for (const part of this.format!.formatToParts(seconds)) f[part.type] = Number(part.value);
-    return Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!) - seconds;
-  }
-
-  offsetAt(instant: number): number {
-    if (this.format === undefined) return 0;
-    const bucket = Math.floor(instant / HOUR);
-    let offset = this.hours.get(bucket);
-    if (offset === undefined) {
-      const start = this.exact(bucket * HOUR);
-      offset = start === this.exact(bucket * HOUR + HOUR - 1000) ? start : Number.NaN;
-      if (this.hours.size > 10_000) this.hours.clear();
-      this.hours.set(bucket, offset);
-    }
-    return Number.isNaN(offset) ? this.exact(instant) : offset;
-  }
-}
-
-const zoneCache = new Map<string, ZoneOffsets>();
-
-function zoneOffsets(timeZone: string): ZoneOffsets {
-  let zone = zoneCache.get(timeZone);
-  if (zone === undefined) {
-    zone = new ZoneOffsets(timeZone);
-    zoneCache.set(timeZone, zone);
-  }
-  return zone;
-}
-
 /** Throws RangeError naming the zone when it is not a known IANA zone. */
-export function assertZone(timeZone: string): void {
-  zoneOffsets(timeZone);
-}
+export const assertZone = assertTimeZone;
 
 /** Calendar fields of `epochMs` (fraction ignored) as seen in `timeZone`. */
 export function calendarFields(epochMs: number, timeZone: string): CalendarFields {
   const ms = Math.floor(epochMs);
-  const d = new Date(ms + zoneOffsets(timeZone).offsetAt(ms));
+  const d = new Date(ms + resolveTimeZone(timeZone).offsetAt(ms));
   return {
     year: d.getUTCFullYear(),
     month: d.getUTCMonth() + 1,

@@ -1,4 +1,7 @@
-/** SigV4 signing of a plain HTTP request (OpenSearch managed domains `es`, OpenSearch Serverless `aoss`). */
+/**
+ * SigV4 signing of plain HTTP requests without a full SDK client (OpenSearch `es`/`aoss`, S3 PUT, SSM GetParameter),
+ * and the pieces every such caller shares: a node:crypto SHA-256 and Lambda's environment credentials.
+ */
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from "@smithy/types";
@@ -21,7 +24,7 @@ export interface RequestToSign {
 }
 
 /** SHA-256 / HMAC-SHA-256 on node:crypto (the SDK's `@smithy/core/checksum` would add ~100 KB to the bundle). */
-class NodeSha256 implements Checksum {
+export class NodeSha256 implements Checksum {
   private hash: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.hash = NodeSha256.create(secret);
@@ -44,6 +47,16 @@ function toBytes(data: SourceData): Uint8Array {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data);
+}
+
+/** Lambda's role credentials, read from the environment on every call (so they follow rotation). */
+export function environmentCredentials(): Promise<AwsCredentialIdentity> {
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    return Promise.reject(new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)"));
+  }
+  return Promise.resolve({ accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN || undefined });
 }
 
 export type Signer = (request: RequestToSign, signingDate?: Date) => Promise<Record<string, string>>;

@@ -1,0 +1,69 @@
+/**
+ * kinesis-to-fluent core: delivered log events → Fluentd forward protocol (PackedForward chunks with ack, optional TLS
+ * and shared-key handshake; see handlers/shared/sinks/fluent-forward.ts). Unacknowledged chunks come back
+ * `retryable` (batch item failures), records that cannot be encoded `rejected` (failed records).
+ *
+ * The shared key is a secret: the handler reads it at cold start from an SSM SecureString whose NAME is configured
+ * (`loadSharedKey`), caches it for the container, and reads it again only after a failed read.
+ */
+import type { KinesisStreamBatchResponse } from "aws-lambda";
+import { type KinesisBatchDeps, processKinesisBatch, type Sink } from "../shared/kinesis-batch";
+import type { DeliveredOutcome, KinesisEventLike } from "../shared/records/types";
+import type { SinkResult } from "../shared/sinks/common";
+import { type FluentForwardOptions, sendToFluent } from "../shared/sinks/fluent-forward";
+
+export type SendFn = (outcomes: readonly DeliveredOutcome[], options: FluentForwardOptions) => Promise<SinkResult>;
+
+/** The fluent sink over the forward client (injectable for tests). */
+export function createFluentSink(options: FluentForwardOptions, send: SendFn = sendToFluent): Sink {
+  return async (delivered) => {
+    const result = await send(delivered, options);
+    return {
+      rejected: result.rejected,
+      retryable: result.unsent.map((u) => u.outcome),
+      retryDetail: result.unsent[0]?.detail,
+    };
+  };
+}
+
+/** The one SSM call: the decrypted value of a SecureString parameter. */
+export type GetSecureStringFn = (name: string) => Promise<string | undefined>;
+
+/**
+ * Builds the sink once the shared key (if any) is read; caches the result, and forgets a failed read so the next
+ * invocation tries again (the failed invocation is retried by the event source mapping).
+ */
+export function lazySink(
+  options: FluentForwardOptions,
+  sharedKeyParameter: string | undefined,
+  getSecureString: GetSecureStringFn,
+  send: SendFn = sendToFluent,
+): () => Promise<Sink> {
+  let ready: Promise<Sink> | undefined;
+  const build = async (): Promise<Sink> => {
+    if (sharedKeyParameter === undefined) return createFluentSink(options, send);
+    const sharedKey = await getSecureString(sharedKeyParameter);
+    if (!sharedKey) throw new Error(`SSM parameter ${sharedKeyParameter} has no value`);
+    return createFluentSink({ ...options, sharedKey }, send);
+  };
+  return () => {
+    if (ready === undefined) {
+      ready = build();
+      ready.catch(() => {
+        ready = undefined;
+      });
+    }
+    return ready;
+  };
+}
+
+export interface ToFluentDeps extends Omit<KinesisBatchDeps, "sink"> {
+  readonly sink: () => Promise<Sink>;
+}
+
+/** The whole batch: shared key (cold start) → pipeline → forward client → failed records → partial batch response. */
+export async function toFluentBatch(event: KinesisEventLike, deps: ToFluentDeps): Promise<KinesisStreamBatchResponse> {
+  const sink = await deps.sink();
+  const { batchItemFailures } = await processKinesisBatch(event, { ...deps, sink });
+  return { batchItemFailures };
+}

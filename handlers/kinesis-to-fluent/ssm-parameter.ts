@@ -1,0 +1,54 @@
+/**
+ * Reads one SSM SecureString (decrypted) with a single SigV4-signed `AmazonSSM.GetParameter` call, instead of
+ * `@aws-sdk/client-ssm` (about 380 KB with its credential chain, for one call per cold start). Credentials are the
+ * Lambda role's, from the environment. Honours AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL (emulators).
+ */
+import type { AwsCredentialIdentity } from "@smithy/types";
+import { createSigner, environmentCredentials } from "../shared/sinks/sigv4";
+
+export interface SsmReaderOptions {
+  readonly region: string;
+  /** @default environmentCredentials */
+  readonly credentials?: () => Promise<AwsCredentialIdentity>;
+  /** @default AWS_ENDPOINT_URL_SSM ?? AWS_ENDPOINT_URL ?? https://ssm.<region>.amazonaws.com */
+  readonly endpoint?: string;
+  /** @default 5_000 */
+  readonly timeoutMs?: number;
+}
+
+/** `(name) => decrypted value`; throws with the SSM error type (ParameterNotFound, AccessDeniedException, …). */
+export function createSecureStringReader(options: SsmReaderOptions): (name: string) => Promise<string | undefined> {
+  const endpoint =
+    options.endpoint ??
+    process.env.AWS_ENDPOINT_URL_SSM ??
+    process.env.AWS_ENDPOINT_URL ??
+    `https://ssm.${options.region}.amazonaws.com`;
+  const url = new URL("/", endpoint);
+  const sign = createSigner({
+    credentials: options.credentials ?? environmentCredentials,
+    region: options.region,
+    service: "ssm",
+  });
+  return async (name) => {
+    const body = JSON.stringify({ Name: name, WithDecryption: true });
+    const signed = await sign({
+      method: "POST",
+      url,
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter" },
+      body: Buffer.from(body),
+    });
+    const { host: _host, ...headers } = signed;
+    const response = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text)?.[1] ?? `HTTP ${response.status}`;
+      throw new Error(`SSM GetParameter ${name} failed: ${type}`);
+    }
+    return (JSON.parse(text) as { Parameter?: { Value?: string } }).Parameter?.Value;
+  };
+}

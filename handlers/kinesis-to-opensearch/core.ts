@@ -1,0 +1,74 @@
+/**
+ * kinesis-to-opensearch core: delivered log events → daily indices `<prefix>-<log_type>-<YYYYMMDD>` through `_bulk`
+ * (see handlers/shared/sinks/opensearch-bulk.ts for bodies, ids, signing and retries).
+ *
+ * The sink maps the bulk results onto the batch contract: item rejections (mapping errors, …) and oversized documents
+ * are `rejected` (→ failed records, with the error), what still fails transiently after the bounded retries is
+ * `retryable` (→ batch item failures). Before the first batch of a container, the index lifecycle policy is ensured
+ * once (see ism.ts); a failure there is logged and retried on the next batch, never blocks delivery.
+ */
+import type { KinesisStreamBatchResponse } from "aws-lambda";
+import {
+  type BatchLogger,
+  type BatchMetrics,
+  type KinesisBatchDeps,
+  processKinesisBatch,
+  type Sink,
+} from "../shared/kinesis-batch";
+import type { KinesisEventLike } from "../shared/records/types";
+import {
+  type BulkBuildOptions,
+  type BulkSender,
+  buildBulkBodies,
+  sendBulkBodies,
+} from "../shared/sinks/opensearch-bulk";
+
+/** The OpenSearch sink: bulk bodies bounded by count and bytes, sent in sequence. */
+export function createOpenSearchSink(options: BulkBuildOptions, send: BulkSender): Sink {
+  return async (delivered) => {
+    const { bodies, rejected } = buildBulkBodies(delivered, options);
+    const result = await sendBulkBodies(bodies, send);
+    const allRejected = rejected.length > 0 ? [...rejected, ...result.rejected] : result.rejected;
+    return {
+      rejected: allRejected,
+      retryable: result.unsent.map((u) => u.outcome),
+      retryDetail: result.unsent[0]?.detail,
+    };
+  };
+}
+
+/** Runs `setup` until it succeeds once per container; failures are logged and counted, and retried next time. */
+export function onceUntilSuccess(
+  setup: () => Promise<unknown>,
+  logger?: BatchLogger,
+  metrics?: BatchMetrics,
+): () => Promise<void> {
+  let done = false;
+  return async () => {
+    if (done) return;
+    try {
+      await setup();
+      done = true;
+    } catch (error) {
+      logger?.error("index lifecycle policy not installed; retrying on the next batch", {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      metrics?.addMetric("IsmPolicyInstallErrors", "Count", 1);
+    }
+  };
+}
+
+export interface ToOpenSearchDeps extends KinesisBatchDeps {
+  /** Ensures the index lifecycle policy (see `onceUntilSuccess`); absent when the module installs none. */
+  readonly ensureLifecycle?: () => Promise<void>;
+}
+
+/** The whole batch: lifecycle policy (once) → pipeline → OpenSearch sink → failed records → partial batch response. */
+export async function toOpenSearchBatch(
+  event: KinesisEventLike,
+  deps: ToOpenSearchDeps,
+): Promise<KinesisStreamBatchResponse> {
+  await deps.ensureLifecycle?.();
+  const { batchItemFailures } = await processKinesisBatch(event, deps);
+  return { batchItemFailures };
+}

@@ -1,0 +1,124 @@
+/**
+ * The index lifecycle (ISM) policy that replaces the original project's separate index cleaner: indices matching
+ * `<prefix>-*` are deleted `deleteAfterDays` after their creation. The function installs it itself with its signed
+ * client (`PUT _plugins/_ism/policies/<id>`), once per container, idempotently:
+ *
+ * - GET the policy; 404 → create it; found with the same `description` (which carries a hash of the whole policy) →
+ *   nothing to do; found but different (retention changed) → update it with `if_seq_no`/`if_primary_term`.
+ * - 409 (a concurrent container won the race) counts as installed.
+ *
+ * The `ism_template` attaches the policy to every NEW index matching the pattern (daily indices are new every day);
+ * indices created before the policy existed are not changed. Age is counted from index creation, which for daily
+ * indices is the day of their logs (a backfill of old logs is kept `deleteAfterDays` from when it was indexed).
+ * OpenSearch Serverless has no ISM: its retention is a data lifecycle policy the module creates in Terraform.
+ */
+import { createHash } from "node:crypto";
+import type { FetchLike } from "../shared/sinks/opensearch-bulk";
+import { type Credentials, createSigner } from "../shared/sinks/sigv4";
+
+export interface IsmPolicySpec {
+  readonly policyId: string;
+  /** e.g. `["logs-*"]`. */
+  readonly indexPatterns: readonly string[];
+  /** 1 to 36500. */
+  readonly deleteAfterDays: number;
+  /** ism_template priority (a higher one wins when several templates match). @default 100 */
+  readonly priority?: number;
+}
+
+export interface IsmPolicyDocument {
+  readonly policy: {
+    readonly description: string;
+    readonly default_state: string;
+    readonly states: unknown[];
+    readonly ism_template: { index_patterns: string[]; priority: number }[];
+  };
+}
+
+/** The policy body to PUT. Its description names what it does and ends with a hash of everything else. */
+export function ismPolicyDocument(spec: IsmPolicySpec): IsmPolicyDocument {
+  if (!Number.isInteger(spec.deleteAfterDays) || spec.deleteAfterDays < 1 || spec.deleteAfterDays > 36500) {
+    throw new RangeError("deleteAfterDays must be an integer from 1 to 36500");
+  }
+  if (spec.indexPatterns.length === 0) throw new RangeError("indexPatterns must not be empty");
+  const states = [
+    {
+      name: "hot",
+      actions: [],
+      transitions: [{ state_name: "delete", conditions: { min_index_age: `${spec.deleteAfterDays}d` } }],
+    },
+    { name: "delete", actions: [{ delete: {} }], transitions: [] },
+  ];
+  const ism_template = [{ index_patterns: [...spec.indexPatterns], priority: spec.priority ?? 100 }];
+  const hash = createHash("sha256").update(JSON.stringify({ states, ism_template })).digest("hex").slice(0, 16);
+  const description = `kinesis-to-opensearch: delete ${spec.indexPatterns.join(", ")} ${spec.deleteAfterDays} days after creation [${hash}]`;
+  return { policy: { description, default_state: "hot", states, ism_template } };
+}
+
+export interface SignedResponse {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** A SigV4-signed JSON request to the domain: `(method, path with query, body?)`. */
+export type SignedRequest = (method: "GET" | "PUT", pathAndQuery: string, body?: unknown) => Promise<SignedResponse>;
+
+export interface SignedRequesterOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly service: "es" | "aoss";
+  readonly credentials: Credentials;
+  /** @default globalThis.fetch */
+  readonly fetch?: FetchLike;
+  /** @default 10_000 */
+  readonly timeoutMs?: number;
+}
+
+export function createSignedRequester(options: SignedRequesterOptions): SignedRequest {
+  const sign = createSigner({ region: options.region, service: options.service, credentials: options.credentials });
+  const doFetch: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  return async (method, pathAndQuery, body) => {
+    const url = new URL(pathAndQuery, options.endpoint);
+    const bytes = body === undefined ? new Uint8Array() : Buffer.from(JSON.stringify(body), "utf8");
+    const headers = await sign({
+      method,
+      url,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: bytes,
+    });
+    const { host: _host, ...sendHeaders } = headers;
+    const response = await doFetch(url.toString(), {
+      method,
+      headers: sendHeaders,
+      // fetch refuses a body on GET, even an empty one.
+      body: (body === undefined ? undefined : bytes) as Uint8Array,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+}
+
+export type IsmInstallResult = "created" | "updated" | "unchanged" | "concurrent";
+
+/** Ensures the policy exists with this exact content; throws (status and body) when the domain refuses. */
+export async function ensureIsmPolicy(request: SignedRequest, spec: IsmPolicySpec): Promise<IsmInstallResult> {
+  const document = ismPolicyDocument(spec);
+  const path = `/_plugins/_ism/policies/${encodeURIComponent(spec.policyId)}`;
+  const current = await request("GET", path);
+  let query = "";
+  if (current.status === 200) {
+    const found = JSON.parse(current.text) as {
+      _seq_no?: number;
+      _primary_term?: number;
+      policy?: { description?: string };
+    };
+    if (found.policy?.description === document.policy.description) return "unchanged";
+    query = `?if_seq_no=${found._seq_no ?? 0}&if_primary_term=${found._primary_term ?? 0}`;
+  } else if (current.status !== 404) {
+    throw new Error(`GET ${path} answered ${current.status}: ${current.text.slice(0, 300)}`);
+  }
+  const put = await request("PUT", `${path}${query}`, document);
+  if (put.status === 200 || put.status === 201) return query === "" ? "created" : "updated";
+  if (put.status === 409) return "concurrent";
+  throw new Error(`PUT ${path} answered ${put.status}: ${put.text.slice(0, 300)}`);
+}

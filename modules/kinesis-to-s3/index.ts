@@ -1,0 +1,155 @@
+/**
+ * kinesis-to-s3: a Lambda reading a stream and writing gzip JSON-lines objects per log type and day under
+ * `<prefix>/<log_type>/<YYYY-MM>/<DD>/<YYYY-MM-DD-HH:MM:SS>-<log_id>.gz`, into an existing bucket or one it creates
+ * (SSE-S3 or SSE-KMS, public access blocked, TLS-only policy). IAM: `s3:PutObject` on exactly
+ * `arn:aws:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
+ * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-s3.
+ */
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { Construct } from "constructs";
+import { TO_S3_ENV } from "../../handlers/kinesis-to-s3/env";
+import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
+import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
+
+export interface KinesisToS3Props extends KinesisConsumerCommonProps {
+  /** Destination bucket: an existing one, or the name of the one to create (`createBucket`). */
+  readonly bucketName: string;
+  /** Create the bucket (SSE, public access blocked, TLS-only policy). @default false (bring your own) */
+  readonly createBucket?: boolean;
+  /** Key prefix of every object, no leading or trailing `/`; `""` puts `<log_type>/` at the bucket root. @default "logs" */
+  readonly prefix?: string;
+  /** CMK for SSE-KMS (objects written with it, and a created bucket's default). @default SSE-S3 (AES256) */
+  readonly kmsKeyArn?: string;
+  /** Expire objects of a created bucket after this many days; 0 keeps them. @default 0 */
+  readonly expirationDays?: number;
+  /** Let `terraform destroy` delete a created bucket that still holds objects. @default false */
+  readonly forceDestroy?: boolean;
+  /** Objects written at once per invocation, 1 to 64. @default 8 */
+  readonly maxConcurrentPuts?: number;
+}
+
+export interface KinesisToS3Outputs extends KinesisConsumerOutputs {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** The key prefix objects are written under ("" = bucket root). */
+  readonly prefix: string;
+}
+
+const PREFIX = {
+  pattern: /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+  hint: "an S3 key prefix without leading or trailing '/'",
+};
+
+export class KinesisToS3 extends Construct {
+  readonly consumer: KinesisConsumer;
+  readonly bucket: S3Bucket | undefined;
+  readonly outputs: KinesisToS3Outputs;
+
+  constructor(scope: Construct, id: string, props: KinesisToS3Props) {
+    super(scope, id);
+    const bucketName = requireString("bucketName", props.bucketName, patterns.bucketName);
+    const createBucket = boolOrDefault("createBucket", props.createBucket, false);
+    const prefix = props.prefix === "" ? "" : (optionalString("prefix", props.prefix, PREFIX) ?? "logs");
+    const kmsKeyArn = optionalString("kmsKeyArn", props.kmsKeyArn, patterns.arn);
+    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 0, 0, 36500);
+    const maxConcurrentPuts = intOrDefault("maxConcurrentPuts", props.maxConcurrentPuts, 8, 1, 64);
+    if (!createBucket) {
+      if (props.expirationDays !== undefined)
+        throw new ConfigError("expirationDays", "applies only when createBucket is true");
+      if (props.forceDestroy !== undefined)
+        throw new ConfigError("forceDestroy", "applies only when createBucket is true");
+    }
+
+    this.bucket = createBucket ? this.createBucket(bucketName, kmsKeyArn, expirationDays, props) : undefined;
+    const name = this.bucket?.bucket ?? bucketName;
+    const objects = prefix === "" ? `arn:aws:s3:::${name}/*` : `arn:aws:s3:::${name}/${prefix}/*`;
+
+    this.consumer = new KinesisConsumer(this, "consumer", {
+      ...props,
+      handler: "kinesis-to-s3",
+      description: "Writes log events to S3 as gzip JSON lines per log type and day",
+      environment: {
+        [TO_S3_ENV.bucket]: name,
+        [TO_S3_ENV.prefix]: prefix,
+        [TO_S3_ENV.maxConcurrentPuts]: String(maxConcurrentPuts),
+        ...(kmsKeyArn ? { [TO_S3_ENV.kmsKeyArn]: kmsKeyArn } : {}),
+      },
+      statements: [
+        { Sid: "WriteLogObjects", Effect: "Allow", Action: "s3:PutObject", Resource: objects },
+        ...(kmsKeyArn
+          ? [{ Sid: "EncryptLogObjects", Effect: "Allow" as const, Action: "kms:GenerateDataKey", Resource: kmsKeyArn }]
+          : []),
+      ],
+    });
+    this.outputs = {
+      ...this.consumer.outputs,
+      bucketName: name,
+      bucketArn: this.bucket?.arn ?? `arn:aws:s3:::${bucketName}`,
+      prefix,
+    };
+  }
+
+  private createBucket(
+    bucketName: string,
+    kmsKeyArn: string | undefined,
+    expirationDays: number,
+    props: KinesisToS3Props,
+  ): S3Bucket {
+    const bucket = new S3Bucket(this, "bucket", {
+      bucket: bucketName,
+      forceDestroy: boolOrDefault("forceDestroy", props.forceDestroy, false),
+      tags: props.tags,
+    });
+    new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: bucket.id,
+      rule: [
+        kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
+    });
+    if (expirationDays > 0) {
+      new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: bucket.id,
+        rule: [
+          {
+            id: "expire-log-objects",
+            status: "Enabled",
+            filter: [{ prefix: "" }],
+            expiration: [{ days: expirationDays }],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          },
+        ],
+      });
+    }
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [bucket.arn, `${bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: tlsOnly.json });
+    return bucket;
+  }
+}

@@ -1,0 +1,240 @@
+// kinesis-to-s3: the handler core with the S3 sink core against a fake S3 client, and the light signed PUT.
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
+import fc from "fast-check";
+import { createS3Sink, type PutObjectFn } from "../../../handlers/kinesis-to-s3/core";
+import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
+import { createPipeline } from "../../../handlers/shared/records/pipeline";
+import { createS3PutObject, putHeaders } from "../../../handlers/shared/s3-put-object";
+import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
+import { event, expectConserved, memoryWriter } from "./support";
+
+function fakeS3(failKeys: (key: string) => boolean = () => false) {
+  const objects = new Map<string, PutObjectCommandInput>();
+  const put: PutObjectFn = async (input) => {
+    if (failKeys(input.Key!))
+      throw Object.assign(new Error("We encountered an internal error"), { name: "InternalError" });
+    objects.set(input.Key!, input);
+  };
+  const lines = (key: string) =>
+    gunzipSync(objects.get(key)!.Body as Buffer)
+      .toString("utf8")
+      .split("\n");
+  return { objects, put, lines };
+}
+
+const pipeline = () => createPipeline({ requireType: false });
+const options = { bucket: "logs-bucket", prefix: "logs", unknownPrefix: "unknown" };
+
+describe("kinesis-to-s3 core", () => {
+  it("writes one gzip JSON-lines object per type and per day of each record's own time, under the documented keys", async () => {
+    // Prepare
+    const records = [
+      jsonRecord(appLog({ time: "2020-03-14T23:30:00+09:00" }, 0)), // 14:30Z on the 14th
+      jsonRecord(appLog({ time: "2020-03-15T10:00:00Z" }, 1)),
+      jsonRecord(appLog({ log_type: "audit", time: "2020-03-14T01:02:03Z" }, 2)),
+      jsonRecord({ log_id: "x1", time: "2020-03-14T00:00:00Z", message: "no type" }),
+      jsonRecord({ log_type: "app", log_id: "t1", message: "no time" }),
+      jsonRecord(
+        { log_type: "a/b", time: "2020-03-14T00:00:00Z", message: "no id, slash in type" },
+        { sequenceNumber: sequenceNumber(7) },
+      ),
+    ];
+    const s3 = fakeS3();
+    const writer = memoryWriter();
+    // Act
+    const result = await processKinesisBatch(event(records), {
+      pipeline: pipeline(),
+      sink: createS3Sink(options, s3.put),
+      writeFailedRecords: writer.write,
+    });
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expectConserved(result, 6);
+    expect([...s3.objects.keys()].sort()).toEqual(
+      [
+        "logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz",
+        "logs/app/2020-03/15/2020-03-15-10:00:00-id-1.gz",
+        "logs/audit/2020-03/14/2020-03-14-01:02:03-id-2.gz",
+        "logs/unknown/unknown_type/2020-03/14/2020-03-14-00:00:00-x1.gz",
+        "logs/unknown/app_no_timestamp/2020-03/14/2020-03-14-14:30:00-t1.gz",
+        `logs/a_b/2020-03/14/2020-03-14-00:00:00-k-${sequenceNumber(7)}.gz`,
+      ].sort(),
+    );
+    const put = s3.objects.get("logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz")!;
+    expect(put).toMatchObject({
+      Bucket: "logs-bucket",
+      ContentType: "application/x-ndjson",
+      ContentEncoding: "gzip",
+      ServerSideEncryption: "AES256",
+    });
+    expect(s3.lines("logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz")).toEqual([JSON.stringify(appLog({}, 0)), ""]);
+  });
+
+  it("uses SSE-KMS with the configured key", async () => {
+    const s3 = fakeS3();
+    const kms = "arn:aws:kms:eu-west-1:123456789012:key/1234";
+    await createS3Sink(
+      { ...options, encryption: { type: "aws:kms", kmsKeyId: kms } },
+      s3.put,
+    )(
+      createPipeline()
+        .processRecords([jsonRecord(appLog())])
+        .filter((o) => o.kind === "delivered"),
+    );
+    expect([...s3.objects.values()][0]).toMatchObject({
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: kms,
+      BucketKeyEnabled: true,
+    });
+  });
+
+  it("reports the records of an object it could not write as batch item failures, and nothing else", async () => {
+    // Prepare: audit objects fail
+    const records = [
+      jsonRecord(appLog({}, 0)),
+      jsonRecord(appLog({ log_type: "audit" }, 1)),
+      jsonRecord(appLog({}, 2)),
+    ];
+    const s3 = fakeS3((key) => key.includes("/audit/"));
+    // Act
+    const result = await processKinesisBatch(event(records), {
+      pipeline: pipeline(),
+      sink: createS3Sink(options, s3.put),
+      writeFailedRecords: memoryWriter().write,
+    });
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.sequenceNumber }]);
+    expect(result.summary).toMatchObject({ delivered: 2, retrying: 1 });
+  });
+
+  it("rewrites the same keys and bytes when a batch is redelivered", async () => {
+    const records = [jsonRecord(appLog({}, 0)), jsonRecord({ log_type: "app", time: "2020-03-14T00:00:00Z" })];
+    const s3 = fakeS3();
+    const sink = createS3Sink(options, s3.put);
+    await processKinesisBatch(event(records), { pipeline: pipeline(), sink, writeFailedRecords: memoryWriter().write });
+    const first = new Map([...s3.objects].map(([k, v]) => [k, Buffer.from(v.Body as Buffer).toString("base64")]));
+    await processKinesisBatch(event(records), { pipeline: pipeline(), sink, writeFailedRecords: memoryWriter().write });
+    expect(new Map([...s3.objects].map(([k, v]) => [k, Buffer.from(v.Body as Buffer).toString("base64")]))).toEqual(
+      first,
+    );
+  });
+
+  it("conserves every event: delivered + filtered + failed + retrying = events in", async () => {
+    const logArb = fc.oneof(
+      fc.record({
+        log_type: fc.constantFrom("app", "audit", "debug"),
+        log_id: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
+        time: fc.option(fc.integer({ min: 1_500_000_000, max: 1_900_000_000 }), { nil: undefined }),
+      }),
+      fc.constant("not json"),
+      fc.constant(""),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(logArb, { maxLength: 30 }), fc.boolean(), async (logs, failSome) => {
+        const records = logs.map((l, i) =>
+          typeof l === "string"
+            ? rawRecord(l, { sequenceNumber: sequenceNumber(i) })
+            : jsonRecord(l, { sequenceNumber: sequenceNumber(i) }),
+        );
+        const s3 = fakeS3((key) => failSome && key.includes("/audit/"));
+        const result = await processKinesisBatch(event(records), {
+          pipeline: createPipeline({ requireType: false, whitelist: ["app", "audit"] }),
+          sink: createS3Sink(options, s3.put),
+          writeFailedRecords: memoryWriter().write,
+        });
+        expectConserved(result, logs.length);
+        const stored = [...s3.objects.values()].reduce((n, o) => n + Number(o.Metadata!.records), 0);
+        expect(stored).toBe(result.summary.delivered);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("createS3PutObject", () => {
+  it("sends one signed PUT with the body bytes and exactly the input's headers, retrying a 503", async () => {
+    // Prepare
+    const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+    let failures = 1;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+        if (failures-- > 0) {
+          res.writeHead(503);
+          res.end("<Error><Code>SlowDown</Code></Error>");
+        } else {
+          res.writeHead(200);
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]);
+    const put = createS3PutObject({
+      endpoint,
+      region: "eu-west-1",
+      credentials: async () => ({ accessKeyId: "AKID", secretAccessKey: "secret" }),
+      baseDelayMs: 1,
+    });
+    const input: PutObjectCommandInput = {
+      Bucket: "b",
+      Key: "logs/app/2020-03/14/2020-03-14-14:30:00-id 0.gz",
+      Body: body,
+      ContentType: "application/x-ndjson",
+      ContentEncoding: "gzip",
+      ServerSideEncryption: "AES256",
+      Metadata: { records: "3" },
+    };
+    try {
+      // Act
+      await put(input);
+    } finally {
+      server.close();
+    }
+    // Assess
+    expect(seen).toHaveLength(2);
+    const last = seen[1]!;
+    expect(last.method).toBe("PUT");
+    expect(last.url).toBe("/b/logs/app/2020-03/14/2020-03-14-14%3A30%3A00-id%200.gz");
+    expect(last.body.equals(body)).toBe(true);
+    expect(last.headers).toMatchObject({
+      "content-type": "application/x-ndjson",
+      "content-encoding": "gzip",
+      "x-amz-server-side-encryption": "AES256",
+      "x-amz-meta-records": "3",
+    });
+    expect(String(last.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/s3\/aws4_request/,
+    );
+    expect(putHeaders({ ...input, SSEKMSKeyId: "k", BucketKeyEnabled: true }, body)).toMatchObject({
+      "x-amz-server-side-encryption-aws-kms-key-id": "k",
+      "x-amz-server-side-encryption-bucket-key-enabled": "true",
+    });
+  });
+
+  it("does not retry an access error", async () => {
+    let calls = 0;
+    const server = http.createServer((_req, res) => {
+      calls++;
+      res.writeHead(403);
+      res.end("<Error><Code>AccessDenied</Code></Error>");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const put = createS3PutObject({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: "eu-west-1",
+      credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }),
+    });
+    await expect(put({ Bucket: "b", Key: "k", Body: Buffer.from("x") })).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    server.close();
+    expect(calls).toBe(1);
+  });
+});
