@@ -9,7 +9,7 @@
 // per-boot cloud-init configuration, an operator re-running it): the user is created only if missing, the queue
 // volume is formatted only if it carries no filesystem, the tarball is installed only when the version marker
 // differs, and units are rewritten with the same content. The token is read by cribl-join.service on every boot,
-// so a rotated token takes effect at the next restart; it is written only to Cribl's own config (mode 0600).
+// so a rotated token takes effect at the next restart; it is written only to a root-only environment file (0600).
 
 export interface UserDataProps {
   criblVersion: string;
@@ -133,8 +133,9 @@ const STATIC_BODY: string[] = [
   "",
   "cat >/usr/local/sbin/cribl-join <<'JOIN'",
   "#!/bin/bash",
-  "# Reads the leader token from SSM and points Cribl at the leader. The token lives only in this process and in",
-  "# Cribl's instance config (0600, owned by cribl).",
+  "# Reads the leader token from SSM and writes Cribl's leader URL to a root-only environment file (0600) that",
+  "# systemd hands to Cribl. The token never appears on a command line (world-readable in /proc/<pid>/cmdline):",
+  "# printf is a shell builtin and the URL encoding reads the token from stdin.",
   "set -euo pipefail",
   "# shellcheck source=/dev/null",
   ". /etc/cribl-bootstrap/join.env",
@@ -145,14 +146,16 @@ const STATIC_BODY: string[] = [
   '  echo "cribl-join: refusing an empty or default leader token from $TOKEN_PARAMETER" >&2',
   "  exit 1",
   "fi",
-  'args=(mode-worker -H "$LEADER_HOST" -p "$LEADER_PORT" -u "$token" -g "$WORKER_GROUP")',
-  'if [ "$LEADER_TLS" = "true" ]; then args+=(-S true); fi',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
-  'runuser -u cribl -- "$CRIBL_HOME/bin/cribl" "${args[@]}" >/dev/null',
-  "unset token args",
-  'for f in "$CRIBL_HOME/local/_system/instance.yml" "$CRIBL_HOME/local/cribl/instance.yml"; do',
-  '  if [ -e "$f" ]; then chown cribl:cribl "$f"; chmod 0600 "$f"; fi',
-  "done",
+  'encoded="$(printf \'%s\' "$token" | python3 -c \'import sys, urllib.parse; print(urllib.parse.quote(sys.stdin.read(), safe=""))\')"',
+  "scheme=tcp",
+  'if [ "$LEADER_TLS" = "true" ]; then scheme=tls; fi',
+  "{",
+  "  printf 'CRIBL_DIST_MODE=worker\\n'",
+  '  printf \'CRIBL_DIST_LEADER_URL=%s://%s@%s:%s?group=%s\\n\' "$scheme" "$encoded" "$LEADER_HOST" "$LEADER_PORT" "$WORKER_GROUP"',
+  "} >/etc/cribl-bootstrap/leader.env.new",
+  "chmod 0600 /etc/cribl-bootstrap/leader.env.new",
+  "mv -f /etc/cribl-bootstrap/leader.env.new /etc/cribl-bootstrap/leader.env",
+  "unset token encoded",
   "JOIN",
   "chmod 0700 /usr/local/sbin/cribl-join",
   "",
@@ -182,6 +185,8 @@ const STATIC_BODY: string[] = [
   "[Unit]",
   "Requires=cribl-join.service",
   "After=cribl-join.service",
+  "[Service]",
+  "EnvironmentFile=/etc/cribl-bootstrap/leader.env",
   "EOF",
   "systemctl daemon-reload",
   'systemctl enable cribl-join.service "$CRIBL_SERVICE.service"',

@@ -109,7 +109,14 @@ describe("worker-fleet stack (example configuration)", () => {
       // The worker reads it at boot, by name, decrypted into a variable: never a literal on the join command line.
       expect(userData).toContain("readonly TOKEN_PARAMETER='/teams/platform/cribl/worker-auth'");
       expect(userData).toMatch(/aws ssm get-parameter .*--name "\$TOKEN_PARAMETER" --with-decryption/);
-      expect(userData).toMatch(/mode-worker -H "\$LEADER_HOST" -p "\$LEADER_PORT" -u "\$token" -g "\$WORKER_GROUP"/);
+      // ... and never on a command line (/proc/<pid>/cmdline is world-readable): only builtins and stdin see it.
+      const tokenUses = userData.split("\n").filter((line) => /\$\{?token\b/.test(line));
+      expect(tokenUses).toEqual([
+        expect.stringMatching(/^if \[ -z "\$token" \] \|\| \[ "\$token" = "criblmaster" \]; then$/),
+        expect.stringMatching(/^encoded="\$\(printf '%s' "\$token" \| python3 -c /),
+      ]);
+      expect(userData).toContain("EnvironmentFile=/etc/cribl-bootstrap/leader.env");
+      expect(userData).toContain("chmod 0600 /etc/cribl-bootstrap/leader.env.new");
     } finally {
       delete process.env.CRIBL_LEADER_TOKEN;
     }

@@ -1,5 +1,8 @@
 // The boot script's rendering: values are quoted so the shell takes them literally, and the script holds no secret.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { renderUserData, shellQuote, type UserDataProps } from "../../../modules/worker-fleet/user-data";
 
 const props: UserDataProps = {
@@ -54,5 +57,40 @@ describe("worker user data", () => {
     expect(assignedValue(script, "QUEUE_MOUNT")).toBe("/data/pq");
     expect(script).toContain('mkfs.xfs -q -L "$QUEUE_LABEL" "$device"');
     expect(script).toContain('mountpoint -q "$QUEUE_MOUNT" || mount "$QUEUE_MOUNT"');
+  });
+
+  it("joins with the token in a 0600 environment file, URL-encoded, and never on a command line", () => {
+    // Prepare: the real cribl-join script from the rendered user data, its paths moved into a temp dir, and a fake
+    // `aws` that answers the SSM call with a token full of URL-special characters.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cribl-join-"));
+    const script = renderUserData({ ...props, leaderTls: true });
+    const join = script
+      .slice(script.indexOf("<<'JOIN'\n") + 8, script.indexOf("\nJOIN\n"))
+      .replaceAll("/etc/cribl-bootstrap", dir);
+    fs.writeFileSync(
+      path.join(dir, "join.env"),
+      "LEADER_HOST=leader.example.com\nLEADER_PORT=4200\nLEADER_TLS=true\nWORKER_GROUP=edge\nTOKEN_PARAMETER=/cribl/token\nAWS_REGION_NAME=eu-west-1\n",
+    );
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "aws"), "#!/bin/sh\nprintf '%s\\n' 's3cr:t/@?&%'\n", { mode: 0o755 });
+    // Act
+    const run = spawnSync("bash", ["-c", join], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    // Assess
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const envFile = path.join(dir, "leader.env");
+    expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(envFile, "utf8")).toBe(
+      "CRIBL_DIST_MODE=worker\nCRIBL_DIST_LEADER_URL=tls://s3cr%3At%2F%40%3F%26%25@leader.example.com:4200?group=edge\n",
+    );
+    const commandLines = join
+      .split("\n")
+      .filter((l) => /\$\{?token\b/.test(l) && !/^\s*(if|unset|encoded=)/.test(l.trim()));
+    expect(commandLines).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
