@@ -45,7 +45,12 @@ export function parseArgs(argv: string[]) {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const args = parseArgs(argv);
   const client = new SFNClient({});
   const sfn: SfnPort = {
     listExecutions: (i) => client.send(new ListExecutionsCommand(i)),

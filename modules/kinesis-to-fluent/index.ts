@@ -11,14 +11,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { Construct } from "constructs";
 import { TO_FLUENT_ENV } from "../../handlers/kinesis-to-fluent/env";
 import type { PolicyStatement } from "../common/node-function";
-import {
-  boolOrDefault,
-  ConfigError,
-  intOrDefault,
-  optionalString,
-  patterns,
-  requireString,
-} from "../common/validate";
+import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { type VpcPlacement, validateVpc } from "../common/vpc";
 import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
 
