@@ -6,14 +6,14 @@ import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config/app-config";
 import { CloudwatchSubscription } from "../modules/cloudwatch-subscription";
 import { AppStack } from "../modules/common/stack-base";
-import { FailedRecordsBucket } from "../modules/failed-records-bucket";
 import { KinesisForward } from "../modules/kinesis-forward";
+import { SecureBucket } from "../modules/secure-bucket";
 import { Stream } from "../modules/stream";
 import { addSinks } from "./log-routing-sinks";
 
 export class LogRoutingStack extends AppStack {
   readonly router: Stream;
-  readonly failedRecordsBucket: FailedRecordsBucket | undefined;
+  readonly failedRecordsBucket: SecureBucket | undefined;
   readonly subscription: CloudwatchSubscription | undefined;
   readonly forwarders: Record<string, { output: Stream; forward: KinesisForward }> = {};
 
@@ -38,7 +38,7 @@ export class LogRoutingStack extends AppStack {
       ? AppStack.underField(
           "logRouting.failedRecords",
           () =>
-            new FailedRecordsBucket(this, "failed-records", {
+            new SecureBucket(this, "failed-records", {
               bucketName,
               expirationDays: failedRecords.expirationDays,
               forceDestroy: failedRecords.forceDestroy,

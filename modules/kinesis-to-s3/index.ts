@@ -5,16 +5,12 @@
  * `arn:aws:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-s3.
  */
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { TO_S3_ENV } from "../../handlers/kinesis-to-s3/env";
 import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
+import { SecureBucket } from "../secure-bucket";
 
 export interface KinesisToS3Props extends KinesisConsumerCommonProps {
   /** Destination bucket: an existing one, or the name of the one to create (`createBucket`). */
@@ -65,7 +61,15 @@ export class KinesisToS3 extends Construct {
         throw new ConfigError("forceDestroy", "applies only when createBucket is true");
     }
 
-    this.bucket = createBucket ? this.createBucket(bucketName, kmsKeyArn, expirationDays, props) : undefined;
+    this.bucket = createBucket
+      ? new SecureBucket(this, "bucket", {
+          bucketName,
+          kmsKeyArn,
+          expirationDays,
+          forceDestroy: props.forceDestroy,
+          tags: props.tags,
+        }).bucket
+      : undefined;
     const name = this.bucket?.bucket ?? bucketName;
     const objects = prefix === "" ? `arn:aws:s3:::${name}/*` : `arn:aws:s3:::${name}/${prefix}/*`;
 
@@ -92,64 +96,5 @@ export class KinesisToS3 extends Construct {
       bucketArn: this.bucket?.arn ?? `arn:aws:s3:::${bucketName}`,
       prefix,
     };
-  }
-
-  private createBucket(
-    bucketName: string,
-    kmsKeyArn: string | undefined,
-    expirationDays: number,
-    props: KinesisToS3Props,
-  ): S3Bucket {
-    const bucket = new S3Bucket(this, "bucket", {
-      bucket: bucketName,
-      forceDestroy: boolOrDefault("forceDestroy", props.forceDestroy, false),
-      tags: props.tags,
-    });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: bucket.id,
-      rule: [
-        kmsKeyArn
-          ? {
-              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
-              bucketKeyEnabled: true,
-            }
-          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-      ],
-    });
-    if (expirationDays > 0) {
-      new S3BucketLifecycleConfiguration(this, "lifecycle", {
-        bucket: bucket.id,
-        rule: [
-          {
-            id: "expire-log-objects",
-            status: "Enabled",
-            filter: [{ prefix: "" }],
-            expiration: [{ days: expirationDays }],
-            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-          },
-        ],
-      });
-    }
-    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
-      statement: [
-        {
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          principals: [{ type: "*", identifiers: ["*"] }],
-          actions: ["s3:*"],
-          resources: [bucket.arn, `${bucket.arn}/*`],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-      ],
-    });
-    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: tlsOnly.json });
-    return bucket;
   }
 }

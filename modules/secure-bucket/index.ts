@@ -1,7 +1,8 @@
 /**
- * An S3 bucket for failed records, for users who do not bring one: server-side encryption (SSE-S3, or SSE-KMS with a
- * given key), all public access blocked, versioning off (failed-record keys are deterministic and overwrite),
- * objects expiring after `expirationDays`, and a policy denying any request not made over TLS.
+ * An S3 bucket created secure by default, for the buckets the log modules create when users do not bring one (failed
+ * records, kinesis-to-s3 objects): server-side encryption (SSE-S3, or SSE-KMS with a bucket key), all public access
+ * blocked, versioning off (the writers' keys are deterministic and overwrite), objects optionally expiring after
+ * `expirationDays`, and a policy denying any request not made over TLS.
  */
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -12,10 +13,10 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { Construct } from "constructs";
 import { boolOrDefault, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 
-export interface FailedRecordsBucketProps {
+export interface SecureBucketProps {
   /** Bucket name (globally unique). */
   readonly bucketName: string;
-  /** Days after which failed-record objects expire, 1 to 3650. @default 90 */
+  /** Days after which objects expire, 1 to 36500; 0 keeps them. @default 0 */
   readonly expirationDays?: number;
   /** KMS key ARN for SSE-KMS (with an S3 bucket key). @default SSE-S3 (AES256) */
   readonly kmsKeyArn?: string;
@@ -25,19 +26,19 @@ export interface FailedRecordsBucketProps {
   readonly tags?: Record<string, string>;
 }
 
-export interface FailedRecordsBucketOutputs {
+export interface SecureBucketOutputs {
   readonly bucketName: string;
   readonly bucketArn: string;
 }
 
-export class FailedRecordsBucket extends Construct {
+export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
-  readonly outputs: FailedRecordsBucketOutputs;
+  readonly outputs: SecureBucketOutputs;
 
-  constructor(scope: Construct, id: string, props: FailedRecordsBucketProps) {
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const bucketName = requireString("bucketName", props.bucketName, patterns.bucketName);
-    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 90, 1, 3650);
+    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 0, 0, 36500);
     const kmsKeyArn = optionalString("kmsKeyArn", props.kmsKeyArn, patterns.arn);
 
     this.bucket = new S3Bucket(this, "bucket", {
@@ -63,18 +64,20 @@ export class FailedRecordsBucket extends Construct {
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       ],
     });
-    new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: this.bucket.id,
-      rule: [
-        {
-          id: "expire-failed-records",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: expirationDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-      ],
-    });
+    if (expirationDays > 0) {
+      new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: this.bucket.id,
+        rule: [
+          {
+            id: "expire-objects",
+            status: "Enabled",
+            filter: [{ prefix: "" }],
+            expiration: [{ days: expirationDays }],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          },
+        ],
+      });
+    }
     const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
       statement: [
         {
