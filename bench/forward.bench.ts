@@ -144,7 +144,11 @@ async function childMemory(kind: string): Promise<void> {
 
 export default async function forwardBench(): Promise<BenchResult[]> {
   const plain = await throughput(plainBatch());
-  const gzip = await throughput(cloudWatchBatch());
+  const cloudWatch = cloudWatchBatch();
+  const gzip = await throughput(cloudWatch);
+  // The same rate counted in the bytes Lambda receives (base64-decoded gzip envelopes), not the log-event JSON.
+  const compressedBytes = cloudWatch.event.Records.reduce((n, r) => n + Buffer.byteLength(r.kinesis.data, "base64"), 0);
+  const gzipInput = Math.round(gzip * (compressedBytes / cloudWatch.jsonBytes) * 10) / 10;
   const memory = (kind: string) =>
     JSON.parse(
       execFileSync(
@@ -155,7 +159,13 @@ export default async function forwardBench(): Promise<BenchResult[]> {
     ) as { batchBytes: number; inputBytes: number; rssPeakDelta: number; heapPeakDelta: number };
   const results: BenchResult[] = [
     { name: "kinesis-forward: plain JSON records", value: plain, unit: "MB/s/core", target: ">= 80" },
-    { name: "kinesis-forward: gzip CloudWatch Logs payloads", value: gzip, unit: "MB/s/core", target: ">= 40" },
+    {
+      name: "kinesis-forward: gzip CloudWatch Logs payloads (log-event JSON)",
+      value: gzip,
+      unit: "MB/s/core",
+      target: ">= 40",
+    },
+    { name: "kinesis-forward: gzip CloudWatch Logs payloads (compressed input)", value: gzipInput, unit: "MB/s/core" },
   ];
   for (const kind of ["plain", "cloudwatch"]) {
     const m = memory(kind);
