@@ -2,7 +2,8 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DRAIN_ENV } from "../shared/drain-contract";
-import { parsedAtLoad, requireEnv } from "../shared/drain-settings";
+import { parsedAtLoad } from "../shared/drain-settings";
+import { requireEnv } from "../shared/env";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { type CheckQueueResult, checkQueue, parseCheckQueueEvent } from "./core";
 

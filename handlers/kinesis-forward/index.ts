@@ -2,8 +2,9 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { KinesisStreamEvent } from "aws-lambda";
+import { requireEnv } from "../shared/env";
 import { createFailedRecordsWriter } from "../shared/failed-records";
-import { readConsumerEnv, requireEnv } from "../shared/kinesis-batch";
+import { readConsumerEnv } from "../shared/kinesis-batch";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";

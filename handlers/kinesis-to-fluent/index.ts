@@ -1,7 +1,8 @@
 // kinesis-to-fluent Lambda: log events → a Fluentd / Fluent Bit forward input (tag <log_type>.<tag>, acks, TLS).
 import type { KinesisStreamEvent } from "aws-lambda";
+import { requireEnv } from "../shared/env";
 import { createFailedRecordsWriter } from "../shared/failed-records";
-import { readConsumerEnv, requireEnv } from "../shared/kinesis-batch";
+import { readConsumerEnv } from "../shared/kinesis-batch";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";

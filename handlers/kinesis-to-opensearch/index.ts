@@ -1,7 +1,8 @@
 // kinesis-to-opensearch Lambda: log events → daily indices <prefix>-<log_type>-<YYYYMMDD> via SigV4-signed _bulk.
 import type { KinesisStreamEvent } from "aws-lambda";
+import { requireEnv } from "../shared/env";
 import { createFailedRecordsWriter } from "../shared/failed-records";
-import { readConsumerEnv, requireEnv } from "../shared/kinesis-batch";
+import { readConsumerEnv } from "../shared/kinesis-batch";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";

@@ -52,12 +52,6 @@ export function parseDrainSettings(json: string | undefined): DrainSettings {
 }
 
 /** Reads a required environment variable, naming it when absent. */
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const v = env[name];
-  if (v === undefined || v === "") throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
-
 /** Error names (SDK `name`) that mean "slow down and try again". */
 export const RETRYABLE_AWS_ERRORS = new Set([
   "ThrottlingException",

@@ -5,8 +5,9 @@ import type {
   StartExecutionCommandInput,
   StartExecutionCommandOutput,
 } from "@aws-sdk/client-sfn";
-import { type DrainInput, type DrainSettings, drainExecutionName } from "./drain-contract";
-import { errorName } from "./drain-settings";
+import { DRAIN_ENV, type DrainInput, type DrainSettings, drainExecutionName } from "./drain-contract";
+import { errorName, parseDrainSettings } from "./drain-settings";
+import { requireEnv } from "./env";
 
 export interface SfnPort {
   listExecutions(input: ListExecutionsCommandInput): Promise<ListExecutionsCommandOutput>;
@@ -18,6 +19,16 @@ export interface DrainConfig {
   autoScalingGroupName: string;
   lifecycleHookName: string;
   settings: DrainSettings;
+}
+
+/** The configuration start-drain and reconcile read from the environment the drain construct sets. */
+export function drainConfigFromEnv(env: NodeJS.ProcessEnv): DrainConfig {
+  return {
+    stateMachineArn: requireEnv(env, DRAIN_ENV.stateMachineArn),
+    autoScalingGroupName: requireEnv(env, DRAIN_ENV.autoScalingGroupName),
+    lifecycleHookName: requireEnv(env, DRAIN_ENV.lifecycleHookName),
+    settings: parseDrainSettings(env[DRAIN_ENV.drainSettings]),
+  };
 }
 
 export type StartOutcome =

@@ -24,6 +24,7 @@
  * batch at once (500-record PutRecords, bulk requests, one S3 object per type and day), so per-record processing would
  * multiply requests by up to 100. The partial-response contract is the same (`{ batchItemFailures }`).
  */
+import { requireEnv } from "./env";
 import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
 import { summarize } from "./records/outcomes";
 import type { Pipeline } from "./records/pipeline";
@@ -195,13 +196,6 @@ export interface ConsumerEnv {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** Reads a required variable; the error names it. */
-export function requireEnv(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === "") throw new Error(`environment variable ${name} must be set`);
-  return value;
-}
 
 /** Parses the kinesis-consumer variables once (call at module load). */
 export function readConsumerEnv(env: Env): ConsumerEnv {

@@ -3,20 +3,12 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { DRAIN_ENV } from "../shared/drain-contract";
-import { parseDrainSettings, parsedAtLoad, requireEnv } from "../shared/drain-settings";
-import type { DrainConfig } from "../shared/drain-start";
+import { parsedAtLoad } from "../shared/drain-settings";
+import { drainConfigFromEnv } from "../shared/drain-start";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { parseLifecycleEvent, type StartDrainResult, startDrain } from "./core";
 
-const loadConfig = parsedAtLoad(
-  (): DrainConfig => ({
-    stateMachineArn: requireEnv(process.env, DRAIN_ENV.stateMachineArn),
-    autoScalingGroupName: requireEnv(process.env, DRAIN_ENV.autoScalingGroupName),
-    lifecycleHookName: requireEnv(process.env, DRAIN_ENV.lifecycleHookName),
-    settings: parseDrainSettings(process.env[DRAIN_ENV.drainSettings]),
-  }),
-);
+const loadConfig = parsedAtLoad(() => drainConfigFromEnv(process.env));
 const sfn = new SFNClient({});
 const autoScaling = new AutoScalingClient({});
 
