@@ -34,10 +34,12 @@ import {
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { CreateDocumentCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { followDrain, listDrains, type SfnPort } from "../../cli/drains-core";
 import {
   DRAIN_ENV,
   type DrainInput,
@@ -435,6 +437,26 @@ describe("the shipped drain definition on the emulator, with the real check-queu
     });
     const { entered } = walk(await history(executionArn(execution)));
     expect(entered).toEqual(["PrepareDrain", "RecordHeartbeat", "CheckQueues", "FailedUnexpectedError"]);
+  });
+
+  test("the drains CLI lists the drains that ran and replays one to its outcome", async () => {
+    // Prepare: the CLI's core over a real SDK client, against the executions of the scenarios above.
+    const port: SfnPort = {
+      listExecutions: (i) => sfn.send(new ListExecutionsCommand(i)),
+      getExecutionHistory: (i) => sfn.send(new GetExecutionHistoryCommand(i)),
+      describeExecution: (i) => sfn.send(new DescribeExecutionCommand(i)),
+    };
+    // Act
+    const rows = await listDrains(port, stateMachineArn, { recent: 50 });
+    const drained = rows.find((r) => r.instanceId === instances[0]);
+    if (!drained) throw new Error(`no drain of ${instances[0]} in ${JSON.stringify(rows)}`);
+    const lines: string[] = [];
+    const status = await followDrain(port, drained!.executionArn, (l) => lines.push(l), { pollMs: 10, maxPolls: 3 });
+    // Assess
+    expect(drained).toMatchObject({ status: "SUCCEEDED", lastCheckBytes: 0 });
+    expect(rows.map((r) => r.status)).toEqual(expect.arrayContaining(["SUCCEEDED", "FAILED"]));
+    expect(status).toBe("SUCCEEDED");
+    expect(lines.join("\n")).toMatch(/CompleteLifecycleAction/);
   });
 });
 

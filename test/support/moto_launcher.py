@@ -102,6 +102,17 @@ def _list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
 StepFunctionResponse.list_state_machine_versions = _list_state_machine_versions
 
 
+def _get_execution_history(self: StepFunctionResponse) -> ActionResult:
+    # Gap: the response drops reverseOrder (real Step Functions honours it; the drains CLI reads newest first).
+    history = self.stepfunction_backend.get_execution_history(self._get_param("executionArn"))
+    if self._get_param("reverseOrder"):
+        history = {**history, "events": list(reversed(history["events"]))}
+    return ActionResult(history)
+
+
+StepFunctionResponse.get_execution_history = _get_execution_history
+
+
 def _state_machine_deepcopy(self: sfn_models.StateMachine, memo: dict) -> sfn_models.StateMachine:
     # Bug: StartExecution deep-copies the state machine, and with it self.executions (running workers hold RLocks:
     # "cannot pickle '_thread.RLock'") and self.backend (every other machine's executions). Snapshot the definition
