@@ -1,26 +1,24 @@
 // reconcile: starts the drains that lost events left missing (instances of our group in Terminating:Wait).
 import type {
-  CompleteLifecycleActionCommandInput,
-  CompleteLifecycleActionCommandOutput,
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
   DescribeWarmPoolCommandInput,
   DescribeWarmPoolCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
-import { errorName } from "../shared/drain-settings";
 import {
   buildDrainInput,
+  type CompleteLifecyclePort,
+  completeWithoutDrain,
   type DrainConfig,
   type SfnPort,
   type StartOutcome,
   startDrainOnce,
 } from "../shared/drain-start";
 
-export interface AutoScalingPort {
+export interface AutoScalingPort extends CompleteLifecyclePort {
   describeAutoScalingGroups(
     input: DescribeAutoScalingGroupsCommandInput,
   ): Promise<DescribeAutoScalingGroupsCommandOutput>;
-  completeLifecycleAction(input: CompleteLifecycleActionCommandInput): Promise<CompleteLifecycleActionCommandOutput>;
   describeWarmPool(input: DescribeWarmPoolCommandInput): Promise<DescribeWarmPoolCommandOutput>;
 }
 
@@ -60,19 +58,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileItem[]> {
   }
   // Warm-pool instances being terminated are stopped or never served traffic: nothing to drain (see start-drain).
   for (const instance of group.WarmPoolConfiguration ? await warmTerminating(deps) : []) {
-    try {
-      await deps.autoScaling.completeLifecycleAction({
-        AutoScalingGroupName: config.autoScalingGroupName,
-        LifecycleHookName: config.lifecycleHookName,
-        InstanceId: instance,
-        LifecycleActionResult: "CONTINUE",
-      });
-      items.push({ instanceId: instance, action: "completed_without_drain" });
-    } catch (e) {
-      if (errorName(e) !== "ValidationError" || !/no active lifecycle action/i.test(String((e as Error).message)))
-        throw e;
-      items.push({ instanceId: instance, action: "lifecycle_action_gone" });
-    }
+    items.push({ instanceId: instance, action: await completeWithoutDrain(deps.autoScaling, config, instance) });
   }
   return items;
 }

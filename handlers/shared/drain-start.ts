@@ -1,5 +1,9 @@
 // Starting one drain execution without doubling it: shared by start-drain (events) and reconcile (schedule).
 import type {
+  CompleteLifecycleActionCommandInput,
+  CompleteLifecycleActionCommandOutput,
+} from "@aws-sdk/client-auto-scaling";
+import type {
   ListExecutionsCommandInput,
   ListExecutionsCommandOutput,
   StartExecutionCommandInput,
@@ -91,5 +95,35 @@ export async function startDrainOnce(
   } catch (e) {
     if (errorName(e) === "ExecutionAlreadyExists") return { action: "already_exists", executionName };
     throw e;
+  }
+}
+
+export interface CompleteLifecyclePort {
+  completeLifecycleAction(input: CompleteLifecycleActionCommandInput): Promise<CompleteLifecycleActionCommandOutput>;
+}
+
+/**
+ * Lets an instance with nothing to drain go (a warm-pool instance being terminated): CONTINUE at once. An action
+ * already completed or expired (a duplicate event, or the reconciler got there first) is "gone", not an error.
+ */
+export async function completeWithoutDrain(
+  autoScaling: CompleteLifecyclePort,
+  config: DrainConfig,
+  instanceId: string,
+  token?: string,
+): Promise<"completed_without_drain" | "lifecycle_action_gone"> {
+  try {
+    await autoScaling.completeLifecycleAction({
+      AutoScalingGroupName: config.autoScalingGroupName,
+      LifecycleHookName: config.lifecycleHookName,
+      InstanceId: instanceId,
+      ...(token ? { LifecycleActionToken: token } : {}),
+      LifecycleActionResult: "CONTINUE",
+    });
+    return "completed_without_drain";
+  } catch (e) {
+    if (errorName(e) !== "ValidationError" || !/no active lifecycle action/i.test(String((e as Error).message)))
+      throw e;
+    return "lifecycle_action_gone";
   }
 }

@@ -1,10 +1,8 @@
 // start-drain: one EventBridge "EC2 Instance-terminate Lifecycle Action" event in, at most one drain execution out.
-import type {
-  CompleteLifecycleActionCommandInput,
-  CompleteLifecycleActionCommandOutput,
-} from "@aws-sdk/client-auto-scaling";
 import {
   buildDrainInput,
+  type CompleteLifecyclePort,
+  completeWithoutDrain,
   type DrainConfig,
   type SfnPort,
   type StartOutcome,
@@ -62,13 +60,9 @@ export function parseLifecycleEvent(event: unknown): LifecycleEvent {
   };
 }
 
-export interface AutoScalingCompletePort {
-  completeLifecycleAction(input: CompleteLifecycleActionCommandInput): Promise<CompleteLifecycleActionCommandOutput>;
-}
-
 export interface StartDrainDeps {
   sfn: SfnPort;
-  autoScaling: AutoScalingCompletePort;
+  autoScaling: CompleteLifecyclePort;
   config: DrainConfig;
   now: () => Date;
 }
@@ -76,7 +70,7 @@ export interface StartDrainDeps {
 export type StartDrainResult =
   | StartOutcome
   | { action: "ignored"; reason: string }
-  | { action: "completed_without_drain"; reason: string };
+  | { action: "completed_without_drain" | "lifecycle_action_gone"; reason: string };
 
 /**
  * Warm pools: Destination WarmPool (a running instance about to be stopped into the pool) is drained like any other:
@@ -102,14 +96,8 @@ export async function startDrain(event: LifecycleEvent, deps: StartDrainDeps): P
     return { action: "ignored", reason: `transition ${event.transition}` };
   }
   if (event.origin === "WarmPool") {
-    await deps.autoScaling.completeLifecycleAction({
-      AutoScalingGroupName: config.autoScalingGroupName,
-      LifecycleHookName: config.lifecycleHookName,
-      InstanceId: event.instanceId,
-      LifecycleActionToken: event.token,
-      LifecycleActionResult: "CONTINUE",
-    });
-    return { action: "completed_without_drain", reason: "warm-pool instance: not in service, nothing queued" };
+    const action = await completeWithoutDrain(deps.autoScaling, config, event.instanceId, event.token);
+    return { action, reason: "warm-pool instance: not in service, nothing queued" };
   }
   const input = buildDrainInput(config, event.instanceId, "event", deps.now(), event.token);
   return startDrainOnce(deps.sfn, config, input, event.token);

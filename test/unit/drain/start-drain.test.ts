@@ -139,6 +139,43 @@ describe("start-drain core", () => {
     expect(r.action).toBe("started");
   });
 
+  test("a duplicate Origin WarmPool event, its action already completed, is harmless (lifecycle_action_gone)", async () => {
+    // Prepare: the first delivery completed the action; Auto Scaling answers the second with its ValidationError.
+    const f = fakeSfn();
+    const autoScaling = {
+      completeLifecycleAction: async () => {
+        throw awsError(
+          "ValidationError",
+          "No active Lifecycle Action found with token 1a2b3c4d-5e6f-4081-92a3-b4c5d6e7f809",
+        );
+      },
+    };
+    // Act
+    const r = await startDrain(
+      parseLifecycleEvent(terminateLifecycleEvent({ Origin: "WarmPool", Destination: "EC2" })),
+      { config, now, sfn: f.sfn, autoScaling },
+    );
+    // Assess
+    expect(r.action).toBe("lifecycle_action_gone");
+    expect(f.started).toHaveLength(0);
+  });
+
+  test("completing a warm-pool action still fails loudly on anything else (AccessDenied)", async () => {
+    const autoScaling = {
+      completeLifecycleAction: async () => {
+        throw awsError("AccessDenied", "not authorized to perform autoscaling:CompleteLifecycleAction");
+      },
+    };
+    await expect(
+      startDrain(parseLifecycleEvent(terminateLifecycleEvent({ Origin: "WarmPool", Destination: "EC2" })), {
+        config,
+        now,
+        sfn: fakeSfn().sfn,
+        autoScaling,
+      }),
+    ).rejects.toMatchObject({ name: "AccessDenied" });
+  });
+
   test("Origin WarmPool (warm instance being terminated) completes CONTINUE at once, no drain", async () => {
     const f = fakeSfn();
     const asg = fakeAutoScaling();
