@@ -1,4 +1,5 @@
 // `npm run bench`: runs every bench/*.bench.ts, prints a table and writes bench/results.json ({name, value, unit}[]).
+import "../scripts/quiet-sdk";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BenchResult } from "./types";

@@ -1,6 +1,7 @@
 // `npm run drains -- list [--recent N]` and `npm run drains -- follow <execution-name-or-instance-id>`: watch drains of
 // the worker fleet's state machine. The state machine comes from --state-machine-arn or DRAIN_STATE_MACHINE_ARN (the
 // worker-fleet stack's `state_machine_arn` output); credentials and region from the usual AWS environment.
+import "../scripts/quiet-sdk";
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,

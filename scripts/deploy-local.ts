@@ -1,6 +1,7 @@
 // `npm run deploy:local`: try both stacks with no AWS account. Starts the moto emulator, applies the example
 // configuration in emulator mode, shows that a second plan has no changes, and destroys. `-- --keep` leaves the
 // emulator and resources running until Ctrl-C.
+import "./quiet-sdk";
 import { type Emulator, startEmulator } from "../test/support/emulator";
 import { localCycle } from "./local-cycle";
 
