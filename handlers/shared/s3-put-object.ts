@@ -51,7 +51,16 @@ export class S3PutError extends Error {
   }
 }
 
-const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
+/**
+ * RFC 3986 escaping of one path segment, exactly as the SDK's S3 client encodes a `{Key+}` label
+ * (`extendedEncodeURIComponent` / `escapeUri` in @smithy/core/protocols): `encodeURIComponent` plus `! ' ( ) *`, which
+ * it leaves alone. S3 signs the path as sent (no double encoding), so any other encoding of these bytes fails with
+ * SignatureDoesNotMatch. test/unit/kinesis/s3-signing.test.ts compares our requests with the SDK's, byte for byte.
+ */
+const escapeSegment = (segment: string) =>
+  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** `/`-separated key → escaped path (a lone surrogate, which no URI can hold, throws URIError as in the SDK). */
+export const encodeS3KeyPath = (key: string) => key.split("/").map(escapeSegment).join("/");
 const retriable = (status: number, code: string) =>
   status === 429 || status >= 500 || code === "SlowDown" || code === "RequestTimeout";
 
@@ -104,17 +113,26 @@ export function createS3PutObject(options: S3PutObjectOptions): (input: S3PutObj
   const putOnce = async (input: S3PutObjectInput, body: Buffer): Promise<void> => {
     const { signer, region } = await signerFor();
     const bucket = input.Bucket ?? "";
-    const key = encodeKey(input.Key ?? "");
+    const key = encodeS3KeyPath(input.Key ?? "");
+    // The path is assembled here, never parsed by URL (which would resolve `.`/`..` segments the SDK sends as is).
     let url: URL;
-    if (endpoint) url = new URL(`${endpoint.replace(/\/+$/, "")}/${bucket}/${key}`);
-    else if (bucket.includes(".")) url = new URL(`https://s3.${region}.amazonaws.com/${bucket}/${key}`);
-    else url = new URL(`https://${bucket}.s3.${region}.amazonaws.com/${key}`);
+    let path: string;
+    if (endpoint) {
+      url = new URL(endpoint);
+      path = `${url.pathname.replace(/\/+$/, "")}/${escapeSegment(bucket)}/${key}`;
+    } else if (bucket.includes(".")) {
+      url = new URL(`https://s3.${region}.amazonaws.com`);
+      path = `/${escapeSegment(bucket)}/${key}`;
+    } else {
+      url = new URL(`https://${bucket}.s3.${region}.amazonaws.com`);
+      path = `/${key}`;
+    }
     const request = {
       method: "PUT",
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
+      path,
       query: {},
       headers: { host: url.host, ...putHeaders(input, body) },
       body,

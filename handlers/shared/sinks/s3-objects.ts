@@ -44,13 +44,17 @@ export interface S3Object {
 const MAX_TYPE_BYTES = 128;
 /** Longest id in an object name (bytes); S3 keys stop at 1024. */
 const MAX_ID_BYTES = 200;
-// `/` and `\` (directories), control characters, DEL.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
-const UNSAFE_KEY_CHARS = /[/\\\u0000-\u001f\u007f]/g;
+// `/` and `\` (directories), control characters, DEL, and lone UTF-16 surrogates (no UTF-8 form, so no URI can hold
+// them: encodeURIComponent throws on them, in our signer as in the SDK's).
+const UNSAFE_KEY_CHARS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
+  /[/\\\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
- * Makes a type or id safe as one key segment: no `/` or `\`, no control characters, no `..`, no leading dot, not
- * empty, at most `maxBytes` UTF-8 bytes (a longer value keeps a hash of the whole so distinct values stay distinct).
+ * Makes a type or id safe as one key segment: no `/` or `\`, no control characters, no lone surrogates, no `..`, no
+ * leading dot, not empty, at most `maxBytes` UTF-8 bytes (a longer value keeps a hash of the whole so distinct values
+ * stay distinct). Everything else (`( ) ! * ' ~ % +`, spaces, any non-ASCII) is kept: the S3 writer escapes it as the
+ * SDK does (see `encodeS3KeyPath`).
  */
 export function sanitizeKeySegment(value: string, maxBytes: number): string {
   let s = value.replace(UNSAFE_KEY_CHARS, "_");

@@ -133,6 +133,11 @@ describe("groupForS3", () => {
 });
 
 describe("sanitizeKeySegment", () => {
+  it("replaces lone surrogates (no URI can hold them) and keeps characters the writer escapes", () => {
+    expect(sanitizeKeySegment("a\ud800b\udc00c", 64)).toBe("a_b_c");
+    expect(sanitizeKeySegment("😀(x)!*'~%+ é", 64)).toBe("😀(x)!*'~%+ é");
+  });
+
   it("caps long values with a hash so distinct values stay distinct", () => {
     const a = sanitizeKeySegment(`${"x".repeat(300)}a`, 64);
     const b = sanitizeKeySegment(`${"x".repeat(300)}b`, 64);
