@@ -11,8 +11,19 @@
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { type KinesisBatchDeps, processKinesisBatch, type Sink } from "../shared/kinesis-batch";
-import type { DeliveredOutcome, KinesisEventLike } from "../shared/records/types";
+import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/records/types";
 import { groupForS3, putObjectInput, type S3Encryption, type S3GroupingOptions } from "../shared/sinks/s3-objects";
+
+/**
+ * The pipeline options of kinesis-to-s3: the consumer's, with the rule every module shares for records without a type.
+ * A record whose type key is absent, `null` or `""` (which includes an object that looks like a CloudWatch Logs
+ * envelope but has no `logEvents`) fails as `missing_type` and goes to failed records with its bytes, whatever the
+ * whitelist; it is never filtered and never stored under an `unknown_type` directory. kinesis-forward,
+ * -to-opensearch and -to-fluent fail it the same way (the pipeline's default).
+ */
+export function toS3PipelineOptions(consumer: PipelineOptions): PipelineOptions {
+  return { ...consumer, requireType: true };
+}
 
 /** The one S3 call the core makes (index.ts adapts `S3Client`; tests inject fakes). */
 export type PutObjectFn = (input: PutObjectCommandInput) => Promise<unknown>;

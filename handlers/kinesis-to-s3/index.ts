@@ -7,7 +7,7 @@ import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";
 import { environmentCredentials } from "../shared/sinks/sigv4";
-import { createS3Sink, toS3Batch } from "./core";
+import { createS3Sink, toS3Batch, toS3PipelineOptions } from "./core";
 import { TO_S3_ENV } from "./env";
 
 const consumer = readConsumerEnv(process.env);
@@ -22,8 +22,8 @@ if (!Number.isInteger(maxConcurrentPuts) || maxConcurrentPuts < 1 || maxConcurre
 // One signed-PUT writer for the objects and the failed records.
 const putObject = createS3PutObject({ credentials: environmentCredentials, region });
 
-// Records without a type are kept (under <prefix>/<unknown>/unknown_type/), as the original module did.
-const pipeline = createPipeline({ ...consumer.pipeline, requireType: false });
+// Records without a type fail as missing_type, as in every other module (see toS3PipelineOptions).
+const pipeline = createPipeline(toS3PipelineOptions(consumer.pipeline));
 const sink = createS3Sink(
   {
     bucket,

@@ -4,6 +4,11 @@
  * (SSE-S3 or SSE-KMS, public access blocked, TLS-only policy). IAM: `s3:PutObject` on exactly
  * `arn:aws:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-s3.
+ *
+ * Records without a type (type key absent, `null` or `""`, including an object that looks like a CloudWatch Logs
+ * envelope but has no `logEvents`) fail as `missing_type` into failed records, whatever the whitelist, as in every
+ * other log module: they are never filtered and never stored under an `unknown_type` directory. Records with a type
+ * but no usable time go under `<prefix>/<unknownTypePrefix>/<type>_no_timestamp/`, dated by their arrival time.
  */
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";

@@ -90,6 +90,8 @@ interface Group {
  * - Typed, timed records: `<prefix>/<type>/<YYYY-MM>/<DD>/…`, grouped by type and by the day of each record's own time
  *   in `timeZone`.
  * - No type: `<prefix>/<unknownPrefix>/unknown_type/<YYYY-MM>/<DD>/…` (day of its time, else of its arrival time).
+ *   Only for callers running the pipeline with `requireType: false`: the kinesis-to-s3 handler never delivers such a
+ *   record, it fails it as `missing_type` like every other module (see `toS3PipelineOptions`).
  * - Type but no time (absent or unparseable): `<prefix>/<unknownPrefix>/<type>_no_timestamp/<YYYY-MM>/<DD>/…`, dated by
  *   the Kinesis arrival time (not the wall clock, so a redelivered batch writes the same key).
  * - Object name `<YYYY-MM-DD-HH:MM:SS>-<id>.gz`: the time (arrival time for time-less groups) and `log_id` of the

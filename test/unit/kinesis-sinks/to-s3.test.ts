@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import fc from "fast-check";
-import { createS3Sink, type PutObjectFn } from "../../../handlers/kinesis-to-s3/core";
+import { createS3Sink, type PutObjectFn, toS3PipelineOptions } from "../../../handlers/kinesis-to-s3/core";
 import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
 import { createPipeline } from "../../../handlers/shared/records/pipeline";
 import { createS3PutObject, putHeaders } from "../../../handlers/shared/s3-put-object";
@@ -25,7 +25,7 @@ function fakeS3(failKeys: (key: string) => boolean = () => false) {
   return { objects, put, lines };
 }
 
-const pipeline = () => createPipeline({ requireType: false });
+const pipeline = () => createPipeline(toS3PipelineOptions({}));
 const options = { bucket: "logs-bucket", prefix: "logs", unknownPrefix: "unknown" };
 
 describe("kinesis-to-s3 core", () => {
@@ -53,12 +53,14 @@ describe("kinesis-to-s3 core", () => {
     // Assess
     expect(result.batchItemFailures).toEqual([]);
     expectConserved(result, 6);
+    expect(writer.written.map((f) => [f.reason, f.sequenceNumber])).toEqual([
+      ["missing_type", records[3]!.sequenceNumber],
+    ]);
     expect([...s3.objects.keys()].sort()).toEqual(
       [
         "logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz",
         "logs/app/2020-03/15/2020-03-15-10:00:00-id-1.gz",
         "logs/audit/2020-03/14/2020-03-14-01:02:03-id-2.gz",
-        "logs/unknown/unknown_type/2020-03/14/2020-03-14-00:00:00-x1.gz",
         "logs/unknown/app_no_timestamp/2020-03/14/2020-03-14-14:30:00-t1.gz",
         `logs/a_b/2020-03/14/2020-03-14-00:00:00-k-${sequenceNumber(7)}.gz`,
       ].sort(),
@@ -141,7 +143,7 @@ describe("kinesis-to-s3 core", () => {
         );
         const s3 = fakeS3((key) => failSome && key.includes("/audit/"));
         const result = await processKinesisBatch(event(records), {
-          pipeline: createPipeline({ requireType: false, whitelist: ["app", "audit"] }),
+          pipeline: createPipeline(toS3PipelineOptions({ whitelist: ["app", "audit"] })),
           sink: createS3Sink(options, s3.put),
           writeFailedRecords: memoryWriter().write,
         });
@@ -151,6 +153,113 @@ describe("kinesis-to-s3 core", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+/** A local S3 that records every PUT (decoded key → body) and answers 200. */
+async function startRecordingS3() {
+  const puts = new Map<string, Buffer>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      puts.set(decodeURIComponent(new URL(req.url!, "http://x").pathname), Buffer.concat(chunks));
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { puts, endpoint, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+
+/** The real handler module, loaded with the environment its construct sets, against a local S3. */
+function loadToS3Handler(endpoint: string, env: Record<string, string>): Handler {
+  const saved = process.env;
+  process.env = {
+    ...saved,
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKID",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_ENDPOINT_URL_S3: endpoint,
+    S3_BUCKET: "logs-bucket",
+    S3_PREFIX: "logs",
+    FAILED_RECORDS_BUCKET: "failed-bucket",
+    FAILED_RECORDS_PREFIX: "failed/to-s3",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    ...env,
+  };
+  let handler: Handler | undefined;
+  try {
+    jest.isolateModules(() => {
+      handler = (require("../../../handlers/kinesis-to-s3") as { handler: Handler }).handler;
+    });
+  } finally {
+    // The module read its environment at load; credentials are read per call, so keep those.
+    process.env = { ...saved, AWS_ACCESS_KEY_ID: "AKID", AWS_SECRET_ACCESS_KEY: "secret" };
+  }
+  return async (event, context) => {
+    const before = process.env;
+    process.env = { ...before, AWS_ENDPOINT_URL_S3: endpoint };
+    try {
+      return await handler!(event, context);
+    } finally {
+      process.env = before;
+    }
+  };
+}
+
+describe("kinesis-to-s3 handler: records without a type", () => {
+  const context = { functionName: "to-s3", awsRequestId: "0", getRemainingTimeInMillis: () => 60_000 };
+  // Missing, null and "" type, and a CloudWatch-looking envelope without logEvents (so an application record).
+  const typeless = () => [
+    jsonRecord({ log_id: "m1", time: "2020-03-14T00:00:00Z", message: "no type key" }),
+    jsonRecord({ log_type: null, log_id: "m2", time: "2020-03-14T00:00:00Z" }),
+    jsonRecord({ log_type: "", log_id: "m3", time: "2020-03-14T00:00:00Z" }),
+    jsonRecord({ messageType: "DATA_MESSAGE", logGroup: "/aws/lambda/x", owner: "123456789012" }),
+  ];
+
+  it.each([
+    ["with a whitelist", '["app"]'],
+    ["without a whitelist", "[]"],
+  ])("fails them as missing_type (never filtered, never under unknown_type) %s", async (_name, whitelist) => {
+    // Prepare
+    const s3 = await startRecordingS3();
+    const records = [jsonRecord(appLog({}, 0)), ...typeless()];
+    try {
+      const handler = loadToS3Handler(s3.endpoint, { LOG_TYPE_WHITELIST: whitelist });
+      // Act
+      const result = await handler(event(records), context);
+      // Assess
+      expect(result).toEqual({ batchItemFailures: [] });
+      const keys = [...s3.puts.keys()];
+      expect(keys.filter((k) => k.startsWith("/logs-bucket/logs/"))).toEqual([
+        expect.stringMatching(/^\/logs-bucket\/logs\/app\/2020-03\/14\//),
+      ]);
+      expect(keys.some((k) => k.includes("unknown_type"))).toBe(false);
+      const failedKeys = keys.filter((k) => k.startsWith("/failed-bucket/failed/to-s3/"));
+      expect(failedKeys).toEqual([expect.stringContaining("/failed/to-s3/missing_type/")]);
+      const lines = s3.puts.get(failedKeys[0]!)!.toString("utf8").trim().split("\n");
+      expect(lines.map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual(Array(4).fill("missing_type"));
+      expect(lines.map((l) => (JSON.parse(l) as { sequence_number: string }).sequence_number)).toEqual(
+        records.slice(1).map((r) => r.sequenceNumber),
+      );
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it("the core's pipeline options apply the same rule whatever the consumer options say", async () => {
+    const records = typeless();
+    const result = await processKinesisBatch(event(records), {
+      pipeline: createPipeline(toS3PipelineOptions({ whitelist: ["app"], requireType: false })),
+      sink: createS3Sink(options, fakeS3().put),
+      writeFailedRecords: memoryWriter().write,
+    });
+    expect(result.summary).toMatchObject({ filtered: 0, failed: 4, failedByReason: { missing_type: 4 } });
   });
 });
 
