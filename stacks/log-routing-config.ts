@@ -93,6 +93,19 @@ export interface ForwarderConfig extends ConsumerTuning {
   partitionKeyField?: string;
 }
 
+/** Alarms and the dashboard of the log-routing stack (always created), and who hears them. */
+export interface LogRoutingAlarmsConfig {
+  /** Email subscribed to the `<name>-log-routing-alarms` topic (the recipient confirms it). @default none */
+  email?: string;
+  /**
+   * IteratorAge alarm threshold, in percent of the time a record can wait before it is lost: the shorter of the source
+   * stream's retention and the mapping's maximumRecordAgeSeconds. 1 to 99. @default 50
+   */
+  iteratorAgePercent?: number;
+  /** Failed events (EventsFailed) per function in 5 minutes that raise the alarm. @default 1 */
+  failedEventsThreshold?: number;
+}
+
 export interface LogRoutingConfig {
   /** The stream applications and CloudWatch Logs subscriptions write to. */
   router?: StreamConfig;
@@ -105,6 +118,8 @@ export interface LogRoutingConfig {
   forwarders?: ForwarderConfig[];
   /** kinesis-to-s3 / -opensearch / -fluent consumers (see log-routing-sinks-config.ts). @default none */
   sinks?: SinksConfig;
+  /** @default alarms to a topic without a subscription */
+  alarms?: LogRoutingAlarmsConfig;
 }
 
 export interface ResolvedStreamConfig {
@@ -132,6 +147,7 @@ export interface ResolvedLogRoutingConfig {
       }
     | undefined;
   sinks: ResolvedSinksConfig;
+  alarms: { email: string | undefined; iteratorAgePercent: number; failedEventsThreshold: number };
   forwarders: (ConsumerTuning & {
     name: string;
     whitelist: string[];
@@ -300,5 +316,20 @@ export function validateLogRoutingConfig(field: string, raw: LogRoutingConfig | 
     root.sinks,
     forwarders.map((f) => f.name),
   );
-  return { router, schema, failedRecords, cloudwatchSubscription, forwarders, sinks };
+  const a = objectOrEmpty(`${field}.alarms`, root.alarms) as LogRoutingAlarmsConfig;
+  const alarms = {
+    email: optionalString(`${field}.alarms.email`, a.email, {
+      pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+      hint: "an email address",
+    }),
+    iteratorAgePercent: intOrDefault(`${field}.alarms.iteratorAgePercent`, a.iteratorAgePercent, 50, 1, 99),
+    failedEventsThreshold: intOrDefault(
+      `${field}.alarms.failedEventsThreshold`,
+      a.failedEventsThreshold,
+      1,
+      1,
+      1_000_000,
+    ),
+  };
+  return { router, schema, failedRecords, cloudwatchSubscription, forwarders, sinks, alarms };
 }

@@ -5,8 +5,10 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config/app-config";
 import { CloudwatchSubscription } from "../modules/cloudwatch-subscription";
+import { AlarmTopic } from "../modules/common/alarm-topic";
 import { AppStack } from "../modules/common/stack-base";
 import { KinesisForward } from "../modules/kinesis-forward";
+import { LogRoutingAlarms, type WatchedConsumer } from "../modules/log-routing-alarms";
 import { SecureBucket } from "../modules/secure-bucket";
 import { Stream } from "../modules/stream";
 import { addSinks } from "./log-routing-sinks";
@@ -16,6 +18,8 @@ export class LogRoutingStack extends AppStack {
   readonly failedRecordsBucket: SecureBucket | undefined;
   readonly subscription: CloudwatchSubscription | undefined;
   readonly forwarders: Record<string, { output: Stream; forward: KinesisForward }> = {};
+  readonly alarmTopic: AlarmTopic;
+  readonly alarms: LogRoutingAlarms;
 
   constructor(scope: Construct, id: string, config: ResolvedAppConfig) {
     super(scope, id, config);
@@ -118,6 +122,45 @@ export class LogRoutingStack extends AppStack {
       out("target_stream_arn", output.outputs.streamArn);
       out("target_stream_name", output.outputs.streamName);
     });
-    addSinks(this, config, this.router);
+    const sinks = addSinks(this, config, this.router);
+
+    // Alarms on every consumer and a dashboard, to the log-routing alarm topic (the drain's pattern).
+    const { alarms } = config.logRouting;
+    this.alarmTopic = new AlarmTopic(this, "alarm-topic", {
+      name: `${config.name}-log-routing-alarms`,
+      email: alarms.email,
+    });
+    const retention: Record<string, number> = { router: router.retentionHours };
+    for (const f of forwarders) retention[f.name] = f.output.retentionHours;
+    const sinkSources = config.logRouting.sinks;
+    const consumers: WatchedConsumer[] = [
+      ...Object.values(this.forwarders).map((f) => ({
+        consumer: f.forward.consumer,
+        sourceRetentionHours: router.retentionHours,
+      })),
+      ...(["s3", "opensearch", "fluent"] as const).flatMap((kind) =>
+        sinkSources[kind].map((s) => ({
+          consumer: sinks[kind][s.name]!.consumer,
+          sourceRetentionHours: retention[s.source] ?? router.retentionHours,
+        })),
+      ),
+    ];
+    this.alarms = AppStack.underField(
+      "logRouting.alarms",
+      () =>
+        new LogRoutingAlarms(this, "alarms", {
+          region: config.region,
+          alarmTopicArn: this.alarmTopic.topic.arn,
+          dashboardName: `${config.name}-log-routing`,
+          consumers,
+          streams: [this.router, ...Object.values(this.forwarders).map((f) => f.output)].map((s) => ({
+            streamName: s.outputs.streamName,
+          })),
+          iteratorAgePercent: alarms.iteratorAgePercent,
+          failedEventsThreshold: alarms.failedEventsThreshold,
+        }),
+    );
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopic.topic.arn });
+    new TerraformOutput(this, "dashboard_name", { value: this.alarms.dashboard.dashboardName });
   }
 }

@@ -28,6 +28,9 @@ import {
   stringList,
 } from "../common/validate";
 
+/** CloudWatch namespace of the Kinesis handlers' metrics; their `service` dimension is the function name. */
+export const LOG_ROUTING_METRICS_NAMESPACE = "LogRouting";
+
 export const STARTING_POSITIONS = ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
@@ -146,6 +149,10 @@ export class KinesisConsumer extends Construct {
   readonly mapping: LambdaEventSourceMapping;
   readonly deadLetterQueue: SqsQueue | undefined;
   readonly failedRecordsPrefix: string;
+  /** The function name as configured (also the `service` dimension of the handler's metrics). */
+  readonly name: string;
+  /** The mapping's maximum record age: older records go to the on-failure destination as metadata only. */
+  readonly maximumRecordAgeSeconds: number;
   readonly outputs: KinesisConsumerOutputs;
 
   constructor(scope: Construct, id: string, props: KinesisConsumerProps) {
@@ -200,6 +207,8 @@ export class KinesisConsumer extends Construct {
     }
     const tags = props.tags ?? {};
     this.failedRecordsPrefix = prefix;
+    this.name = name;
+    this.maximumRecordAgeSeconds = maximumRecordAge;
 
     this.deadLetterQueue =
       destination === undefined
@@ -276,7 +285,7 @@ export class KinesisConsumer extends Construct {
         [CONSUMER_ENV.failedRecordsPrefix]: prefix,
         ...(failedKms ? { [CONSUMER_ENV.failedRecordsKmsKeyId]: failedKms } : {}),
         POWERTOOLS_SERVICE_NAME: name,
-        POWERTOOLS_METRICS_NAMESPACE: "LogRouting",
+        POWERTOOLS_METRICS_NAMESPACE: LOG_ROUTING_METRICS_NAMESPACE,
         ...props.environment,
       },
     });
