@@ -1,21 +1,67 @@
 /**
  * Log timestamp parsing for the Common Schema `time` key.
  *
- * Accepted: ISO 8601 with or without offset (`T` or space separator, fractional seconds with `.` or `,`, offset `Z`,
- * `±HH:MM`, `±HHMM`, `±HH`, or `UTC`/`GMT`), `YYYY-MM-DD HH:MM:SS[.fff]`, date only `YYYY-MM-DD`, RFC 2822
- * (`Sat, 14 Mar 2020 23:30:00 +0900`, also `GMT`/`UT`/US zone names), Apache common log format
- * (`14/Mar/2020:23:30:00 +0900`), and epoch seconds or milliseconds as numbers or numeric strings (magnitude above 1e11
- * means milliseconds). A value's own offset always wins; without one the wall time is read in the configured IANA zone
- * (DST handled like Temporal's "compatible": an ambiguous time takes the earlier instant, a skipped time moves forward
- * by the gap). Results are epoch milliseconds, keeping sub-millisecond digits to the microsecond as a fraction.
+ * Outcomes. A missing key, `undefined` or `null` is *absent* (no time: the caller decides, e.g. S3's `_no_timestamp`
+ * path). Anything else is either an instant (epoch ms, sub-millisecond digits kept to the microsecond as a fraction) or
+ * *invalid*, with a one-line reason: the caller turns that into an `invalid_time` failed record (or an explicit,
+ * marked fallback), never into the arrival time. `readLogTime` returns exactly these three outcomes; `parseTimeValue`
+ * (hot path, no allocation) returns `undefined` / a number / the reason string. Nothing here throws for any value
+ * except `parseLogTime`, which throws `TimeParseError` by contract.
+ *
+ * Strings are trimmed (longer than 80 characters after trimming, or 256 before: invalid) and read as one of these
+ * shapes, told apart by their leading digits or letters (no shape is tried after another one failed):
+ * - ISO 8601 / RFC 3339, extended: `2020-03-14T23:30:00.250+09:00`; `T`, `t` or a space between date and time; `/` as
+ *   the date separator (`2020/03/14`); minutes-only times; fraction with `.` or `,`; zone `Z`, `±HH:MM`, `±HHMM`,
+ *   `±HH` or an abbreviation (below), optionally after a space; date only (`2020-03-14`, midnight).
+ * - Epoch: a string of exactly 10 digits is epoch seconds, exactly 13 digits epoch milliseconds, each optionally with
+ *   a `.fraction` (`"1584196200"`, `"1584196200.5"`, `"1584196200123"`). No sign, no exponent.
+ * - ISO 8601 basic (compact): `YYYYMMDD` (8 digits, midnight), `YYYYMMDDhhmm` (12), `YYYYMMDDhhmmss` (14), and
+ *   `YYYYMMDDThhmm[ss][.f]` with `T` or a space, each with an optional zone: `20200314`, `20200314T233000Z`,
+ *   `20200314T233000+0900`.
+ *   Every other all-digit string is invalid: `"2020"` (a bare year; dateutil would fill in today's month and day, which
+ *   is not a time), 9-digit or 11-digit numbers, etc.
+ * - Numeric day/month/year with `/`, `-` or `.`, a 4-digit year, optional `[T ]H:MM[:SS[.f]]`, optional `AM`/`PM`,
+ *   optional zone: `14/03/2020`, `03/14/2020 11:30:00 PM`. Day-first or month-first only when unambiguous: a part
+ *   above 12 is the day (`14/03/2020`, `03/14/2020`); equal parts are one date (`03/03/2020`); two different parts
+ *   both ≤ 12 (`03/04/2020`) are invalid, where dateutil would silently guess month-first. Two-digit years are invalid.
+ * - Apache/nginx common log format: `14/Mar/2020:23:30:00 +0900` (dateutil cannot read this one; we read it as
+ *   dateutil reads `14/Mar/2020 23:30:00 +0900`).
+ * - RFC 2822 / RFC 1123: `[Sat, ]14 Mar 2020 23:30[:00[.f]] [zone] [(comment)]`, also date only; day names and month
+ *   names in English, abbreviated or full (`Sept` too), any case. The day name is checked to be a day name but not
+ *   against the date (as dateutil). Two-digit years are invalid.
+ * - asctime / Unix `date`: `Sat Mar 14 23:30:00 2020`, `Sat Mar  4 23:30:00 2020`, `Sat Mar 14 23:30:00 JST 2020`.
+ *
+ * Zones. A value's own zone always wins. Numeric offsets up to ±23:59. Abbreviations, upper case only (as dateutil)
+ * and each a fixed offset: `Z`/`z`, `UT`, `UTC`, `GMT` (0); RFC 2822's US zones `EST` −5, `EDT` −4, `CST` −6, `CDT` −5,
+ * `MST` −7, `MDT` −6, `PST` −8, `PDT` −7 (`CST` is US Central: write China time as `+0800`); `AKST` −9, `AKDT` −8,
+ * `HST` −10; `JST`, `KST` +9; `WET` 0, `WEST` +1, `CET` +1, `CEST` +2, `EET` +2, `EEST` +3; `AWST` +8, `ACST` +9:30,
+ * `ACDT` +10:30, `AEST` +10, `AEDT` +11, `NZST` +12, `NZDT` +13. Any other abbreviation is invalid (`IST`, `BST`,
+ * `AST` name several zones). Without tzinfos, dateutil knows only `UTC`/`GMT`/`Z` and silently *drops* every other
+ * abbreviation (reading the wall time as naive); we do not copy that. `UTC+9`-style suffixes are invalid (dateutil
+ * reads them with the POSIX inverted sign).
+ *
+ * Naive times (no zone in the value) are wall times in the configured IANA zone (`timeZone` option, default UTC). DST
+ * is resolved like Temporal's "compatible": a repeated wall time takes the earlier instant, a skipped one moves forward
+ * by the gap (Python's `fold=0`).
+ *
+ * Ranges, checked: year 0001–9999 (4 digits), month, day of month (leap years), hour 0–23, minute 0–59, second 0–60
+ * (a leap second `:60` is read as the next minute's `:00`; dateutil rejects it). `24:00` is invalid (as dateutil).
+ * Fractions are truncated to the microsecond (as dateutil).
+ *
+ * JSON numbers are always epoch values: magnitude up to 1e11 is seconds (1e11 s is the year 5138), above it
+ * milliseconds (1e11 ms is 1973); non-finite or beyond ±8.64e15 ms is invalid. So `20200314` as a JSON number is an
+ * epoch (1970-08-22), while `"20200314"` as a string is a compact date. Booleans, objects and arrays are invalid.
  */
 
+const SECOND = 1000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const MAX_EPOCH_MS = 8.64e15;
 /** Above this magnitude a numeric epoch is taken as milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 const EPOCH_MS_THRESHOLD = 1e11;
+/** Longest time string read (after trimming); the longest accepted shape is about 60 characters. */
+export const MAX_TIME_STRING_LENGTH = 80;
 
 /** Thrown by `parseLogTime` for a value that is present but not a recognisable time. */
 export class TimeParseError extends Error {
@@ -34,45 +80,106 @@ export type TimeParseResult =
   | { readonly ok: true; readonly time: number | undefined }
   | { readonly ok: false; readonly error: string };
 
-// Compiled once. Groups: year, month, day, hour, minute, second, fraction, zone.
-const ISO_RE =
-  /^(\d{4})([-/])(\d{2})\2(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:\s*([Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?$/;
-// Groups: day, month name, year, hour, minute, second, fraction, zone.
-const RFC2822_RE =
-  /^(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:\s+([+-]\d{4}|[A-Za-z]{1,3}))?$/;
-// Apache/NCSA common log format. Groups: day, month name, year, hour, minute, second, zone.
-const CLF_RE = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s+([+-]\d{4}))?$/;
-const NUMERIC_RE = /^[+-]?\d+(?:\.\d+)?$/;
+/**
+ * The three outcomes of reading a record's time value (see `readLogTime`):
+ * - `absent`: no time (key missing, `undefined` or `null`);
+ * - `time`: an instant, `epochMs` as epoch milliseconds (may carry a sub-millisecond fraction, to the microsecond);
+ * - `invalid`: present but not a readable time; `reason` is always the failure reason `"invalid_time"`, `detail` says
+ *   why in one line (without the value itself).
+ */
+export type LogTimeReading =
+  | { readonly kind: "absent" }
+  | { readonly kind: "time"; readonly epochMs: number }
+  | { readonly kind: "invalid"; readonly reason: "invalid_time"; readonly detail: string };
 
-const MONTHS: Readonly<Record<string, number>> = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12,
-};
-/** RFC 2822 zone names (offset in minutes). */
-const NAMED_ZONES: Readonly<Record<string, number>> = {
-  z: 0,
-  ut: 0,
-  utc: 0,
-  gmt: 0,
-  est: -300,
-  edt: -240,
-  cst: -360,
-  cdt: -300,
-  mst: -420,
-  mdt: -360,
-  pst: -480,
-  pdt: -420,
-};
+/** The zone part every string shape accepts: `Z`, a numeric offset or an upper-case abbreviation. */
+const ZONE = "[Zz]|[+-]\\d{2}(?::?\\d{2})?|[A-Z]{2,5}";
+// All patterns are anchored and have no nested or adjacent overlapping quantifiers, and inputs are capped at
+// MAX_TIME_STRING_LENGTH characters, so no input can make them backtrack for long.
+// ISO 8601 extended. Groups: year, separator, month, day, hour, minute, second, fraction, zone.
+const ISO_RE = new RegExp(
+  `^(\\d{4})([-/])(\\d{2})\\2(\\d{2})(?:[Tt ](\\d{2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d+))?)?(?:\\s*(${ZONE}))?)?$`,
+);
+// ISO 8601 basic. Groups: year, month, day, separator, hour, minute, second, fraction, zone.
+const COMPACT_RE = new RegExp(
+  `^(\\d{4})(\\d{2})(\\d{2})(?:([Tt ]?)(\\d{2})(\\d{2})(\\d{2})?(?:[.,](\\d+))?(?:\\s*(${ZONE}))?)?$`,
+);
+// Numeric day/month/year. Groups: first, separator, second, year, hour, minute, second, fraction, am/pm, zone.
+const DMY_RE = new RegExp(
+  `^(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{4})(?:[Tt ](\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d+))?)?(?:\\s*([AaPp][Mm]))?(?:\\s*(${ZONE}))?)?$`,
+);
+// Apache/NCSA common log format. Groups: day, month name, year, hour, minute, second, fraction, zone.
+const CLF_RE = new RegExp(
+  `^(\\d{1,2})/([A-Za-z]{3})/(\\d{4}):(\\d{2}):(\\d{2}):(\\d{2})(?:[.,](\\d+))?(?:\\s*(${ZONE}))?$`,
+);
+// RFC 2822 / 1123. Groups: day name, day, month name, year, hour, minute, second, fraction, zone.
+const RFC2822_RE = new RegExp(
+  `^(?:([A-Za-z]{3,9}),?\\s+)?(\\d{1,2})\\s+([A-Za-z]{3,9})\\s+(\\d{4})(?:\\s+(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d+))?)?(?:\\s*(${ZONE}))?(?:\\s*\\([^()]{0,40}\\))?)?$`,
+);
+// asctime and Unix date(1). Groups: day name, month name, day, hour, minute, second, fraction, zone, year.
+const ASCTIME_RE = new RegExp(
+  `^([A-Za-z]{3,9}),?\\s+([A-Za-z]{3,9})\\s+(\\d{1,2})\\s+(\\d{1,2}):(\\d{2}):(\\d{2})(?:[.,](\\d+))?(?:\\s+(${ZONE}))?\\s+(\\d{4})$`,
+);
+
+const MONTHS: ReadonlyMap<string, number> = new Map(
+  [
+    ["jan", "january"],
+    ["feb", "february"],
+    ["mar", "march"],
+    ["apr", "april"],
+    ["may", "may"],
+    ["jun", "june"],
+    ["jul", "july"],
+    ["aug", "august"],
+    ["sep", "september", "sept"],
+    ["oct", "october"],
+    ["nov", "november"],
+    ["dec", "december"],
+  ].flatMap((names, i) => names.map((name) => [name, i + 1] as const)),
+);
+const DAY_NAMES: ReadonlySet<string> = new Set(
+  ["sun", "mon", "tue", "wed", "thu", "fri", "sat"].flatMap((d) => [
+    d,
+    { sun: "sunday", mon: "monday", tue: "tuesday", wed: "wednesday", thu: "thursday", fri: "friday", sat: "saturday" }[
+      d
+    ]!,
+  ]),
+);
+/** Zone abbreviations read as fixed offsets (minutes east of UTC). Upper case only, as dateutil. */
+const NAMED_ZONES: ReadonlyMap<string, number> = new Map([
+  ["Z", 0],
+  ["z", 0],
+  ["UT", 0],
+  ["UTC", 0],
+  ["GMT", 0],
+  // RFC 2822 section 4.3
+  ["EST", -300],
+  ["EDT", -240],
+  ["CST", -360],
+  ["CDT", -300],
+  ["MST", -420],
+  ["MDT", -360],
+  ["PST", -480],
+  ["PDT", -420],
+  ["AKST", -540],
+  ["AKDT", -480],
+  ["HST", -600],
+  ["JST", 540],
+  ["KST", 540],
+  ["WET", 0],
+  ["WEST", 60],
+  ["CET", 60],
+  ["CEST", 120],
+  ["EET", 120],
+  ["EEST", 180],
+  ["AWST", 480],
+  ["ACST", 570],
+  ["ACDT", 630],
+  ["AEST", 600],
+  ["AEDT", 660],
+  ["NZST", 720],
+  ["NZDT", 780],
+]);
 
 /** Converts between wall-clock times of one zone and epoch ms. */
 export interface Zone {
@@ -193,12 +300,18 @@ export function assertTimeZone(timeZone: string): void {
   resolveTimeZone(timeZone);
 }
 
-/** Date.UTC for any year (Date.UTC maps 0–99 to 1900–1999). */
+/** Days from 1970-01-01 to a proleptic Gregorian date, for any year (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** Date.UTC of the fields for any year (Date.UTC maps 0–99 to 1900–1999), without its cost. */
 function utcFields(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
-  const d = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
-  d.setUTCFullYear(year);
-  return d.getTime();
+  return daysFromCivil(year, month, day) * DAY + hour * HOUR + minute * MINUTE + second * SECOND;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -206,24 +319,23 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Fraction digits → milliseconds, kept to the microsecond. */
+/** Fraction digits → milliseconds, truncated to the microsecond. */
 function fractionMs(digits: string | undefined): number {
   if (digits === undefined) return 0;
   const micros = digits.length >= 6 ? digits.slice(0, 6) : digits.padEnd(6, "0");
   return Number(micros) / 1000;
 }
 
-/** `±HH[:]MM`, `±HH`, `Z`, `UTC`, `GMT` → minutes; undefined when absent; NaN when out of range. */
-function offsetMinutes(zone: string | undefined): number | undefined {
+/** A zone token → minutes east of UTC; undefined when absent; an error string when unknown or out of range. */
+function zoneOffset(zone: string | undefined): number | string | undefined {
   if (zone === undefined) return undefined;
   const first = zone.charCodeAt(0);
   if (first !== 43 && first !== 45) {
-    const named = NAMED_ZONES[zone.toLowerCase()];
-    return named === undefined ? Number.NaN : named;
+    return NAMED_ZONES.get(zone) ?? `unknown or ambiguous time zone abbreviation "${zone}"`;
   }
   const hours = Number(zone.slice(1, 3));
   const minutes = zone.length > 3 ? Number(zone.slice(zone.length - 2)) : 0;
-  if (hours > 23 || minutes > 59) return Number.NaN;
+  if (hours > 23 || minutes > 59) return "unsupported UTC offset";
   const total = hours * 60 + minutes;
   return first === 45 ? -total : total;
 }
@@ -237,13 +349,14 @@ function fromFields(
   minute: number,
   second: number,
   fraction: number,
-  offset: number | undefined,
+  offset: number | string | undefined,
   defaultZone: Zone,
 ): number | string {
+  if (typeof offset === "string") return offset;
+  if (year < 1) return "year out of range";
   if (month < 1 || month > 12) return "month out of range";
   if (day < 1 || day > daysInMonth(year, month)) return "day out of range";
   if (hour > 23 || minute > 59 || second > 60) return "time of day out of range";
-  if (offset !== undefined && Number.isNaN(offset)) return "unsupported UTC offset";
   const wall = utcFields(year, month, day, hour, minute, second);
   const epoch = (offset === undefined ? defaultZone.wallToEpoch(wall) : wall - offset * MINUTE) + fraction;
   if (!(Math.abs(epoch) <= MAX_EPOCH_MS)) return "time out of range";
@@ -316,22 +429,84 @@ function fromEpochNumber(value: number): number | string {
   return ms;
 }
 
-function monthNumber(name: string): number {
-  return MONTHS[name.toLowerCase()] ?? 0;
+/** `hour` on a 12-hour clock with `AM`/`PM` → 0–23, or -1 when out of range; unchanged without a marker. */
+function hour24(hour: number, marker: string | undefined): number {
+  if (marker === undefined) return hour;
+  if (hour < 1 || hour > 12) return -1;
+  const pm = marker.charCodeAt(0) === 80 || marker.charCodeAt(0) === 112;
+  return (hour % 12) + (pm ? 12 : 0);
 }
 
-function fromString(input: string, zone: Zone): number | string {
-  let s = input;
-  const last = s.length - 1;
-  if (last < 0) return "time is an empty string";
-  if (s.charCodeAt(0) <= 32 || s.charCodeAt(last) <= 32) {
-    s = s.trim();
-    if (s === "") return "time is an empty string";
+/** Reads the month of a `[-/.]`-separated numeric date only when day and month cannot be swapped. */
+function fromDayMonthYear(m: RegExpExecArray, zone: Zone): number | string {
+  const a = Number(m[1]);
+  const b = Number(m[3]);
+  let day: number;
+  let month: number;
+  if (a === b || (a > 12 && b <= 12)) {
+    day = a;
+    month = b;
+  } else if (b > 12 && a <= 12) {
+    day = b;
+    month = a;
+  } else if (a > 12) return "month out of range";
+  else return `ambiguous date "${m[1]}${m[2]}${m[3]}${m[2]}${m[4]}": day-first and month-first are both valid`;
+  const hour = hour24(m[5] === undefined ? 0 : Number(m[5]), m[9]);
+  if (hour < 0) return "hour out of range for AM/PM";
+  return fromFields(
+    Number(m[4]),
+    month,
+    day,
+    hour,
+    m[6] === undefined ? 0 : Number(m[6]),
+    m[7] === undefined ? 0 : Number(m[7]),
+    fractionMs(m[8]),
+    zoneOffset(m[10]),
+    zone,
+  );
+}
+
+/** Index of the first non-digit at or after `i`. */
+function digitsEnd(s: string, i: number): number {
+  while (digitAt(s, i) >= 0) i++;
+  return i;
+}
+
+/** An all-digit string of `n` digits (not 10 or 13: those are epochs) as a compact date, or why it is not one. */
+function fromAllDigits(s: string, n: number, zone: Zone): number | string {
+  if (n !== 8 && n !== 12 && n !== 14) {
+    if (n === 4) return "a bare year is not a time";
+    return `${n} digits: neither an epoch (10 or 13 digits) nor a compact date (8, 12 or 14 digits)`;
   }
-  const fast = fastIso(s, zone);
-  if (fast !== undefined) return fast;
-  let m = ISO_RE.exec(s);
-  if (m !== null) {
+  return fromFields(
+    twoDigits(s, 0) * 100 + twoDigits(s, 2),
+    twoDigits(s, 4),
+    twoDigits(s, 6),
+    n > 8 ? twoDigits(s, 8) : 0,
+    n > 8 ? twoDigits(s, 10) : 0,
+    n > 12 ? twoDigits(s, 12) : 0,
+    0,
+    undefined,
+    zone,
+  );
+}
+
+/** Digit-led shapes, chosen by the length of the leading run of digits and the character after it. */
+function fromDigitLed(s: string, zone: Zone): number | string {
+  const n = s.length;
+  const lead = digitsEnd(s, 0);
+  if (lead === 10 || lead === 13) {
+    // Epoch: exactly 10 (seconds) or 13 (milliseconds) digits, optionally `.` and at least one more digit.
+    if (lead === n || (s.charCodeAt(lead) === 46 && lead + 1 < n && digitsEnd(s, lead + 1) === n)) {
+      return fromEpochNumber(Number(s));
+    }
+    return "unrecognised time format";
+  }
+  if (lead === n) return fromAllDigits(s, n, zone);
+  let m: RegExpExecArray | null;
+  if (lead === 4) {
+    m = ISO_RE.exec(s);
+    if (m === null) return "unrecognised time format";
     return fromFields(
       Number(m[1]),
       Number(m[3]),
@@ -340,31 +515,36 @@ function fromString(input: string, zone: Zone): number | string {
       m[6] === undefined ? 0 : Number(m[6]),
       m[7] === undefined ? 0 : Number(m[7]),
       fractionMs(m[8]),
-      offsetMinutes(m[9]),
+      zoneOffset(m[9]),
       zone,
     );
   }
-  if (NUMERIC_RE.test(s)) return fromEpochNumber(Number(s));
-  m = RFC2822_RE.exec(s);
-  if (m !== null) {
-    const month = monthNumber(m[2]!);
-    if (month === 0) return `unknown month "${m[2]}"`;
+  if (lead === 8) {
+    m = COMPACT_RE.exec(s);
+    if (m === null) return "unrecognised time format";
     return fromFields(
-      Number(m[3]),
-      month,
       Number(m[1]),
-      Number(m[4]),
-      Number(m[5]),
-      Number(m[6] ?? 0),
-      fractionMs(m[7]),
-      offsetMinutes(m[8]),
+      Number(m[2]),
+      Number(m[3]),
+      m[5] === undefined ? 0 : Number(m[5]),
+      m[6] === undefined ? 0 : Number(m[6]),
+      m[7] === undefined ? 0 : Number(m[7]),
+      fractionMs(m[8]),
+      zoneOffset(m[9]),
       zone,
     );
   }
-  m = CLF_RE.exec(s);
-  if (m !== null) {
-    const month = monthNumber(m[2]!);
-    if (month === 0) return `unknown month "${m[2]}"`;
+  if (lead > 2) return "unrecognised time format";
+  const sep = s.charCodeAt(lead);
+  if (sep === 32) {
+    m = RFC2822_RE.exec(s);
+    return m === null ? "unrecognised time format" : fromRfc2822(m, zone);
+  }
+  if (sep === 47 && digitAt(s, lead + 1) < 0) {
+    m = CLF_RE.exec(s);
+    if (m === null) return "unrecognised time format";
+    const month = MONTHS.get(m[2]!.toLowerCase());
+    if (month === undefined) return `unknown month "${m[2]}"`;
     return fromFields(
       Number(m[3]),
       month,
@@ -372,20 +552,97 @@ function fromString(input: string, zone: Zone): number | string {
       Number(m[4]),
       Number(m[5]),
       Number(m[6]),
-      0,
-      offsetMinutes(m[7]),
+      fractionMs(m[7]),
+      zoneOffset(m[8]),
       zone,
     );
   }
-  return "unrecognised time format";
+  m = DMY_RE.exec(s);
+  return m === null ? "unrecognised time format" : fromDayMonthYear(m, zone);
 }
 
-/** Core parser: epoch ms, `undefined` for an absent value, or an error message. Never throws. */
+function fromRfc2822(m: RegExpExecArray, zone: Zone): number | string {
+  if (m[1] !== undefined && !DAY_NAMES.has(m[1].toLowerCase())) return `unknown day name "${m[1]}"`;
+  const month = MONTHS.get(m[3]!.toLowerCase());
+  if (month === undefined) return `unknown month "${m[3]}"`;
+  return fromFields(
+    Number(m[4]),
+    month,
+    Number(m[2]),
+    m[5] === undefined ? 0 : Number(m[5]),
+    m[6] === undefined ? 0 : Number(m[6]),
+    m[7] === undefined ? 0 : Number(m[7]),
+    fractionMs(m[8]),
+    zoneOffset(m[9]),
+    zone,
+  );
+}
+
+/** Letter-led shapes: RFC 2822 with a day name (`Sat, 14 Mar`), asctime (`Sat Mar 14`). */
+function fromLetterLed(s: string, zone: Zone): number | string {
+  let i = 0;
+  for (let c = s.charCodeAt(0) | 32; c >= 97 && c <= 122; c = s.charCodeAt(++i) | 32);
+  while (s.charCodeAt(i) === 44 || s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  if (digitAt(s, i) >= 0) {
+    const m = RFC2822_RE.exec(s);
+    return m === null ? "unrecognised time format" : fromRfc2822(m, zone);
+  }
+  const m = ASCTIME_RE.exec(s);
+  if (m === null) return "unrecognised time format";
+  if (!DAY_NAMES.has(m[1]!.toLowerCase())) return `unknown day name "${m[1]}"`;
+  const month = MONTHS.get(m[2]!.toLowerCase());
+  if (month === undefined) return `unknown month "${m[2]}"`;
+  return fromFields(
+    Number(m[9]),
+    month,
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+    fractionMs(m[7]),
+    zoneOffset(m[8]),
+    zone,
+  );
+}
+
+/** Longest raw string that is trimmed and read at all; anything longer is invalid without being scanned. */
+const MAX_RAW_TIME_STRING_LENGTH = 256;
+
+function fromString(input: string, zone: Zone): number | string {
+  let s = input;
+  const n = s.length;
+  if (n === 0) return "time is an empty string";
+  if (n > MAX_RAW_TIME_STRING_LENGTH) return `time string longer than ${MAX_TIME_STRING_LENGTH} characters`;
+  if (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32) {
+    s = s.trim();
+    if (s === "") return "time is an empty string";
+  }
+  if (s.length > MAX_TIME_STRING_LENGTH) return `time string longer than ${MAX_TIME_STRING_LENGTH} characters`;
+  const fast = fastIso(s, zone);
+  if (fast !== undefined) return fast;
+  return digitAt(s, 0) < 0 ? fromLetterLed(s, zone) : fromDigitLed(s, zone);
+}
+
+/** Core parser (hot path): epoch ms, `undefined` for an absent value, or the reason it is invalid. Never throws. */
 export function parseTimeValue(value: unknown, zone: Zone): number | string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") return fromString(value, zone);
   if (typeof value === "number") return fromEpochNumber(value);
-  return `time must be a string or a number, got ${Array.isArray(value) ? "array" : typeof value}`;
+  return `time must be a string or a number, got ${Array.isArray(value) ? "an array" : `a ${typeof value}`}`;
+}
+
+const ABSENT: LogTimeReading = Object.freeze({ kind: "absent" });
+
+/**
+ * Reads a record's time value: `absent` (missing, `undefined`, `null`), `time` with `epochMs`, or `invalid` with
+ * `reason: "invalid_time"` and a detail. `zone` (a resolved `Zone` or an IANA name, default UTC) applies only to
+ * values without their own zone. Never throws, except RangeError for an unknown zone name.
+ */
+export function readLogTime(value: unknown, zone: Zone | string = "UTC"): LogTimeReading {
+  const parsed = parseTimeValue(value, typeof zone === "string" ? resolveTimeZone(zone) : zone);
+  if (parsed === undefined) return ABSENT;
+  if (typeof parsed === "string") return { kind: "invalid", reason: "invalid_time", detail: parsed };
+  return { kind: "time", epochMs: parsed };
 }
 
 /**
