@@ -10,13 +10,15 @@
  *   `maxAttempts` calls per chunk. When a chunk still has failures, its failed entries and every later event are
  *   returned as `retryable` without sending them: the event source mapping restarts from the earliest reported record
  *   anyway, so sending them now would only add duplicates.
- * - Output data is the event's JSON text as received (compact re-serialisation only when it spans lines), UTF-8, no
- *   trailing newline. CloudWatch Logs envelopes, gzip and KPL aggregation are already removed by the pipeline.
+ * - Output data is the event's JSON text exactly as received (`raw`: the decoded input's own bytes, line breaks of a
+ *   pretty-printed record included; only a BOM and surrounding whitespace dropped), never a re-serialisation, UTF-8,
+ *   no trailing newline. CloudWatch Logs envelopes, gzip and KPL aggregation are already removed by the pipeline.
+ * - Planning is per event: an event that cannot be planned fails alone (`encoding_failed`), never its batch.
  */
 import { createHash } from "node:crypto";
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { type KinesisBatchDeps, processKinesisBatch, type Sink, type SinkResult } from "../shared/kinesis-batch";
-import { jsonLine, toFailed } from "../shared/records/outcomes";
+import { toFailed } from "../shared/records/outcomes";
 import type { DeliveredOutcome, FailedOutcome, KinesisEventLike } from "../shared/records/types";
 
 export const MAX_RECORDS_PER_REQUEST = 500;
@@ -69,6 +71,7 @@ export interface PlannedEntry {
 
 export interface ForwardPlan {
   readonly chunks: PlannedEntry[][];
+  /** Events that cannot be sent: `record_too_large` (over 1 MiB), or `encoding_failed`. */
   readonly tooLarge: FailedOutcome[];
 }
 
@@ -92,8 +95,15 @@ export function planPutRecords(delivered: readonly DeliveredOutcome[], partition
   let chunk: PlannedEntry[] = [];
   let chunkBytes = 0;
   for (const outcome of delivered) {
-    const data = Buffer.from(jsonLine(outcome), "utf8");
-    const PartitionKey = partitionKeyOf(outcome, partitionKeyField);
+    let data: Buffer;
+    let PartitionKey: string;
+    try {
+      data = Buffer.from(outcome.raw, "utf8");
+      PartitionKey = partitionKeyOf(outcome, partitionKeyField);
+    } catch (error) {
+      tooLarge.push(toFailed(outcome, "encoding_failed", `cannot build the entry: ${(error as Error)?.message}`));
+      continue;
+    }
     const bytes = data.length + Buffer.byteLength(PartitionKey, "utf8");
     if (bytes > MAX_BYTES_PER_RECORD) {
       tooLarge.push(

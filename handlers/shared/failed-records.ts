@@ -4,8 +4,15 @@
  * API
  * - `failedRecordObjects(failed, { prefix })` (pure): groups failed outcomes by reason and renders one object per
  *   reason: key `<prefix>/<reason>/<YYYY>/<MM>/<DD>/<first sequence number>-<hash>.jsonl`, body one
- *   `failedRecordLine` per outcome (`reason`, `detail`, `event_id`, `sequence_number`, `partition_key`,
- *   `arrival_time`, `kpl_index`, `cloudwatch`, `payload_base64`), each line ending in `\n`.
+ *   `failedRecordLine` per outcome, each line ending in `\n`:
+ *   - `reason`, `detail`: why (a `FailureReason`) and the parser's or destination's message;
+ *   - `event_id`, `sequence_number`, `partition_key` (the user record's, for KPL), `arrival_time`, `kpl_index`,
+ *     `cloudwatch` (log group, stream, event id and timestamp when the event came from a subscription envelope);
+ *   - `payload_base64`: this event's own bytes (the KPL sub-record's data, the CloudWatch log event's message, the
+ *     delivered JSON text for a destination refusal, else the record's data);
+ *   - `event_text`: the decoded event (its JSON text), when decoding got that far; absent for byte-level failures;
+ *   - `kinesis_data_base64`: the whole Kinesis record's data exactly as Lambda received it (gzip, KPL framing and
+ *     CloudWatch envelope included), and `kinesis_partition_key`, the Kinesis record's own partition key.
  *   The date is the first outcome's Kinesis arrival time (UTC) and the hash covers the reason and every event id, so a
  *   redelivered batch produces exactly the same keys and overwrites its own objects instead of duplicating them.
  * - `createFailedRecordsWriter({ putObject, bucket, prefix, kmsKeyId? })` → `(failed) => Promise<void>`: writes those
@@ -17,8 +24,12 @@
  * Objects are plain (not gzip) JSON lines: failures are rare, and an operator reads them with `aws s3 cp - | jq`.
  */
 import { createHash } from "node:crypto";
+
 import { failedRecordLine } from "./records/outcomes";
 import type { FailedOutcome } from "./records/types";
+
+// REPLAY CONTRACT: `kinesis_data_base64` (with `kinesis_partition_key`) in each failed-record line is the original
+// Kinesis record, byte for byte; `npm run replay` re-puts exactly those bytes. Do not rename or re-encode it.
 
 export interface FailedRecordsObject {
   readonly key: string;

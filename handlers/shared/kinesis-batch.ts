@@ -13,7 +13,10 @@
  *   `EventsFailed`, `EventsFailed_<reason>`, `EventsRetrying`, `RecordsRetried`, `FailedRecordsWriteErrors`) and one
  *   summary log line `kinesis batch` with the same counts.
  *   Invariant: `delivered + filtered + failed + retrying === events`, and every record holding a `retrying` event (or
- *   a failed event that could not be written) is in `batchItemFailures`.
+ *   a failed event that could not be written) is in `batchItemFailures`, and so is every `deferred` record (the
+ *   pipeline defers a record, and every later one, when the batch's memory budget is spent: it then heads the next
+ *   batch, whose budget is whole). No exception leaves this function for any input: the pipeline contains per-record
+ *   errors, sink and writer errors are caught.
  * - `Sink`: `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff, and
  *   returns only what it could not deliver: `rejected` (permanent, as `FailedOutcome` via `toFailed`) and `retryable`.
  * - `readConsumerEnv(env)`: parses the variables the kinesis-consumer construct sets (`CONSUMER_ENV`) once, at module
@@ -28,6 +31,7 @@ import { requireEnv } from "./env";
 import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
 import { summarize } from "./records/outcomes";
 import type { Pipeline } from "./records/pipeline";
+import { budgetForMemory, DEFAULT_MEMORY_MB } from "./records/schema";
 import type {
   DeliveredOutcome,
   FailedOutcome,
@@ -78,6 +82,8 @@ export interface BatchSummary {
   readonly retrying: number;
   /** CloudWatch Logs control messages (not log events). */
   readonly control: number;
+  /** Kinesis records deferred to the next batch (the batch's memory budget was spent); in batchItemFailures. */
+  readonly deferred: number;
   readonly failedByReason: Partial<Record<FailureReason, number>>;
   /** False when writing failed records failed (their records are then retried). */
   readonly failedRecordsWritten: boolean;
@@ -95,12 +101,22 @@ export async function processKinesisBatch(
   event: KinesisEventLike,
   deps: KinesisBatchDeps,
 ): Promise<KinesisBatchResult> {
-  const outcomes: Outcome[] = deps.pipeline.processEvent(event);
+  let outcomes: Outcome[];
+  let pipelineError: string | undefined;
+  try {
+    outcomes = deps.pipeline.processEvent(event);
+  } catch (error) {
+    // The pipeline contains every per-record error itself; should one escape anyway, retry the whole batch.
+    pipelineError = errorText(error);
+    outcomes = [];
+  }
   const delivered: DeliveredOutcome[] = [];
   const failed: FailedOutcome[] = [];
+  const deferredSequences: string[] = [];
   for (const o of outcomes) {
     if (o.kind === "delivered") delivered.push(o);
     else if (o.kind === "failed") failed.push(o);
+    else if (o.kind === "deferred") deferredSequences.push(o.sequenceNumber);
   }
   const counts = summarize(outcomes);
 
@@ -121,7 +137,8 @@ export async function processKinesisBatch(
   }
 
   const toWrite = rejected.length > 0 ? [...failed, ...rejected] : failed;
-  const retrySequences = new Set<string>();
+  const retrySequences = new Set<string>(deferredSequences);
+  if (pipelineError !== undefined) for (const r of event.Records) retrySequences.add(r.kinesis.sequenceNumber);
   for (const o of retryable) retrySequences.add(o.sequenceNumber);
   let failedRecordsWritten = true;
   let writeError: string | undefined;
@@ -151,6 +168,7 @@ export async function processKinesisBatch(
     failed: toWrite.length,
     retrying: retryable.length,
     control: counts.control,
+    deferred: counts.deferred,
     failedByReason,
     failedRecordsWritten,
     batchItemFailures: batchItemFailures.length,
@@ -165,11 +183,12 @@ export async function processKinesisBatch(
     for (const [reason, n] of Object.entries(failedByReason)) m.addMetric(`EventsFailed_${reason}`, "Count", n ?? 0);
     m.addMetric("EventsRetrying", "Count", summary.retrying);
     m.addMetric("RecordsRetried", "Count", summary.batchItemFailures);
+    if (summary.deferred > 0) m.addMetric("RecordsDeferred", "Count", summary.deferred);
     if (!failedRecordsWritten) m.addMetric("FailedRecordsWriteErrors", "Count", 1);
   }
   if (deps.logger) {
-    const extra = { ...summary, retryDetail, failedRecordsWriteError: writeError };
-    if (failedRecordsWritten) deps.logger.info("kinesis batch", extra);
+    const extra = { ...summary, retryDetail, failedRecordsWriteError: writeError, pipelineError };
+    if (failedRecordsWritten && pipelineError === undefined) deps.logger.info("kinesis batch", extra);
     else deps.logger.error("kinesis batch", extra);
   }
   return { batchItemFailures, summary };
@@ -187,6 +206,8 @@ export const CONSUMER_ENV = {
   failedRecordsBucket: "FAILED_RECORDS_BUCKET",
   failedRecordsPrefix: "FAILED_RECORDS_PREFIX",
   failedRecordsKmsKeyId: "FAILED_RECORDS_KMS_KEY_ID",
+  /** Set by Lambda itself: the function's memory in MB; sizes the batch memory budgets (`budgetForMemory`). */
+  memorySize: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
 } as const;
 
 export interface ConsumerEnv {
@@ -216,6 +237,7 @@ export function readConsumerEnv(env: Env): ConsumerEnv {
   }
   const opt = (name: string) => (env[name] === "" ? undefined : env[name]);
   const kmsKeyId = opt(e.failedRecordsKmsKeyId);
+  const memory = opt(e.memorySize);
   return {
     pipeline: {
       typeKey: opt(e.typeKey),
@@ -223,6 +245,7 @@ export function readConsumerEnv(env: Env): ConsumerEnv {
       timeKey: opt(e.timeKey),
       timeZone: opt(e.timeZone),
       whitelist,
+      ...budgetForMemory(memory === undefined ? DEFAULT_MEMORY_MB : Number(memory)),
     },
     unknownTypePrefix: opt(e.unknownTypePrefix) ?? "unknown",
     failedRecords: {

@@ -28,6 +28,10 @@ export function hasKplMagic(bytes: Uint8Array): boolean {
 }
 
 class MalformedProtobuf extends Error {}
+class TooManyRecords extends Error {}
+
+/** Returned by `deaggregate` when the aggregate holds more user records than `maxRecords` (checked before any is built). */
+export const TOO_MANY_RECORDS = Symbol("too many KPL records");
 
 /** Minimal protobuf cursor over a buffer range; throws MalformedProtobuf on any out-of-range read. */
 class Reader {
@@ -120,21 +124,28 @@ function readSubRecord(reader: Reader, start: number, end: number): RawSubRecord
  * De-aggregates a KPL aggregated record. Returns `undefined` when the bytes are not a valid aggregate (no magic,
  * checksum mismatch, malformed protobuf, index out of range): the caller then treats the bytes as one plain record.
  */
-export function deaggregate(bytes: Buffer): KplSubRecord[] | undefined {
+export function deaggregate(bytes: Buffer): KplSubRecord[] | undefined;
+/** With `maxRecords`: `TOO_MANY_RECORDS` as soon as the aggregate turns out to hold more user records (bounded fan-out). */
+export function deaggregate(bytes: Buffer, maxRecords: number): KplSubRecord[] | undefined | typeof TOO_MANY_RECORDS;
+export function deaggregate(
+  bytes: Buffer,
+  maxRecords = Number.POSITIVE_INFINITY,
+): KplSubRecord[] | undefined | typeof TOO_MANY_RECORDS {
   if (!hasKplMagic(bytes)) return undefined;
   const pbStart = KPL_MAGIC.length;
   const pbEnd = bytes.length - MD5_LENGTH;
   const digest = createHash("md5").update(bytes.subarray(pbStart, pbEnd)).digest();
   if (!digest.equals(bytes.subarray(pbEnd))) return undefined;
   try {
-    return parseAggregate(bytes, pbStart, pbEnd);
+    return parseAggregate(bytes, pbStart, pbEnd, maxRecords);
   } catch (error) {
     if (error instanceof MalformedProtobuf) return undefined;
+    if (error instanceof TooManyRecords) return TOO_MANY_RECORDS;
     throw error;
   }
 }
 
-function parseAggregate(buf: Buffer, start: number, end: number): KplSubRecord[] {
+function parseAggregate(buf: Buffer, start: number, end: number, maxRecords: number): KplSubRecord[] {
   const reader = new Reader(buf, start, end);
   const partitionKeys: string[] = [];
   const hashKeys: string[] = [];
@@ -147,7 +158,10 @@ function parseAggregate(buf: Buffer, start: number, end: number): KplSubRecord[]
       const [s, e] = reader.lengthDelimited();
       if (field === 1) partitionKeys.push(buf.toString("utf8", s, e));
       else if (field === 2) hashKeys.push(buf.toString("utf8", s, e));
-      else raw.push(readSubRecord(reader, s, e));
+      else {
+        if (raw.length >= maxRecords) throw new TooManyRecords();
+        raw.push(readSubRecord(reader, s, e));
+      }
     } else {
       reader.skip(wireType);
     }

@@ -14,6 +14,7 @@ export function summarize(outcomes: readonly Outcome[]): OutcomeSummary {
   let filtered = 0;
   let failed = 0;
   let control = 0;
+  let deferred = 0;
   const failedByReason: Partial<Record<FailureReason, number>> = {};
   for (const o of outcomes) {
     switch (o.kind) {
@@ -30,12 +31,18 @@ export function summarize(outcomes: readonly Outcome[]): OutcomeSummary {
       case "control":
         control++;
         break;
+      case "deferred":
+        deferred++;
+        break;
     }
   }
-  return { events: delivered + filtered + failed, delivered, filtered, failed, control, failedByReason };
+  return { events: delivered + filtered + failed, delivered, filtered, failed, control, deferred, failedByReason };
 }
 
-/** Turns a delivered outcome into a failed one when the destination refuses it (payload = its raw JSON, base64). */
+/**
+ * Turns a delivered outcome into a failed one when the destination refuses it: payload = its raw JSON (base64), text =
+ * the raw JSON, and the Kinesis record's original data kept.
+ */
 export function toFailed(
   outcome: DeliveredOutcome,
   reason: DestinationFailureReason | FailureReason,
@@ -48,24 +55,51 @@ export function toFailed(
     sequenceNumber: outcome.sequenceNumber,
     partitionKey: outcome.partitionKey,
     arrivalTime: outcome.arrivalTime,
+    kinesisData: outcome.kinesisData,
+    kinesisPartitionKey: outcome.kinesisPartitionKey,
     kplIndex: outcome.kplIndex,
     cloudwatch: outcome.cloudwatch,
     reason,
     detail,
     payload: Buffer.from(outcome.raw, "utf8").toString("base64"),
+    text: outcome.raw,
   };
 }
 
+const LINE_BREAK = /[\r\n]/g;
+
 /**
- * The record as one JSON line without the trailing newline: the raw text when it is already a single line (producers
- * may pretty-print), else the compact re-serialisation.
+ * The record as one JSON line without the trailing newline, for line-framed destinations (S3 JSON lines, `_bulk`): the
+ * raw text itself when it is one line, else the raw text with each CR and LF turned into a space. In valid JSON a line
+ * break can only sit between tokens (inside a string it must be escaped), so every token (numbers, strings, key order,
+ * escapes) keeps its exact bytes and the length is unchanged: never a re-serialisation, never a throw, whatever the
+ * nesting depth.
  */
 export function jsonLine(outcome: DeliveredOutcome): string {
   const raw = outcome.raw;
-  return raw.indexOf("\n") === -1 && raw.indexOf("\r") === -1 ? raw : JSON.stringify(outcome.record);
+  return raw.indexOf("\n") === -1 && raw.indexOf("\r") === -1 ? raw : raw.replace(LINE_BREAK, " ");
 }
 
-/** One JSON line (no trailing newline) for the failed-records location: reason, origin and the lossless payload. */
+/** Key added to a document delivered with an unreadable time under the `invalidTime: "deliver"` fallback. */
+export const INVALID_TIME_MARK = "_invalid_time";
+
+/**
+ * `raw` (a JSON object's text) with `"<key>":<JSON of value>` inserted as its first member: the rest of the text is
+ * kept byte for byte. Used to mark a document delivered by a fallback.
+ */
+export function withLeadingMember(raw: string, key: string, value: unknown): string {
+  const open = raw.indexOf("{");
+  const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  let k = open + 1;
+  while (k < raw.length && raw.charCodeAt(k) <= 32) k++;
+  const empty = raw.charCodeAt(k) === 125; // }
+  return `${raw.slice(0, open + 1)}${member}${empty ? "" : ","}${raw.slice(open + 1)}`;
+}
+
+/**
+ * One JSON line (no trailing newline) for the failed-records location: reason, origin, the event's bytes and the
+ * Kinesis record's bytes. See failed-records.ts for the field list (`kinesis_data_base64` is the replay contract).
+ */
 export function failedRecordLine(outcome: FailedOutcome): string {
   return JSON.stringify({
     reason: outcome.reason,
@@ -77,5 +111,8 @@ export function failedRecordLine(outcome: FailedOutcome): string {
     kpl_index: outcome.kplIndex,
     cloudwatch: outcome.cloudwatch,
     payload_base64: outcome.payload,
+    event_text: outcome.text,
+    kinesis_partition_key: outcome.kinesisPartitionKey,
+    kinesis_data_base64: outcome.kinesisData,
   });
 }

@@ -1,10 +1,22 @@
 /**
  * The record pipeline shared by every Kinesis module:
  * base64 → KPL de-aggregation → gunzip → strict UTF-8 → JSON → CloudWatch Logs envelope expansion → Common Schema →
- * whitelist → one outcome per log event (delivered, filtered or failed), plus `control` for CloudWatch control messages.
+ * whitelist → one outcome per log event (delivered, filtered or failed), plus `control` for CloudWatch control messages
+ * and `deferred` for Kinesis records left to the next batch.
+ *
+ * Guarantees, for any input:
+ * - Nothing throws out of `processRecords` / `processEvent`: an unexpected error while decoding one Kinesis record
+ *   discards that record's partial outcomes and fails the whole record as `processing_error` (with its bytes).
+ * - Memory is bounded per batch, not per unit: every decoded unit is charged `estimateCost` against
+ *   `batchBudgetBytes`, every event against `batchMaxEvents`, and gunzip stops at what the budget still allows
+ *   (zlib's `maxOutputLength`). A record that alone exceeds a budget fails as one `record_too_large` outcome (the same
+ *   answer on every redelivery); a record that fits alone but not in what earlier records left is `deferred` with every
+ *   later record (the caller reports them as batch item failures, so they head the next batch with a full budget).
+ * - Every failed outcome keeps the Kinesis record's data as received (`kinesisData`), the event's own bytes
+ *   (`payload`) and, when decoding got that far, its text.
  */
 import { decodeBase64, decodeUtf8, gunzip, isGzip } from "./decode";
-import { deaggregate, hasKplMagic } from "./kpl";
+import { deaggregate, hasKplMagic, TOO_MANY_RECORDS } from "./kpl";
 import { resolveOptions, SchemaChecker } from "./schema";
 import type {
   CloudWatchEventInfo,
@@ -14,6 +26,7 @@ import type {
   KinesisEventLike,
   KinesisRecordData,
   Outcome,
+  OutcomeOrigin,
   PipelineOptions,
   ResolvedPipelineOptions,
 } from "./types";
@@ -27,16 +40,38 @@ interface Origin {
   kplIndex: number | undefined;
   /** eventId of the whole unit: `<seq>` or `<seq>:<kplIndex>`. */
   eventId: string;
+  kinesisData: string;
+  kinesisPartitionKey: string;
 }
 
 export interface Pipeline {
   readonly options: ResolvedPipelineOptions;
-  /** Runs the pipeline over Kinesis records (the `kinesis` objects of the event's `Records`), in order. */
+  /** Runs the pipeline over Kinesis records (the `kinesis` objects of the event's `Records`), in order, as one batch. */
   processRecords(records: readonly KinesisRecordData[]): Outcome[];
-  /** Runs the pipeline over a Lambda Kinesis event. */
+  /** Runs the pipeline over a Lambda Kinesis event, as one batch. */
   processEvent(event: KinesisEventLike): Outcome[];
-  /** Appends the outcomes of one Kinesis record to `out`. */
+  /** Appends the outcomes of one Kinesis record to `out`, with a budget of its own (never `deferred`). */
   processRecord(record: KinesisRecordData, recordIndex: number, out: Outcome[]): void;
+}
+
+/** Estimated bytes charged per event (outcome objects, ids, parsed record headers). */
+export const EVENT_COST = 512;
+/** Estimated bytes charged per JSON structural character (`{ [ , :`): V8 objects, arrays, properties. */
+export const STRUCTURE_COST = 96;
+
+/**
+ * Upper estimate of the memory one decoded unit of `bytes` takes while it is processed: the decompressed buffer, its
+ * string (up to 2 bytes a character), and the parsed value. Measured with V8: 16 MB of `[{},{},…]` parse to ~530 MB,
+ * of `{"k1":0,…}` to ~270 MB, of `[0,0,…]` to ~145 MB, of one long string to ~32 MB; this estimate is above each.
+ */
+export function estimateCost(bytes: Uint8Array): number {
+  let structural = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    // { [ , :
+    if (b === 0x7b || b === 0x5b || b === 0x2c || b === 0x3a) structural++;
+  }
+  return 4 * bytes.length + STRUCTURE_COST * structural;
 }
 
 function arrivalMs(approximateArrivalTimestamp: number): number {
@@ -56,130 +91,232 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Payload of a failed event, computed only on failure. */
-type PayloadSource = Buffer | string;
+/** JSON of a value, or undefined when it cannot be serialised (nesting too deep for the stack). */
+function safeStringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    return undefined;
+  }
+}
 
-function payloadBase64(source: PayloadSource, isBase64: boolean): string {
-  if (typeof source === "string") return isBase64 ? source : Buffer.from(source, "utf8").toString("base64");
-  return source.toString("base64");
+function describe(value: unknown): string {
+  if (typeof value === "string") return value.length <= 64 ? JSON.stringify(value) : "a long string";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+const utf8Base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/** The batch's remaining budgets. */
+interface Budget {
+  bytes: number;
+  events: number;
+}
+
+/** Thrown inside one record's processing when it exceeds a budget; `alone`: it exceeds even a whole batch's. */
+class OverBudget extends Error {
+  constructor(
+    readonly alone: boolean,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** What the record being processed has charged so far, against the batch's remaining and the full budgets. */
+class RecordCharge {
+  bytes = 0;
+  events = 0;
+  constructor(
+    private readonly left: Budget,
+    private readonly full: Budget,
+  ) {}
+
+  /** Bytes this record may still use if it were alone in its batch. */
+  aloneBytes(): number {
+    return this.full.bytes - this.bytes;
+  }
+
+  aloneEvents(): number {
+    return this.full.events - this.events;
+  }
+
+  chargeBytes(cost: number): void {
+    this.bytes += cost;
+    if (this.bytes > this.full.bytes) {
+      throw new OverBudget(true, `record needs more than the batch memory budget of ${this.full.bytes} bytes`);
+    }
+    if (this.bytes > this.left.bytes) throw new OverBudget(false, "batch memory budget spent by earlier records");
+  }
+
+  chargeEvents(count: number): void {
+    this.events += count;
+    if (this.events > this.full.events) {
+      throw new OverBudget(true, `record fans out to more than the batch limit of ${this.full.events} events`);
+    }
+    if (this.events > this.left.events) throw new OverBudget(false, "batch event budget spent by earlier records");
+    this.chargeBytes(count * EVENT_COST);
+  }
 }
 
 class RecordPipeline implements Pipeline {
   readonly options: ResolvedPipelineOptions;
   private readonly schema: SchemaChecker;
   private readonly maxDecompressed: number;
+  private readonly full: Budget;
 
   constructor(options: PipelineOptions | undefined) {
     this.options = resolveOptions(options);
     this.schema = new SchemaChecker(this.options);
     this.maxDecompressed = this.options.maxDecompressedBytes;
+    this.full = { bytes: this.options.batchBudgetBytes, events: this.options.batchMaxEvents };
   }
 
   processEvent(event: KinesisEventLike): Outcome[] {
-    const out: Outcome[] = [];
     const records = event.Records;
-    for (let i = 0; i < records.length; i++) this.processRecord(records[i]!.kinesis, i, out);
-    return out;
+    return this.processBatch(records.length, (i) => records[i]!.kinesis);
   }
 
   processRecords(records: readonly KinesisRecordData[]): Outcome[] {
-    const out: Outcome[] = [];
-    for (let i = 0; i < records.length; i++) this.processRecord(records[i]!, i, out);
-    return out;
+    return this.processBatch(records.length, (i) => records[i]!);
   }
 
   processRecord(record: KinesisRecordData, recordIndex: number, out: Outcome[]): void {
-    const sequenceNumber = record.sequenceNumber;
-    const origin: Origin = {
-      recordIndex,
-      sequenceNumber,
-      partitionKey: record.partitionKey,
-      arrivalTime: arrivalMs(record.approximateArrivalTimestamp),
-      kplIndex: undefined,
-      eventId: sequenceNumber,
-    };
+    this.processOne(record, recordIndex, { ...this.full }, out);
+  }
+
+  private processBatch(count: number, recordAt: (i: number) => KinesisRecordData): Outcome[] {
+    const out: Outcome[] = [];
+    const left: Budget = { ...this.full };
+    for (let i = 0; i < count; i++) {
+      const record = recordAt(i);
+      const detail = this.processOne(record, i, left, out);
+      if (detail !== undefined) {
+        for (let k = i; k < count; k++) {
+          const r = recordAt(k);
+          out.push({
+            kind: "deferred",
+            ...originFields(recordOrigin(r, k), String(r.sequenceNumber), undefined),
+            detail,
+          });
+        }
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Processes one Kinesis record within `left`; returns a detail when it must be deferred (nothing appended then). */
+  private processOne(record: KinesisRecordData, recordIndex: number, left: Budget, out: Outcome[]): string | undefined {
+    const start = out.length;
+    const charge = new RecordCharge(left, this.full);
+    let origin: Origin | undefined;
+    try {
+      origin = recordOrigin(record, recordIndex);
+      this.decodeRecord(record, origin, charge, out);
+      left.bytes -= charge.bytes;
+      left.events -= charge.events;
+      return undefined;
+    } catch (error) {
+      out.length = start;
+      if (error instanceof OverBudget && !error.alone) return error.message;
+      const reason: FailureReason = error instanceof OverBudget ? "record_too_large" : "processing_error";
+      const detail =
+        error instanceof OverBudget ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+      const o = origin ?? recordOrigin(record, recordIndex);
+      const data = typeof record?.data === "string" ? record.data : "";
+      out.push(failed(o, o.eventId, undefined, reason, detail, data, undefined));
+      left.bytes -= EVENT_COST;
+      left.events -= 1;
+      return undefined;
+    }
+  }
+
+  private decodeRecord(record: KinesisRecordData, origin: Origin, charge: RecordCharge, out: Outcome[]): void {
     const data = record.data;
     if (typeof data !== "string" || data.length === 0) {
-      out.push(failed(origin, origin.eventId, undefined, "empty_data", "record has no data", ""));
+      charge.chargeEvents(1);
+      out.push(failed(origin, origin.eventId, undefined, "empty_data", "record has no data", "", undefined));
       return;
     }
     const bytes = decodeBase64(data);
     if (!Buffer.isBuffer(bytes)) {
-      out.push(failed(origin, origin.eventId, undefined, bytes.failure, bytes.detail, data));
+      charge.chargeEvents(1);
+      out.push(failed(origin, origin.eventId, undefined, bytes.failure, bytes.detail, data, undefined));
       return;
     }
     if (hasKplMagic(bytes)) {
-      const subRecords = deaggregate(bytes);
+      const subRecords = deaggregate(bytes, charge.aloneEvents());
+      if (subRecords === TOO_MANY_RECORDS) {
+        throw new OverBudget(true, `KPL aggregate holds more than the batch limit of ${this.full.events} events`);
+      }
       if (subRecords !== undefined) {
+        charge.chargeEvents(subRecords.length);
         for (let k = 0; k < subRecords.length; k++) {
           const sub = subRecords[k]!;
           const subOrigin: Origin = {
-            recordIndex,
-            sequenceNumber,
+            ...origin,
             partitionKey: sub.partitionKey,
-            arrivalTime: origin.arrivalTime,
             kplIndex: k,
-            eventId: `${sequenceNumber}:${k}`,
+            eventId: `${origin.sequenceNumber}:${k}`,
           };
-          this.processBytes(sub.data, subOrigin, sub.data, false, out);
+          this.processBytes(sub.data, subOrigin, () => sub.data.toString("base64"), charge, out, false);
         }
         return;
       }
     }
-    this.processBytes(bytes, origin, data, true, out);
+    this.processBytes(bytes, origin, () => data, charge, out, true);
   }
 
-  /** One unit of bytes (a Kinesis record or a KPL sub-record); `payload` is what a failure of the whole unit keeps. */
+  /**
+   * One unit of bytes (a Kinesis record or a KPL sub-record); `payload` gives what a failure of the whole unit keeps
+   * (base64). `countEvent`: the unit is not yet charged as an event (a KPL sub-record already is).
+   */
   private processBytes(
     bytes: Buffer,
     origin: Origin,
-    payload: PayloadSource,
-    payloadIsBase64: boolean,
+    payload: () => string,
+    charge: RecordCharge,
     out: Outcome[],
-  ) {
+    countEvent: boolean,
+  ): void {
+    const unitFailed = (reason: FailureReason, detail: string, text: string | undefined) => {
+      if (countEvent) charge.chargeEvents(1);
+      out.push(failed(origin, origin.eventId, undefined, reason, detail, payload(), text));
+    };
     if (bytes.length === 0) {
-      out.push(failed(origin, origin.eventId, undefined, "empty_data", "record has no data", ""));
+      if (countEvent) charge.chargeEvents(1);
+      out.push(failed(origin, origin.eventId, undefined, "empty_data", "record has no data", "", undefined));
       return;
     }
     let plain: Buffer = bytes;
     if (isGzip(bytes)) {
-      const inflated = gunzip(bytes, this.maxDecompressed);
+      // Stop inflating at what this record could use even alone in a batch (a quarter: see estimateCost).
+      const budgetLimit = Math.floor(charge.aloneBytes() / 4);
+      const limit = Math.max(0, Math.min(this.maxDecompressed, budgetLimit));
+      const inflated = gunzip(bytes, Math.max(1, limit));
       if (!Buffer.isBuffer(inflated)) {
-        out.push(
-          failed(
-            origin,
-            origin.eventId,
-            undefined,
-            inflated.failure,
-            inflated.detail,
-            payloadBase64(payload, payloadIsBase64),
-          ),
-        );
+        if (inflated.failure === "record_too_large" && budgetLimit <= this.maxDecompressed) {
+          throw new OverBudget(true, `gunzipped payload exceeds the batch memory budget (${limit} bytes)`);
+        }
+        unitFailed(inflated.failure, inflated.detail, undefined);
         return;
       }
       plain = inflated;
     }
+    charge.chargeBytes(estimateCost(plain));
     const text = decodeUtf8(plain);
     if (typeof text !== "string") {
-      out.push(
-        failed(origin, origin.eventId, undefined, text.failure, text.detail, payloadBase64(payload, payloadIsBase64)),
-      );
+      unitFailed(text.failure, text.detail, undefined);
       return;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      out.push(
-        failed(
-          origin,
-          origin.eventId,
-          undefined,
-          "invalid_json",
-          (error as Error).message,
-          payloadBase64(payload, payloadIsBase64),
-        ),
-      );
+      unitFailed("invalid_json", (error as Error).message, text);
       return;
     }
     if (
@@ -188,27 +325,31 @@ class RecordPipeline implements Pipeline {
       value["logGroup"] !== undefined &&
       Array.isArray(value["logEvents"])
     ) {
-      this.expandCloudWatch(value, origin, payload, payloadIsBase64, out);
+      this.expandCloudWatch(value, origin, payload, text, charge, out, countEvent);
       return;
     }
-    this.classify(value, text, origin, origin.eventId, undefined, payload, payloadIsBase64, out);
+    if (countEvent) charge.chargeEvents(1);
+    this.classify(value, text, origin, origin.eventId, undefined, payload, out);
   }
 
   private expandCloudWatch(
     envelope: Record<string, unknown>,
     origin: Origin,
-    payload: PayloadSource,
-    payloadIsBase64: boolean,
+    payload: () => string,
+    envelopeText: string,
+    charge: RecordCharge,
     out: Outcome[],
+    countEvent: boolean,
   ): void {
     const messageType = envelope["messageType"];
     const logGroup = envelope["logGroup"];
     const owner = typeof envelope["owner"] === "string" ? envelope["owner"] : undefined;
     const logStream = typeof envelope["logStream"] === "string" ? envelope["logStream"] : undefined;
     if (messageType === "CONTROL_MESSAGE") {
+      if (countEvent) charge.chargeEvents(1);
       const cloudwatch: CloudWatchEventInfo = {
         owner,
-        logGroup: String(logGroup),
+        logGroup: typeof logGroup === "string" ? logGroup : describe(logGroup),
         logStream,
         id: undefined,
         timestamp: undefined,
@@ -220,35 +361,31 @@ class RecordPipeline implements Pipeline {
       const detail =
         typeof logGroup !== "string"
           ? "logGroup is not a string"
-          : `unknown CloudWatch Logs messageType ${JSON.stringify(messageType)}`;
-      out.push(
-        failed(
-          origin,
-          origin.eventId,
-          undefined,
-          "invalid_cloudwatch_event",
-          detail,
-          payloadBase64(payload, payloadIsBase64),
-        ),
-      );
+          : `unknown CloudWatch Logs messageType ${describe(messageType)}`;
+      if (countEvent) charge.chargeEvents(1);
+      out.push(failed(origin, origin.eventId, undefined, "invalid_cloudwatch_event", detail, payload(), envelopeText));
       return;
     }
     const events = envelope["logEvents"] as unknown[];
+    // An envelope of n events is n events (a KPL sub-record holding it was already charged one).
+    charge.chargeEvents(countEvent ? events.length : Math.max(0, events.length - 1));
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const eventId = `${origin.eventId}:${i}`;
       if (!isObject(event) || typeof event["message"] !== "string") {
         const cloudwatch: CloudWatchEventInfo = { owner, logGroup, logStream, id: undefined, timestamp: undefined };
-        const json = JSON.stringify(event) ?? "null";
+        const json = safeStringify(event);
         out.push(
           failed(
             origin,
             eventId,
             cloudwatch,
             "invalid_cloudwatch_event",
-            "log event has no string message",
+            json === undefined
+              ? "log event has no string message (and nests too deep to serialise)"
+              : "log event has no string message",
+            json === undefined ? "" : utf8Base64(json),
             json,
-            false,
           ),
         );
         continue;
@@ -267,10 +404,12 @@ class RecordPipeline implements Pipeline {
       try {
         value = JSON.parse(message);
       } catch (error) {
-        out.push(failed(origin, eventId, cloudwatch, "invalid_json", (error as Error).message, message, false));
+        out.push(
+          failed(origin, eventId, cloudwatch, "invalid_json", (error as Error).message, utf8Base64(message), message),
+        );
         continue;
       }
-      this.classify(value, message, origin, eventId, cloudwatch, message, false, out);
+      this.classify(value, message, origin, eventId, cloudwatch, () => utf8Base64(message), out);
     }
   }
 
@@ -280,15 +419,12 @@ class RecordPipeline implements Pipeline {
     origin: Origin,
     eventId: string,
     cloudwatch: CloudWatchEventInfo | undefined,
-    payload: PayloadSource,
-    payloadIsBase64: boolean,
+    payload: () => string,
     out: Outcome[],
   ): void {
     const result = this.schema.check(value);
     if (!result.ok) {
-      out.push(
-        failed(origin, eventId, cloudwatch, result.reason, result.detail, payloadBase64(payload, payloadIsBase64)),
-      );
+      out.push(failed(origin, eventId, cloudwatch, result.reason, result.detail, payload(), trimJsonText(text)));
       return;
     }
     if (!result.whitelisted) {
@@ -297,13 +433,7 @@ class RecordPipeline implements Pipeline {
     }
     const delivered: DeliveredOutcome = {
       kind: "delivered",
-      eventId,
-      recordIndex: origin.recordIndex,
-      sequenceNumber: origin.sequenceNumber,
-      partitionKey: origin.partitionKey,
-      arrivalTime: origin.arrivalTime,
-      kplIndex: origin.kplIndex,
-      cloudwatch,
+      ...originFields(origin, eventId, cloudwatch),
       record: result.record,
       raw: trimJsonText(text),
       type: result.type,
@@ -315,13 +445,30 @@ class RecordPipeline implements Pipeline {
   }
 }
 
-function originFields(origin: Origin, eventId: string, cloudwatch: CloudWatchEventInfo | undefined) {
+function recordOrigin(record: KinesisRecordData, recordIndex: number): Origin {
+  const sequenceNumber = String(record?.sequenceNumber);
+  const partitionKey = String(record?.partitionKey);
+  return {
+    recordIndex,
+    sequenceNumber,
+    partitionKey,
+    arrivalTime: arrivalMs(record?.approximateArrivalTimestamp),
+    kplIndex: undefined,
+    eventId: sequenceNumber,
+    kinesisData: typeof record?.data === "string" ? record.data : "",
+    kinesisPartitionKey: partitionKey,
+  };
+}
+
+function originFields(origin: Origin, eventId: string, cloudwatch: CloudWatchEventInfo | undefined): OutcomeOrigin {
   return {
     eventId,
     recordIndex: origin.recordIndex,
     sequenceNumber: origin.sequenceNumber,
     partitionKey: origin.partitionKey,
     arrivalTime: origin.arrivalTime,
+    kinesisData: origin.kinesisData,
+    kinesisPartitionKey: origin.kinesisPartitionKey,
     kplIndex: origin.kplIndex,
     cloudwatch,
   };
@@ -333,16 +480,10 @@ function failed(
   cloudwatch: CloudWatchEventInfo | undefined,
   reason: FailureReason,
   detail: string,
-  payload: string,
-  payloadIsBase64 = true,
+  payloadBase64: string,
+  text: string | undefined,
 ): FailedOutcome {
-  return {
-    kind: "failed",
-    ...originFields(origin, eventId, cloudwatch),
-    reason,
-    detail,
-    payload: payloadIsBase64 ? payload : Buffer.from(payload, "utf8").toString("base64"),
-  };
+  return { kind: "failed", ...originFields(origin, eventId, cloudwatch), reason, detail, payload: payloadBase64, text };
 }
 
 /** Compiles options once (whitelist set, time zone); throws naming the option when one is invalid. */

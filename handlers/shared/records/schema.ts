@@ -10,8 +10,23 @@ export const DEFAULT_OPTIONS: ResolvedPipelineOptions = {
   whitelist: [],
   requireType: true,
   requireTime: false,
+  invalidTime: "deliver",
   maxDecompressedBytes: 64 * 1024 * 1024,
+  batchBudgetBytes: 64 * 1024 * 1024,
+  batchMaxEvents: 65_536,
 };
+
+/** Default function memory (MB) when `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` is not set: Lambda's default. */
+export const DEFAULT_MEMORY_MB = 256;
+
+/**
+ * The batch budgets for a function of `memoryMb` MB: a quarter of it in estimated decoded bytes (the rest is the
+ * runtime, the event itself, the destination's request bodies and garbage not yet collected) and 256 events per MB.
+ */
+export function budgetForMemory(memoryMb: number): { batchBudgetBytes: number; batchMaxEvents: number } {
+  const mb = Number.isFinite(memoryMb) && memoryMb >= 128 ? Math.floor(memoryMb) : DEFAULT_MEMORY_MB;
+  return { batchBudgetBytes: mb * 256 * 1024, batchMaxEvents: mb * 256 };
+}
 
 /** Options with defaults applied and validated; throws naming the option when one is unusable. */
 export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineOptions {
@@ -23,8 +38,18 @@ export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineO
     whitelist: [...(options.whitelist ?? DEFAULT_OPTIONS.whitelist)],
     requireType: options.requireType ?? DEFAULT_OPTIONS.requireType,
     requireTime: options.requireTime ?? DEFAULT_OPTIONS.requireTime,
+    invalidTime: options.invalidTime ?? (options.requireTime ? "fail" : DEFAULT_OPTIONS.invalidTime),
     maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_OPTIONS.maxDecompressedBytes,
+    batchBudgetBytes: options.batchBudgetBytes ?? DEFAULT_OPTIONS.batchBudgetBytes,
+    batchMaxEvents: options.batchMaxEvents ?? DEFAULT_OPTIONS.batchMaxEvents,
   };
+  if (resolved.invalidTime !== "fail" && resolved.invalidTime !== "deliver") {
+    throw new TypeError('invalidTime must be "fail" or "deliver"');
+  }
+  for (const key of ["batchBudgetBytes", "batchMaxEvents"] as const) {
+    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0))
+      throw new RangeError(`${key} must be a positive integer`);
+  }
   for (const key of ["typeKey", "idKey", "timeKey"] as const) {
     if (typeof resolved[key] !== "string" || resolved[key] === "")
       throw new TypeError(`${key} must be a non-empty string`);
@@ -60,7 +85,7 @@ export class SchemaChecker {
   private readonly timeKey: string;
   private readonly whitelist: ReadonlySet<string> | undefined;
   private readonly requireType: boolean;
-  private readonly requireTime: boolean;
+  private readonly failInvalidTime: boolean;
   private readonly zone: Zone;
 
   constructor(options: ResolvedPipelineOptions) {
@@ -69,7 +94,7 @@ export class SchemaChecker {
     this.timeKey = options.timeKey;
     this.whitelist = options.whitelist.length === 0 ? undefined : new Set(options.whitelist);
     this.requireType = options.requireType;
-    this.requireTime = options.requireTime;
+    this.failInvalidTime = options.invalidTime === "fail";
     this.zone = resolveTimeZone(options.timeZone);
   }
 
@@ -100,7 +125,7 @@ export class SchemaChecker {
     else if (typeof rawId === "number" && Number.isFinite(rawId)) id = String(rawId);
     const parsed = parseTimeValue(record[this.timeKey], this.zone);
     if (typeof parsed === "string") {
-      if (this.requireTime) return { ok: false, reason: "invalid_time", detail: `"${this.timeKey}": ${parsed}` };
+      if (this.failInvalidTime) return { ok: false, reason: "invalid_time", detail: `"${this.timeKey}": ${parsed}` };
       return { ok: true, record, type, whitelisted, id, time: undefined, timeError: parsed };
     }
     return { ok: true, record, type, whitelisted, id, time: parsed, timeError: undefined };

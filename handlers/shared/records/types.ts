@@ -31,11 +31,16 @@ export const FAILURE_REASONS = [
   "invalid_cloudwatch_event",
   "record_too_large",
   "destination_rejected",
+  "encoding_failed",
+  "processing_error",
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
-/** Reasons only callers (destinations) produce; the pipeline itself never emits `destination_rejected`. */
-export type DestinationFailureReason = "record_too_large" | "destination_rejected";
+/**
+ * Reasons only callers (destinations) produce; the pipeline itself never emits `destination_rejected` or
+ * `encoding_failed` (one event the destination's encoder could not turn into bytes, e.g. nesting too deep).
+ */
+export type DestinationFailureReason = "record_too_large" | "destination_rejected" | "encoding_failed" | "invalid_time";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -65,6 +70,13 @@ export interface OutcomeOrigin {
   readonly partitionKey: string;
   /** Approximate arrival time of the Kinesis record, epoch milliseconds. */
   readonly arrivalTime: number;
+  /**
+   * The whole Kinesis record's `data` exactly as Lambda delivered it (base64, gzip / KPL framing / CloudWatch envelope
+   * included): what a replay puts back on a stream. A reference to the event's own string, never a copy.
+   */
+  readonly kinesisData: string;
+  /** The Kinesis record's own partition key (for a KPL sub-record, `partitionKey` is the user record's). */
+  readonly kinesisPartitionKey: string;
   /** Index of the KPL sub-record inside the aggregated Kinesis record, if any. */
   readonly kplIndex: number | undefined;
   /** CloudWatch Logs origin, if the event came out of a subscription envelope. */
@@ -76,7 +88,11 @@ export interface DeliveredOutcome extends OutcomeOrigin {
   readonly kind: "delivered";
   /** The parsed JSON object (never mutated by the pipeline). */
   readonly record: JsonObject;
-  /** The JSON text as received (BOM and surrounding whitespace removed); pass it through instead of re-stringifying. */
+  /**
+   * The JSON text exactly as received (only a BOM and surrounding whitespace removed): the exact slice of the decoded
+   * input. Destinations send this text (or `jsonLine`, the same bytes with line breaks between tokens turned into
+   * spaces), never a re-serialisation of `record`.
+   */
   readonly raw: string;
   /** Value of the type key; `undefined` only when the pipeline runs with `requireType: false`. */
   readonly type: string | undefined;
@@ -84,7 +100,11 @@ export interface DeliveredOutcome extends OutcomeOrigin {
   readonly id: string | undefined;
   /** Value of the time key as epoch ms (may carry a sub-millisecond fraction), `undefined` when missing or invalid. */
   readonly time: number | undefined;
-  /** Set when the time key holds a value that could not be parsed (and `requireTime` is off). */
+  /**
+   * Set when the time key holds a value that could not be parsed and the pipeline runs with `invalidTime: "deliver"`
+   * (the explicit fallback: destinations then mark the document, see `INVALID_TIME_MARK`); with the default
+   * `invalidTime: "fail"` such an event is a failed `invalid_time` outcome instead.
+   */
   readonly timeError: string | undefined;
 }
 
@@ -94,12 +114,14 @@ export interface FilteredOutcome extends OutcomeOrigin {
   readonly type: string | undefined;
 }
 
-/** The event could not be delivered; `payload` holds its bytes so nothing is lost. */
+/** The event could not be delivered; `payload` holds its bytes and `kinesisData` its Kinesis record, so nothing is lost. */
 export interface FailedOutcome extends OutcomeOrigin {
   readonly kind: "failed";
   readonly reason: FailureReason;
   /** Human-readable detail (parser message, offending value). */
   readonly detail: string;
+  /** The event's decoded JSON text, when decoding got that far (undefined for byte-level failures). */
+  readonly text: string | undefined;
   /**
    * Base64 of the bytes of this event: the Kinesis record's data as received (when the event is the whole record), the
    * KPL sub-record's data, or the UTF-8 bytes of the CloudWatch log event's message (the JSON of the log event when
@@ -113,10 +135,23 @@ export interface ControlOutcome extends OutcomeOrigin {
   readonly kind: "control";
 }
 
+/**
+ * A whole Kinesis record left for the next invocation: the batch's memory budget was spent by earlier records, and this
+ * record (which fits a budget of its own) is reported as a batch item failure, so Kinesis redelivers it (and every
+ * later record, all deferred too) at the head of a new batch. Its events are not decoded, hence not counted.
+ */
+export interface DeferredOutcome extends OutcomeOrigin {
+  readonly kind: "deferred";
+  readonly detail: string;
+}
+
 /** The outcome of one log event. */
 export type EventOutcome = DeliveredOutcome | FilteredOutcome | FailedOutcome;
-/** Everything the pipeline emits: one outcome per log event, plus one `control` per CloudWatch control message. */
-export type Outcome = EventOutcome | ControlOutcome;
+/**
+ * Everything the pipeline emits: one outcome per log event, one `control` per CloudWatch control message, and one
+ * `deferred` per Kinesis record left for the next batch.
+ */
+export type Outcome = EventOutcome | ControlOutcome | DeferredOutcome;
 export type OutcomeKind = Outcome["kind"];
 
 export interface PipelineOptions {
@@ -135,10 +170,29 @@ export interface PipelineOptions {
    * it is delivered with `type: undefined` (or filtered when a whitelist is set).
    */
   readonly requireType?: boolean;
-  /** When true, an unparseable time fails with `invalid_time`; default false: delivered with `timeError` set. */
+  /**
+   * Legacy switch: when true, an unparseable time fails with `invalid_time`; when false (the default), the event is
+   * delivered with `timeError` set. `invalidTime` takes precedence when given.
+   */
   readonly requireTime?: boolean;
+  /**
+   * What an event whose time key holds an unreadable value becomes: `"fail"`, an `invalid_time` failed outcome
+   * (counted, written to failed records), or `"deliver"`, the explicit fallback: delivered with `timeError` set so the
+   * destination files it under the arrival time and marks it. Absent time keys are never affected. Default: from
+   * `requireTime` (kinesis-to-opensearch and kinesis-to-fluent pass `"fail"` unless configured otherwise).
+   */
+  readonly invalidTime?: "fail" | "deliver";
   /** Upper bound for one gunzipped payload in bytes (gzip bombs); exceeding it fails with `record_too_large`. Default 64 MiB. */
   readonly maxDecompressedBytes?: number;
+  /**
+   * Memory budget of one batch, in estimated bytes of decoded data (see `estimateCost` in pipeline.ts: bytes of every
+   * decoded unit ×4 plus 96 per JSON structural character, plus 512 per event). A record that alone exceeds it fails as
+   * `record_too_large`; a record that fits alone but not in what earlier records left is `deferred`, with every later
+   * record. Default 64 MiB (a quarter of the 256 MB Lambda default); `budgetForMemory` sizes it from the function's.
+   */
+  readonly batchBudgetBytes?: number;
+  /** Most log events (KPL sub-records, CloudWatch log events) one batch may fan out to, same rules. Default 65,536. */
+  readonly batchMaxEvents?: number;
 }
 
 export interface ResolvedPipelineOptions {
@@ -149,7 +203,10 @@ export interface ResolvedPipelineOptions {
   readonly whitelist: readonly string[];
   readonly requireType: boolean;
   readonly requireTime: boolean;
+  readonly invalidTime: "fail" | "deliver";
   readonly maxDecompressedBytes: number;
+  readonly batchBudgetBytes: number;
+  readonly batchMaxEvents: number;
 }
 
 export interface OutcomeSummary {
@@ -160,5 +217,7 @@ export interface OutcomeSummary {
   readonly failed: number;
   /** CloudWatch Logs control messages (not log events). */
   readonly control: number;
+  /** Kinesis records deferred to the next batch (memory budget spent); their events are not counted above. */
+  readonly deferred: number;
   readonly failedByReason: Partial<Record<FailureReason, number>>;
 }

@@ -10,7 +10,8 @@ import { hostname } from "node:os";
 import * as tls from "node:tls";
 import { gzipSync } from "node:zlib";
 import { decodeMultiStream, Encoder } from "@msgpack/msgpack";
-import { jsonLine, toFailed } from "../records/outcomes";
+import { jsonToMsgpack, writeStr } from "../records/json-msgpack";
+import { INVALID_TIME_MARK, toFailed } from "../records/outcomes";
 import type { DeliveredOutcome, FailedOutcome } from "../records/types";
 import { backoffDelayMs, type SinkResult, sleep, type UnsentOutcome } from "./common";
 
@@ -19,7 +20,11 @@ export interface ForwardEncodeOptions {
   readonly tag?: string;
   /** Type used in the tag of records without one. @default "unknown" */
   readonly unknownType?: string;
-  /** Send `{"message": "<raw json>"}` like the original module instead of the record as a map. @default false */
+  /**
+   * Send `{"message": "<raw json>"}` like the original module instead of the record as a map. @default false
+   * In map mode the record is encoded from its original text (see records/json-msgpack.ts for the exact mapping:
+   * integers up to uint64 / int64 exact, every number written with `.`/`e` a float 64, `-0.0` kept).
+   */
   readonly wrapAsMessage?: boolean;
   /** CompressedPackedForward (gzip entries). @default false */
   readonly compress?: boolean;
@@ -141,7 +146,7 @@ export function encodeForwardChunks(
   const unknownType = options.unknownType ?? "unknown";
   const maxBytes = options.maxChunkBytes ?? 1024 * 1024;
   const maxRecords = options.maxChunkRecords ?? 10_000;
-  const encoder = new Encoder(undefined, undefined, 512, 1 << 16);
+  const scratch = new ByteSink();
   const tags = new Map<string, string>();
   const open = new Map<string, OpenChunk>();
   const chunks: ForwardChunk[] = [];
@@ -165,11 +170,24 @@ export function encodeForwardChunks(
       rejected.push(toFailed(outcome, "invalid_time", "time is outside the forward protocol's EventTime range"));
       continue;
     }
-    let record: Uint8Array;
+    let record: Buffer;
     try {
-      record = encoder.encodeSharedRef(options.wrapAsMessage ? { message: jsonLine(outcome) } : outcome.record);
+      scratch.length = 0;
+      const mark = outcome.timeError === undefined ? undefined : ([[INVALID_TIME_MARK, outcome.timeError]] as const);
+      if (options.wrapAsMessage) {
+        scratch.ensure(1);
+        scratch.buf[scratch.length++] = mark ? 0x82 : 0x81;
+        writeStr(scratch, "message");
+        writeStr(scratch, outcome.raw);
+        if (mark) {
+          writeStr(scratch, mark[0][0]);
+          writeStr(scratch, mark[0][1]);
+        }
+      } else jsonToMsgpack(outcome.raw, scratch, { maxDepth: 512, extra: mark });
+      record = scratch.buf.subarray(0, scratch.length);
     } catch (error) {
-      rejected.push(toFailed(outcome, "destination_rejected", `msgpack encoding failed: ${(error as Error).message}`));
+      // One event that cannot be encoded fails alone, never its batch.
+      rejected.push(toFailed(outcome, "encoding_failed", `msgpack encoding failed: ${(error as Error)?.message}`));
       continue;
     }
     const entryBytes = 12 + record.length;

@@ -3,7 +3,7 @@
  * never re-stringified), and a SigV4 bulk client with whole-request and per-item retries.
  */
 import { createHash } from "node:crypto";
-import { jsonLine, toFailed } from "../records/outcomes";
+import { INVALID_TIME_MARK, jsonLine, toFailed, withLeadingMember } from "../records/outcomes";
 import type { DeliveredOutcome, FailedOutcome } from "../records/types";
 import {
   assertZone,
@@ -98,7 +98,9 @@ export function documentId(outcome: DeliveredOutcome): string {
 
 /**
  * Splits records into `_bulk` bodies of at most `maxDocs` documents and `maxBytes` bytes, `index` actions (overwrite:
- * idempotent with ids), no `_type`. The source line is the raw JSON text (re-serialised only when it spans lines).
+ * idempotent with ids), no `_type`. The source line is the raw JSON text (`jsonLine`: a pretty-printed record's line
+ * breaks become spaces, every token keeps its bytes), never a re-serialisation. An event that cannot be planned is
+ * `rejected` alone (`encoding_failed`).
  */
 export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: BulkBuildOptions): BulkBuildResult {
   const maxDocs = options.maxDocs ?? 500;
@@ -122,20 +124,37 @@ export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: 
   };
 
   for (const outcome of outcomes) {
-    const instant = outcome.time ?? outcome.arrivalTime;
-    // Cache per type and UTC quarter-hour: every zone in use today has a whole quarter-hour offset.
-    const cacheKey = `${Math.floor(instant / 900_000)}|${outcome.type ?? ""}`;
-    let index = indexCache.get(cacheKey);
-    if (index === undefined) {
-      index = indexName(outcome.type, instant, options);
-      indexCache.set(cacheKey, index);
+    let index: string;
+    let id: string | undefined;
+    let action: string;
+    let source: string;
+    try {
+      const instant = outcome.time ?? outcome.arrivalTime;
+      // Cache per type and UTC quarter-hour: every zone in use today has a whole quarter-hour offset.
+      const cacheKey = `${Math.floor(instant / 900_000)}|${outcome.type ?? ""}`;
+      let cached = indexCache.get(cacheKey);
+      if (cached === undefined) {
+        cached = indexName(outcome.type, instant, options);
+        indexCache.set(cacheKey, cached);
+      }
+      index = cached;
+      id = withIds ? documentId(outcome) : undefined;
+      action =
+        id === undefined
+          ? `{"index":{"_index":${JSON.stringify(index)}}}\n`
+          : `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`;
+      // A time that could not be read reaches here only under the explicit fallback: filed under the arrival day, marked.
+      source =
+        outcome.timeError === undefined
+          ? jsonLine(outcome)
+          : withLeadingMember(jsonLine(outcome), INVALID_TIME_MARK, outcome.timeError);
+    } catch (error) {
+      // One event that cannot be planned fails alone, never its batch.
+      rejected.push(
+        toFailed(outcome, "encoding_failed", `cannot build the bulk document: ${(error as Error)?.message}`),
+      );
+      continue;
     }
-    const id = withIds ? documentId(outcome) : undefined;
-    const action =
-      id === undefined
-        ? `{"index":{"_index":${JSON.stringify(index)}}}\n`
-        : `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`;
-    const source = jsonLine(outcome);
     const size = byteLength(action) + byteLength(source) + 1;
     if (size > maxBytes) {
       rejected.push(toFailed(outcome, "record_too_large", `bulk document is ${size} bytes, limit ${maxBytes}`));

@@ -235,3 +235,57 @@ describe("forwardBatch", () => {
     expect((await run(["audit"])).types).toEqual(["audit"]);
   });
 });
+
+/** A pretty-printed record whose numbers a re-serialisation would change, nested `depth` levels across lines. */
+function prettyRecord(depth: number, i: number): string {
+  const head = `{\n  "log_type": "app",\n  "log_id": "deep-${i}",\n  "big": 12345678901234567890,\n  "one": 1.0,\n  "zero": -0.0,\n  "nested": `;
+  return `${head}${"[\n".repeat(depth)}1${"\n]".repeat(depth)}\n}`;
+}
+
+describe("byte-exact delivery (issue 10, cases 5 and 6)", () => {
+  it("forwards a multi-line record's exact bytes: big integers, 1.0, -0.0 and line breaks unchanged", async () => {
+    // Prepare
+    const text = prettyRecord(2, 0);
+    const kinesis = fakeKinesis();
+
+    // Act
+    await forwardBatch(
+      { Records: [{ kinesis: jsonRecord(text) }] },
+      {
+        pipeline: createPipeline(),
+        sink: createForwardSink({ streamArn: STREAM }, { putRecords: kinesis.putRecords, ...noSleep }),
+        writeFailedRecords: async () => {},
+      },
+    );
+
+    // Assess
+    expect(kinesis.stored.map((s) => s.data)).toEqual([text]);
+  });
+
+  it("delivers a deeply nested pretty-printed record with the rest of its batch instead of blocking it", async () => {
+    // Prepare: nesting deep enough to make JSON.stringify throw, written across lines
+    const records = [
+      jsonRecord(appLog({}, 0), { sequenceNumber: "1" }),
+      jsonRecord(prettyRecord(20_000, 1), { sequenceNumber: "2" }),
+      jsonRecord(appLog({}, 2), { sequenceNumber: "3" }),
+    ];
+    const kinesis = fakeKinesis();
+    const failed: unknown[] = [];
+
+    // Act
+    const response = await forwardBatch(
+      { Records: records.map((r) => ({ kinesis: r })) },
+      {
+        pipeline: createPipeline(),
+        sink: createForwardSink({ streamArn: STREAM }, { putRecords: kinesis.putRecords, ...noSleep }),
+        writeFailedRecords: async (f) => void failed.push(...f),
+      },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(kinesis.stored.map((s) => s.key)).toEqual(["id-0", "deep-1", "id-2"]);
+    expect(kinesis.stored[1]!.data).toBe(prettyRecord(20_000, 1));
+  });
+});

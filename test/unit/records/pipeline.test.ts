@@ -56,6 +56,8 @@ describe("record pipeline: decoding", () => {
       sequenceNumber: "100",
       partitionKey: "pk",
       arrivalTime: 1584196201500,
+      kinesisData: record.data,
+      kinesisPartitionKey: "pk",
       kplIndex: undefined,
       cloudwatch: undefined,
       record: { log_type: "app", log_id: "id-1", time: "2020-03-14T23:30:00+09:00", msg: "héllo" },
@@ -79,16 +81,23 @@ describe("record pipeline: decoding", () => {
     expect(jsonLine(delivered)).toBe(delivered.raw);
   });
 
-  it("re-serialises only multi-line raw text for JSON lines", () => {
-    // Prepare
-    const pretty = JSON.stringify(appLog(), null, 2);
+  it("keeps multi-line raw text token for token in JSON lines: line breaks become spaces, numbers keep their text", () => {
+    // Prepare: a pretty-printed record with numbers JSON.parse + JSON.stringify would change
+    const pretty =
+      '{\r\n  "log_type": "app",\n  "big": 12345678901234567890,\n  "one": 1.0,\n  "zero": -0.0,\n  "e": 1E3\n}';
 
     // Act
     const delivered = only(processRecords([jsonRecord(pretty)]), "delivered");
 
     // Assess
     expect(delivered.raw).toBe(pretty);
-    expect(jsonLine(delivered)).toBe(JSON.stringify(appLog()));
+    const line = jsonLine(delivered);
+    expect(line).toBe(pretty.replace(/[\r\n]/g, " "));
+    expect(line).toHaveLength(pretty.length);
+    expect(line).toContain('"big": 12345678901234567890');
+    expect(line).toContain('"one": 1.0');
+    expect(line).toContain('"zero": -0.0');
+    expect(line).not.toMatch(/[\r\n]/);
   });
 
   it("gunzips a gzip JSON record", () => {
@@ -152,6 +161,7 @@ describe("record pipeline: decoding", () => {
       filtered: 0,
       failed: 0,
       control: 1,
+      deferred: 0,
       failedByReason: {},
     });
   });
@@ -263,6 +273,7 @@ describe("record pipeline: decoding", () => {
     // Assess
     expect(failed.reason).toBe(reason);
     expect(failed.payload).toBe(record.data);
+    expect(failed.kinesisData).toBe(record.data);
     expect(failed.sequenceNumber).toBe(record.sequenceNumber);
     expect(failed.eventId).toBe(record.sequenceNumber);
     expect(failed.detail).not.toBe("");
@@ -436,6 +447,7 @@ describe("record pipeline: batches and helpers", () => {
       filtered: 0,
       failed: 2,
       control: 0,
+      deferred: 0,
       failedByReason: { missing_type: 1, invalid_json: 1 },
     });
   });

@@ -85,6 +85,65 @@ describe("encodeForwardChunks", () => {
   });
 });
 
+describe("encodeForwardChunks: numbers as written (issue 10, case 5)", () => {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  const entryOf = (message: Buffer) => {
+    const [, entries] = decodeMulti(message).next().value as [string, Uint8Array];
+    return hex(entries);
+  };
+
+  it("encodes the record from its text: uint64 and int64 exact, 1.0 and -0.0 as float 64, -0 kept", () => {
+    // Prepare: compact and pretty-printed (map mode is the default)
+    const text =
+      '{"log_type":"app","u":12345678901234567890,"i":-9223372036854775808,"one":1.0,"nz":-0.0,"z":-0,"s":9007199254740993}';
+    const pretty = text.replace(/,/g, ",\n  ");
+    const outcomes = delivered([text, pretty]);
+
+    // Act
+    const { chunks, rejected } = encodeForwardChunks(outcomes);
+
+    // Assess
+    expect(rejected).toEqual([]);
+    const entries = entryOf(chunks[0]!.message);
+    const u = `a175cf${(12345678901234567890n).toString(16)}`;
+    const i = "a169d38000000000000000";
+    const one = "a36f6e65cb3ff0000000000000";
+    const nz = "a26e7acb8000000000000000";
+    const z = "a17acb8000000000000000";
+    const s = `a173cf${9007199254740993n.toString(16).padStart(16, "0")}`;
+    for (const expected of [u, i, one, nz, z, s]) {
+      expect(entries.split(expected)).toHaveLength(3); // once per record
+    }
+  });
+
+  it("gives the same map as the parsed record for ordinary values", () => {
+    // Prepare
+    const log = appLog({ n: 1.5, neg: -200, big: 70000, ok: true, none: null, tags: ["a", { b: "é\n" }] }, 0);
+    const outcomes = delivered([log]);
+
+    // Act
+    const { chunks } = encodeForwardChunks(outcomes);
+
+    // Assess
+    const [, entries] = decodeMulti(chunks[0]!.message).next().value as [string, Uint8Array];
+    const [[, record]] = [...decodeMulti(entries)] as [[unknown, unknown]];
+    expect(record).toEqual(log);
+  });
+
+  it("fails only the record nested too deep for the forward encoder, as encoding_failed", () => {
+    // Prepare
+    const deep = `{"log_type":"app","n":${"[\n".repeat(5000)}1${"]".repeat(5000)}}`;
+    const outcomes = delivered([appLog({}, 0), deep, appLog({}, 2)]);
+
+    // Act
+    const { chunks, rejected } = encodeForwardChunks(outcomes);
+
+    // Assess
+    expect(rejected.map((r) => [r.reason, r.eventId])).toEqual([["encoding_failed", outcomes[1]!.eventId]]);
+    expect(chunks.flatMap((c) => c.outcomes.map((o) => o.id))).toEqual(["id-0", "id-2"]);
+  });
+});
+
 describe("sendToFluent against a real FluentServer", () => {
   const servers: FluentServer[] = [];
   afterEach(async () => {

@@ -94,6 +94,38 @@ describe("buildBulkBodies", () => {
   });
 });
 
+describe("buildBulkBodies: byte-exact sources (issue 10, cases 5 and 6)", () => {
+  const pretty = (depth: number) =>
+    `{\n  "log_type": "app",\n  "big": 12345678901234567890,\n  "one": 1.0,\n  "zero": -0.0,\n  "n": ${"[\n".repeat(depth)}0${"\n]".repeat(depth)}\n}`;
+
+  it("sends a multi-line record's own tokens on one line: big integers, 1.0 and -0.0 unchanged", () => {
+    // Prepare
+    const outcomes = delivered([pretty(1)]);
+
+    // Act
+    const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+
+    // Assess
+    const lines = bodies[0]!.body.toString("utf8").split("\n");
+    expect(lines[1]).toBe(pretty(1).replace(/\n/g, " "));
+    expect(lines[1]).toContain('"big": 12345678901234567890');
+    expect(lines[1]).toContain('"one": 1.0');
+    expect(lines[1]).toContain('"zero": -0.0');
+  });
+
+  it("plans a deeply nested pretty-printed record like any other, without throwing for its batch", () => {
+    // Prepare
+    const outcomes = delivered([appLog({}, 0), pretty(20_000), appLog({}, 2)]);
+
+    // Act
+    const { bodies, rejected } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+
+    // Assess
+    expect(rejected).toEqual([]);
+    expect(bodies.flatMap((b) => b.docs)).toHaveLength(3);
+  });
+});
+
 describe("createBulkSender against a fake _bulk server", () => {
   let server: FakeBulkServer;
   beforeEach(async () => {
