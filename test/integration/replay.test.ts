@@ -1,6 +1,8 @@
 // The replay command on the moto emulator: a failed-records object in S3 (as the handlers write it) is replayed into a
 // Kinesis stream, and the stream then holds the record's exact original bytes under its own partition key; the CLI
-// entry point does the same from a local file, and with a marker a second run sends nothing.
+// entry point does the same from a local file, and with a marker a second run sends nothing; and end to end, a record
+// the kinesis-forward handler (run in process, as in log-routing.test.ts) failed reaches the output stream once the
+// cause is fixed and it is replayed.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,8 +15,10 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
+  PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { kinesisPort, s3Source } from "../../cli/replay";
 import { RAW_RECORD_FIELD, RECORD_PARTITION_KEY_FIELD, replay } from "../../cli/replay-core";
 import { awsClientConfig, type Emulator, startEmulator } from "../support/emulator";
@@ -24,6 +28,11 @@ jest.setTimeout(120_000);
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..", "..");
 const BUCKET = "replay-failed-records";
+
+const ACCOUNT = "123456789012";
+const savedEnv = { ...process.env };
+
+type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 let emulator: Emulator;
 let kinesis: KinesisClient;
@@ -37,6 +46,7 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 afterAll(async () => {
+  process.env = savedEnv;
   kinesis?.destroy();
   s3?.destroy();
   await emulator?.stop();
@@ -51,15 +61,19 @@ async function createStream(name: string): Promise<void> {
   }
 }
 
-async function readStream(name: string): Promise<{ data: Buffer; partitionKey: string }[]> {
+type StreamRecord = { data: Buffer; partitionKey: string; sequenceNumber: string };
+
+async function readStream(name: string): Promise<StreamRecord[]> {
   const desc = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
-  const out: { data: Buffer; partitionKey: string }[] = [];
+  const out: StreamRecord[] = [];
   for (const shard of desc.StreamDescription?.Shards ?? []) {
     const iterator = await kinesis.send(
       new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: "TRIM_HORIZON" }),
     );
     const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }));
-    for (const r of page.Records ?? []) out.push({ data: Buffer.from(r.Data!), partitionKey: r.PartitionKey! });
+    for (const r of page.Records ?? []) {
+      out.push({ data: Buffer.from(r.Data!), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber! });
+    }
   }
   return out;
 }
@@ -139,4 +153,81 @@ describe("replay on the emulator", () => {
     const records = await readStream("replay-cli");
     expect(records.map((r) => r.data.equals(original))).toEqual([true]);
   });
+
+  it("a record the forwarder failed reaches its destination after the cause is fixed and it is replayed", async () => {
+    // Prepare: producers put their type under "kind", and the forwarder reads "log_type": every event fails.
+    await Promise.all(["e2e-router", "e2e-out"].map(createStream));
+    const text = '{"kind":"app","log_id":"e1","time":"2024-05-01T12:00:00Z","n":12345678901234567890}';
+    const bytes = gzipSync(Buffer.from(text));
+    await kinesis.send(
+      new PutRecordsCommand({ StreamName: "e2e-router", Records: [{ Data: bytes, PartitionKey: "producer-key" }] }),
+    );
+    const first = await readStream("e2e-router");
+    const broken = await loadForwarder({})(lambdaEvent(first), context);
+    expect(broken).toEqual({ batchItemFailures: [] });
+    expect(await readStream("e2e-out")).toEqual([]);
+
+    // Act: replay the failed records into the router, then the fixed forwarder reads what arrived after them.
+    const summary = await replay(
+      { source: s3Source(s3, BUCKET, "failed/forward-e2e/missing_type/"), kinesis: kinesisPort(kinesis) },
+      { stream: "e2e-router" },
+    );
+    expect(summary).toMatchObject({ records: 1, sent: 1, skipped: [], failed: [] });
+    const replayed = (await readStream("e2e-router")).slice(first.length);
+    expect(replayed.map((r) => [r.data.equals(bytes), r.partitionKey])).toEqual([[true, "producer-key"]]);
+    const fixed = await loadForwarder({ LOG_TYPE_KEY: "kind" })(lambdaEvent(replayed), context);
+
+    // Assess: the event is in the output stream, its JSON text byte for byte.
+    expect(fixed).toEqual({ batchItemFailures: [] });
+    const out = await readStream("e2e-out");
+    expect(out.map((r) => r.data.toString("utf8"))).toEqual([text]);
+  });
+});
+
+const streamArn = (name: string) => `arn:aws:kinesis:${emulator.region}:${ACCOUNT}:stream/${name}`;
+
+/** A fresh copy of the kinesis-forward Lambda module (e2e-router -> e2e-out) with the construct's environment. */
+function loadForwarder(extra: Record<string, string>): Handler {
+  Object.assign(process.env, emulator.env, {
+    TARGET_STREAM_ARN: streamArn("e2e-out"),
+    LOG_TYPE_WHITELIST: "[]",
+    LOG_TYPE_KEY: "log_type",
+    FAILED_RECORDS_BUCKET: BUCKET,
+    FAILED_RECORDS_PREFIX: "failed/forward-e2e",
+    MAX_PUT_ATTEMPTS: "3",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    ...extra,
+  });
+  let handler: Handler | undefined;
+  jest.isolateModules(() => {
+    handler = (require("../../handlers/kinesis-forward") as { handler: Handler }).handler;
+  });
+  return handler!;
+}
+
+const context = {
+  functionName: "forward-e2e",
+  awsRequestId: "00000000-0000-0000-0000-000000000000",
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:forward-e2e`,
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+const lambdaEvent = (records: StreamRecord[]): KinesisStreamEvent => ({
+  Records: records.map((r) => ({
+    kinesis: {
+      kinesisSchemaVersion: "1.0",
+      data: r.data.toString("base64"),
+      sequenceNumber: r.sequenceNumber,
+      partitionKey: r.partitionKey,
+      approximateArrivalTimestamp: Date.now() / 1000,
+    },
+    eventSource: "aws:kinesis",
+    eventVersion: "1.0",
+    eventID: `shardId-000000000000:${r.sequenceNumber}`,
+    eventName: "aws:kinesis:record",
+    invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/forward`,
+    awsRegion: emulator.region,
+    eventSourceARN: streamArn("e2e-router"),
+  })),
 });
