@@ -5,14 +5,24 @@
  *
  * The shared key is a secret: the handler reads it at cold start from an SSM SecureString whose NAME is configured
  * (`loadSharedKey`), caches it for the container, and reads it again only after a failed read.
+ *
+ * Time: the event time is the record's own; a record without a time key is sent with its Kinesis arrival time. A
+ * record whose time key holds a value that cannot be read is never sent silently with its arrival time: by default it is
+ * an `invalid_time` failed record (counted); with the explicit fallback (`LOG_INVALID_TIME=deliver`) it is sent with
+ * its arrival time and an `_invalid_time` key naming the problem.
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { type KinesisBatchDeps, processKinesisBatch, type Sink } from "../shared/kinesis-batch";
-import type { DeliveredOutcome, KinesisEventLike } from "../shared/records/types";
+import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/records/types";
 import type { SinkResult } from "../shared/sinks/common";
 import { type FluentForwardOptions, sendToFluent } from "../shared/sinks/fluent-forward";
 
 export type SendFn = (outcomes: readonly DeliveredOutcome[], options: FluentForwardOptions) => Promise<SinkResult>;
+
+/** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
+export function fluentPipelineOptions(options: PipelineOptions): PipelineOptions {
+  return { ...options, invalidTime: options.invalidTime ?? "fail" };
+}
 
 /** The fluent sink over the forward client (injectable for tests). */
 export function createFluentSink(options: FluentForwardOptions, send: SendFn = sendToFluent): Sink {

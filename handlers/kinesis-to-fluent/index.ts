@@ -7,7 +7,7 @@ import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";
 import { environmentCredentials } from "../shared/sinks/sigv4";
-import { lazySink, toFluentBatch } from "./core";
+import { fluentPipelineOptions, lazySink, toFluentBatch } from "./core";
 import { TO_FLUENT_ENV as E } from "./env";
 import { createSecureStringReader } from "./ssm-parameter";
 
@@ -34,7 +34,7 @@ const tlsServerName = env[E.tlsServerName] || undefined;
 const sharedKeyParameter = env[E.sharedKeyParameter] || undefined;
 
 const region = requireEnv(env, "AWS_REGION");
-const pipeline = createPipeline(consumer.pipeline);
+const pipeline = createPipeline(fluentPipelineOptions(consumer.pipeline));
 const sink = lazySink(
   {
     host,

@@ -6,6 +6,11 @@
  * are `rejected` (→ failed records, with the error), what still fails transiently after the bounded retries is
  * `retryable` (→ batch item failures). Before the first batch of a container, the index lifecycle policy is ensured
  * once (see ism.ts); a failure there is logged and retried on the next batch, never blocks delivery.
+ *
+ * Time: a record's own time picks its daily index; a record without a time key goes under its Kinesis arrival day. A
+ * record whose time key holds a value that cannot be read is never filed silently under its arrival day: by default it
+ * is an `invalid_time` failed record (counted in `EventsFailed_invalid_time`); with the explicit fallback
+ * (`LOG_INVALID_TIME=deliver`) it is indexed under its arrival day with an `_invalid_time` member naming the problem.
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import {
@@ -15,13 +20,18 @@ import {
   processKinesisBatch,
   type Sink,
 } from "../shared/kinesis-batch";
-import type { KinesisEventLike } from "../shared/records/types";
+import type { KinesisEventLike, PipelineOptions } from "../shared/records/types";
 import {
   type BulkBuildOptions,
   type BulkSender,
   buildBulkBodies,
   sendBulkBodies,
 } from "../shared/sinks/opensearch-bulk";
+
+/** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
+export function openSearchPipelineOptions(options: PipelineOptions): PipelineOptions {
+  return { ...options, invalidTime: options.invalidTime ?? "fail" };
+}
 
 /** The OpenSearch sink: bulk bodies bounded by count and bytes, sent in sequence. */
 export function createOpenSearchSink(options: BulkBuildOptions, send: BulkSender): Sink {

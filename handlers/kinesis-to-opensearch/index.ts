@@ -7,7 +7,7 @@ import { logger, metrics, withObservability } from "../shared/observability";
 import { createPipeline } from "../shared/records/pipeline";
 import { createS3PutObject } from "../shared/s3-put-object";
 import { createBulkSender, sanitizeIndexSegment } from "../shared/sinks/opensearch-bulk";
-import { createOpenSearchSink, onceUntilSuccess, toOpenSearchBatch } from "./core";
+import { createOpenSearchSink, onceUntilSuccess, openSearchPipelineOptions, toOpenSearchBatch } from "./core";
 import { TO_OPENSEARCH_ENV as E } from "./env";
 import { createSignedRequester, ensureIsmPolicy } from "./ism";
 
@@ -44,7 +44,7 @@ const credentials = async () => ({
   sessionToken: process.env.AWS_SESSION_TOKEN || undefined,
 });
 
-const pipeline = createPipeline(consumer.pipeline);
+const pipeline = createPipeline(openSearchPipelineOptions(consumer.pipeline));
 const sink = createOpenSearchSink(
   {
     indexPrefix,

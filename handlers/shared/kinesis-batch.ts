@@ -206,6 +206,11 @@ export const CONSUMER_ENV = {
   failedRecordsBucket: "FAILED_RECORDS_BUCKET",
   failedRecordsPrefix: "FAILED_RECORDS_PREFIX",
   failedRecordsKmsKeyId: "FAILED_RECORDS_KMS_KEY_ID",
+  /**
+   * `fail` or `deliver`: what a record whose time key holds an unreadable value becomes (see `invalidTime` in
+   * records/types.ts). Unset: the module's default (`fail` for kinesis-to-opensearch and kinesis-to-fluent).
+   */
+  invalidTime: "LOG_INVALID_TIME",
   /** Set by Lambda itself: the function's memory in MB; sizes the batch memory budgets (`budgetForMemory`). */
   memorySize: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
 } as const;
@@ -238,6 +243,10 @@ export function readConsumerEnv(env: Env): ConsumerEnv {
   const opt = (name: string) => (env[name] === "" ? undefined : env[name]);
   const kmsKeyId = opt(e.failedRecordsKmsKeyId);
   const memory = opt(e.memorySize);
+  const invalidTime = opt(e.invalidTime);
+  if (invalidTime !== undefined && invalidTime !== "fail" && invalidTime !== "deliver") {
+    throw new Error(`environment variable ${e.invalidTime} must be "fail" or "deliver"`);
+  }
   return {
     pipeline: {
       typeKey: opt(e.typeKey),
@@ -246,6 +255,7 @@ export function readConsumerEnv(env: Env): ConsumerEnv {
       timeZone: opt(e.timeZone),
       whitelist,
       ...budgetForMemory(memory === undefined ? DEFAULT_MEMORY_MB : Number(memory)),
+      ...(invalidTime === undefined ? {} : { invalidTime }),
     },
     unknownTypePrefix: opt(e.unknownTypePrefix) ?? "unknown",
     failedRecords: {

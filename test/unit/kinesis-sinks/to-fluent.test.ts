@@ -2,8 +2,13 @@
 import * as net from "node:net";
 import { FluentServer, type FluentServerOptions } from "@fluent-org/logger";
 import fc from "fast-check";
-import { createFluentSink, lazySink, toFluentBatch } from "../../../handlers/kinesis-to-fluent/core";
-import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
+import {
+  createFluentSink,
+  fluentPipelineOptions,
+  lazySink,
+  toFluentBatch,
+} from "../../../handlers/kinesis-to-fluent/core";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis-batch";
 import { createPipeline } from "../../../handlers/shared/records/pipeline";
 import type { FluentForwardOptions } from "../../../handlers/shared/sinks/fluent-forward";
 import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
@@ -64,6 +69,44 @@ describe("kinesis-to-fluent core", () => {
     expect(entries.map((e) => epoch(e.time))).toEqual([1584196200, 1584196200]); // 2020-03-14T23:30:00+09:00
     expect(entries[0]!.record).toEqual(appLog({}, 0));
     expect(writer.written.map((f) => f.reason)).toEqual(["invalid_json"]);
+  });
+
+  it("fails a record whose time cannot be read as invalid_time (counted) instead of sending its arrival time", async () => {
+    // Prepare
+    const { server, entries } = await startServer();
+    const records = [jsonRecord(appLog({ time: "yesterday-ish" }, 0)), jsonRecord(appLog({}, 1))];
+    const writer = memoryWriter();
+
+    // Act
+    const result = await processKinesisBatch(event(records), {
+      pipeline: createPipeline(fluentPipelineOptions(readConsumerEnv({ FAILED_RECORDS_BUCKET: "b" }).pipeline)),
+      sink: createFluentSink(base(server.port!)),
+      writeFailedRecords: writer.write,
+    });
+
+    // Assess
+    expectConserved(result, 2);
+    expect(writer.written.map((f) => [f.reason, f.eventId])).toEqual([["invalid_time", records[0]!.sequenceNumber]]);
+    expect(result.summary.failedByReason).toEqual({ invalid_time: 1 });
+    expect(entries.map((e) => e.record.log_id)).toEqual(["id-1"]);
+  });
+
+  it("with the explicit fallback sends it at its arrival time with an _invalid_time key", async () => {
+    // Prepare
+    const { server, entries } = await startServer();
+    const env = readConsumerEnv({ FAILED_RECORDS_BUCKET: "b", LOG_INVALID_TIME: "deliver" });
+
+    // Act
+    const result = await processKinesisBatch(event([jsonRecord(appLog({ time: "yesterday-ish" }, 0))]), {
+      pipeline: createPipeline(fluentPipelineOptions(env.pipeline)),
+      sink: createFluentSink(base(server.port!)),
+      writeFailedRecords: memoryWriter().write,
+    });
+
+    // Assess
+    expect(result.summary).toMatchObject({ delivered: 1, failed: 0 });
+    expect(epoch(entries[0]!.time)).toBe(1584196200); // arrival 2020-03-14T14:30:00.123Z
+    expect(entries[0]!.record).toEqual({ ...appLog({ time: "yesterday-ish" }, 0), _invalid_time: expect.any(String) });
   });
 
   it("wraps records as {message: <json>} in compatibility mode", async () => {

@@ -4,10 +4,11 @@ import fc from "fast-check";
 import {
   createOpenSearchSink,
   onceUntilSuccess,
+  openSearchPipelineOptions,
   toOpenSearchBatch,
 } from "../../../handlers/kinesis-to-opensearch/core";
 import { createSignedRequester, ensureIsmPolicy, ismPolicyDocument } from "../../../handlers/kinesis-to-opensearch/ism";
-import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis-batch";
 import { createPipeline } from "../../../handlers/shared/records/pipeline";
 import { createBulkSender } from "../../../handlers/shared/sinks/opensearch-bulk";
 import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
@@ -106,6 +107,72 @@ describe("kinesis-to-opensearch core", () => {
         },
       ),
       { numRuns: 25 },
+    );
+  });
+});
+
+describe("kinesis-to-opensearch: unreadable time (issue 10, case 4)", () => {
+  // Arrival of every fixture record: 2020-03-14T14:30:00.123Z.
+  const records = () => [
+    jsonRecord(appLog({ time: "2020-03-16T01:00:00Z" }, 0)),
+    jsonRecord(appLog({ time: "not a time at all" }, 1)),
+    jsonRecord(appLog({ time: undefined }, 2)),
+  ];
+
+  it("fails a record whose time cannot be read as invalid_time, counted, never indexed under its arrival day", async () => {
+    // Prepare
+    const writer = memoryWriter();
+    const metrics: Record<string, number> = {};
+
+    const recs = records();
+
+    // Act
+    const result = await processKinesisBatch(event(recs), {
+      pipeline: createPipeline(openSearchPipelineOptions(readConsumerEnv({ FAILED_RECORDS_BUCKET: "b" }).pipeline)),
+      sink: sink(bulk.endpoint),
+      writeFailedRecords: writer.write,
+      metrics: {
+        addMetric: (name, _unit, value) => {
+          metrics[name] = (metrics[name] ?? 0) + value;
+        },
+      },
+    });
+
+    // Assess
+    expectConserved(result, 3);
+    expect(writer.written.map((f) => [f.reason, f.eventId])).toEqual([["invalid_time", recs[1]!.sequenceNumber]]);
+    expect(writer.written[0]!.detail).toMatch(/"time"/);
+    expect(result.summary.failedByReason).toEqual({ invalid_time: 1 });
+    expect(metrics["EventsFailed_invalid_time"]).toBe(1);
+    // A record without a time key is still filed under its arrival day; the unreadable one is nowhere.
+    expect([...bulk.indices.keys()].sort()).toEqual(["logs-app-20200314", "logs-app-20200316"]);
+    expect([...bulk.indices.get("logs-app-20200314")!.keys()]).toEqual(["id-2"]);
+  });
+
+  it("with the explicit fallback (LOG_INVALID_TIME=deliver) indexes it under its arrival day, marked", async () => {
+    // Prepare
+    const env = readConsumerEnv({ FAILED_RECORDS_BUCKET: "b", LOG_INVALID_TIME: "deliver" });
+    const writer = memoryWriter();
+
+    // Act
+    const result = await processKinesisBatch(event(records()), {
+      pipeline: createPipeline(openSearchPipelineOptions(env.pipeline)),
+      sink: sink(bulk.endpoint),
+      writeFailedRecords: writer.write,
+    });
+
+    // Assess
+    expect(result.summary).toMatchObject({ delivered: 3, failed: 0 });
+    const doc = bulk.requests
+      .flatMap((r) => String(r.body).split("\n"))
+      .find((line) => line.includes('"log_id":"id-1"'))!;
+    expect(doc.startsWith('{"_invalid_time":"')).toBe(true);
+    expect(doc.slice(doc.indexOf(',"log_type"') + 1)).toBe(
+      JSON.stringify(appLog({ time: "not a time at all" }, 1)).slice(1),
+    );
+    expect([...bulk.indices.get("logs-app-20200314")!.keys()].sort()).toEqual(["id-1", "id-2"]);
+    expect(() => readConsumerEnv({ FAILED_RECORDS_BUCKET: "b", LOG_INVALID_TIME: "arrival" })).toThrow(
+      /LOG_INVALID_TIME/,
     );
   });
 });

@@ -414,11 +414,31 @@ describe("record pipeline: Common Schema", () => {
     expect(filtered.type).toBeUndefined();
   });
 
+  it("fails an unreadable time as invalid_time with invalidTime: fail, and marks it delivered with the fallback", () => {
+    // Prepare
+    const records = [jsonRecord(appLog({ time: "not a time" })), jsonRecord(appLog({ time: undefined }))];
+
+    // Act
+    const failing = createPipeline({ invalidTime: "fail" }).processRecords(records);
+    const fallback = createPipeline({ invalidTime: "deliver" }).processRecords(records);
+
+    // Assess
+    expect(failing.map((o) => (o.kind === "failed" ? o.reason : o.kind))).toEqual(["invalid_time", "delivered"]);
+    expect((failing[0] as FailedOutcome).text).toBe(JSON.stringify(appLog({ time: "not a time" })));
+    const [marked, absent] = fallback as DeliveredOutcome[];
+    expect(marked!.timeError).toEqual(expect.any(String));
+    expect(marked!.time).toBeUndefined();
+    expect(absent!.timeError).toBeUndefined();
+    expect(createPipeline({ requireTime: true }).options.invalidTime).toBe("fail");
+  });
+
   it("rejects unusable options naming the option", () => {
     // Act / Assess
     expect(() => createPipeline({ timeZone: "Nowhere/Land" })).toThrow(/timeZone/);
     expect(() => createPipeline({ typeKey: "" })).toThrow(/typeKey/);
     expect(() => createPipeline({ maxDecompressedBytes: 0 })).toThrow(/maxDecompressedBytes/);
+    expect(() => createPipeline({ batchBudgetBytes: 0 })).toThrow(/batchBudgetBytes/);
+    expect(() => createPipeline({ invalidTime: "arrival" as "fail" })).toThrow(/invalidTime/);
   });
 });
 
