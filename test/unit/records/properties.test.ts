@@ -1,6 +1,15 @@
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { createPipeline, type KinesisRecordData, parseLogTime, summarize } from "../../../handlers/shared/records";
+import { planPutRecords } from "../../../handlers/kinesis-forward/core";
+import {
+  createPipeline,
+  type DeliveredOutcome,
+  jsonLine,
+  type KinesisRecordData,
+  parseLogTime,
+  summarize,
+} from "../../../handlers/shared/records";
+import { buildBulkBodies } from "../../../handlers/shared/sinks/opensearch-bulk";
 import { appLog, cloudWatchControlEnvelope, cloudWatchDataEnvelope, rawRecord } from "../../fixtures/records/events";
 import { encodeKplAggregate } from "../../fixtures/records/kpl";
 
@@ -49,7 +58,96 @@ const kinesisUnit: fc.Arbitrary<Unit> = fc.oneof(
   },
 );
 
+/** Log event texts written by hand: any spacing and line breaks, numbers a re-serialisation would change. */
+const ws = fc.constantFrom("", " ", "\n", "\r\n  ", "\t");
+const numberToken = fc.constantFrom(
+  "12345678901234567890",
+  "1.0",
+  "-0.0",
+  "1e3",
+  "-0",
+  "9007199254740993",
+  "0.10",
+  "7",
+);
+const handWritten: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.array(fc.tuple(ws, numberToken, ws), { maxLength: 4 }),
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom("app", "audit", "debug"),
+    ws,
+    fc.boolean(),
+  )
+  .map(([numbers, str, type, pad, nested]) => {
+    const members = [`"log_type":${pad}"${type}"`, `"s":${JSON.stringify(str)}`];
+    numbers.forEach(([a, n, b], i) => members.push(`${a}"n${i}"${b}:${a}${n}${b}`));
+    if (nested) members.push(`"o":${pad}{${pad}"a":[${pad}1.0,${pad}{}${pad}]${pad}}`);
+    return `${pad}{${pad}${members.join(`,${pad}`)}${pad}}${pad}`;
+  });
+
+/** A unit plus the source text of each of its events, in order (for delivered events: what must go out). */
+interface TextUnit {
+  readonly bytes: Buffer;
+  readonly texts: readonly string[];
+}
+const textLeaf: fc.Arbitrary<TextUnit> = fc.oneof(
+  handWritten.map((t) => ({ bytes: Buffer.from(t), texts: [t] })),
+  fc.array(fc.oneof(handWritten, message), { maxLength: 6 }).map((messages) => ({
+    bytes: Buffer.from(JSON.stringify(cloudWatchDataEnvelope(messages))),
+    texts: messages,
+  })),
+  fc.string().map((s) => ({ bytes: Buffer.from(s), texts: [s] })),
+  fc.constant({ bytes: Buffer.from(JSON.stringify(cloudWatchControlEnvelope())), texts: [] }),
+);
+const textGz: fc.Arbitrary<TextUnit> = fc
+  .tuple(textLeaf, fc.boolean())
+  .map(([u, gz]) => (gz ? { bytes: gzipSync(u.bytes), texts: u.texts } : u));
+const textRecord: fc.Arbitrary<TextUnit> = fc.oneof(
+  { arbitrary: textGz, weight: 3 },
+  {
+    arbitrary: fc.array(textGz, { maxLength: 5 }).map((subs) => ({
+      bytes: encodeKplAggregate(subs.map((s, i) => ({ partitionKey: `pk-${i}`, data: s.bytes }))),
+      texts: subs.flatMap((s) => s.texts),
+    })),
+    weight: 1,
+  },
+);
+
 describe("record pipeline properties", () => {
+  it("conserves events and delivers each one's own bytes: forward exact, JSON lines and _bulk token for token", () => {
+    fc.assert(
+      fc.property(
+        fc.array(textRecord, { maxLength: 10 }),
+        fc.constantFrom<readonly string[]>([], ["app"], ["audit", "app"]),
+        (units, whitelist) => {
+          // Prepare
+          const records = units.map((u, i) => rawRecord(u.bytes, { sequenceNumber: String(i) }));
+          const texts = units.flatMap((u) => u.texts);
+
+          // Act (an unreadable time fails: only the explicit fallback may add a marking member)
+          const outcomes = createPipeline({ whitelist, invalidTime: "fail" }).processRecords(records);
+          const events = outcomes.filter((o) => o.kind !== "control");
+
+          // Assess: delivered + filtered + failed = input events, one outcome per event, in order
+          const summary = summarize(outcomes);
+          expect(summary.delivered + summary.filtered + summary.failed).toBe(texts.length);
+          expect(events).toHaveLength(texts.length);
+          events.forEach((o, k) => {
+            if (o.kind !== "delivered") return;
+            const input = Buffer.from(texts[k]!.trim(), "utf8");
+            const forwarded = planPutRecords([o]).chunks[0]![0]!.entry.Data;
+            expect(Buffer.from(forwarded)).toEqual(input);
+            const line = Buffer.from(jsonLine(o), "utf8");
+            expect(line).toEqual(Buffer.from(texts[k]!.trim().replace(/[\r\n]/g, " "), "utf8"));
+            const bulk = buildBulkBodies([o as DeliveredOutcome], { indexPrefix: "logs" }).bodies[0]!.body;
+            expect(bulk.toString("utf8").split("\n")[1]).toBe(jsonLine(o));
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it("conserves log events: delivered + filtered + failed = events in", () => {
     fc.assert(
       fc.property(
