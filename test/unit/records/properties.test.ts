@@ -80,7 +80,7 @@ const handWritten: fc.Arbitrary<string> = fc
   )
   .map(([numbers, str, type, pad, nested]) => {
     const members = [`"log_type":${pad}"${type}"`, `"s":${JSON.stringify(str)}`];
-    numbers.forEach(([a, n, b], i) => members.push(`${a}"n${i}"${b}:${a}${n}${b}`));
+    for (const [i, [a, n, b]] of numbers.entries()) members.push(`${a}"n${i}"${b}:${a}${n}${b}`);
     if (nested) members.push(`"o":${pad}{${pad}"a":[${pad}1.0,${pad}{}${pad}]${pad}}`);
     return `${pad}{${pad}${members.join(`,${pad}`)}${pad}}${pad}`;
   });
