@@ -7,7 +7,7 @@ import * as path from "node:path";
 import example from "../config/example";
 import { bundleHandler } from "../modules/common/bundle";
 import { buildApp } from "../stacks/app";
-import { type BenchResult, median } from "./types";
+import { against, type BenchResult, median, round } from "./types";
 
 const handlersDir = path.resolve(__dirname, "..", "handlers");
 
@@ -64,17 +64,16 @@ export default async function bundleBench(): Promise<BenchResult[]> {
         ),
       );
     }
-    results.push({
-      name: `${name}: bundle size`,
-      value: Math.round(bundle.bytes / 1024),
-      unit: "KB",
-      target: "< 500 KB",
-    });
+    const kb = Math.round(bundle.bytes / 1024);
+    results.push({ name: `${name}: bundle size`, value: kb, unit: "KB", ...against(kb, "<=", 500) });
+    const load = round(median(loads));
     results.push({
       name: `${name}: cold module load (median of 7)`,
-      value: median(loads),
+      value: load,
       unit: "ms",
-      target: "< 150 ms",
+      min: round(Math.min(...loads)),
+      max: round(Math.max(...loads)),
+      ...against(load, "<=", 150),
     });
   }
   fs.rmSync(out, { recursive: true, force: true });

@@ -16,17 +16,23 @@ async function main(): Promise<void> {
     process.stderr.write(`running ${file}...\n`);
     results.push(...(await mod.default()));
   }
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(1) : v.toFixed(2));
+  const range = (r: BenchResult) => (r.min === undefined || r.max === undefined ? "" : `${fmt(r.min)}–${fmt(r.max)}`);
   const width = Math.max(...results.map((r) => r.name.length), 10);
-  console.log(`${"benchmark".padEnd(width)}  ${"value".padStart(12)}  unit        target`);
+  console.log(
+    `${"benchmark".padEnd(width)}  ${"value".padStart(10)}  ${"unit".padEnd(9)}  ${"min–max".padEnd(13)}  ${"target".padEnd(9)}  result`,
+  );
   for (const r of results) {
-    const v = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2);
-    console.log(`${r.name.padEnd(width)}  ${v.padStart(12)}  ${r.unit.padEnd(10)}  ${r.target ?? ""}`);
+    const status = r.pass === undefined ? "" : r.pass ? "pass" : "MISS";
+    console.log(
+      `${r.name.padEnd(width)}  ${fmt(r.value).padStart(10)}  ${r.unit.padEnd(9)}  ${range(r).padEnd(13)}  ${(r.target ?? "").padEnd(9)}  ${status}`,
+    );
   }
   const out = path.join(__dirname, "results.json");
   fs.writeFileSync(
     out,
     `${JSON.stringify(
-      results.map(({ name, value, unit }) => ({ name, value, unit })),
+      results.map(({ name, value, unit, min, max, target, pass }) => ({ name, value, unit, min, max, target, pass })),
       null,
       2,
     )}\n`,

@@ -1,0 +1,110 @@
+// Child process of handler-bench.ts: loads ONE Lambda handler module (bundle or source) with the environment its
+// construct sets, then measures CPU time (process.cpuUsage, user + system: the whole process, GC and libuv included)
+// of whole invocations on the fixed workload, interleaved with the destination's ceiling loop so both see the same
+// machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
+// the service stub lives in another process.
+import * as fs from "node:fs";
+import { Session } from "node:inspector/promises";
+import * as path from "node:path";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { ceilings, type Destination } from "./ceilings";
+import type { StubStats } from "./service-stub";
+import { cloudWatchWorkload, lambdaContext, logEvents, plainWorkload, type Workload } from "./workload";
+
+export interface ChildConfig {
+  readonly handler: string;
+  readonly modulePath: string;
+  readonly destination: Destination;
+  readonly runs: number;
+  readonly stubEndpoint: string;
+  /** Which StubStats counter must equal the number of events after every invocation. */
+  readonly deliveredCounter: keyof StubStats;
+  /** Profile the measured handler invocations only (no ceiling runs) into `<dir>/<handler>-<workload>.cpuprofile`. */
+  readonly profileDir?: string;
+}
+
+export interface WorkloadSamples {
+  readonly workload: Workload["name"];
+  readonly jsonBytes: number;
+  readonly inputBytes: number;
+  /** MB of log-event JSON per CPU second, one per measured run. */
+  readonly handler: number[];
+  readonly ceiling: number[];
+}
+
+type Handler = (event: KinesisStreamEvent, context: unknown) => Promise<KinesisStreamBatchResponse>;
+
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+};
+
+async function main(config: ChildConfig): Promise<void> {
+  const lines = logEvents();
+  const workloads = [plainWorkload(lines), cloudWatchWorkload(lines)];
+  const { handler } = require(config.modulePath) as { handler: Handler };
+  const context = lambdaContext(config.handler);
+  const ceiling = ceilings[config.destination];
+  const stats = async () => (await (await fetch(`${config.stubEndpoint}/__stats`)).json()) as StubStats;
+  await stats(); // reset
+
+  const invoke = async (w: Workload): Promise<number> => {
+    const started = process.cpuUsage();
+    const response = await handler(w.event, context);
+    const seconds = cpuSeconds(started);
+    const s = await stats();
+    if (response.batchItemFailures.length > 0 || s[config.deliveredCounter] !== w.events || s.failedRecordObjects > 0) {
+      throw new Error(
+        `${config.handler} did not deliver the ${w.name} batch: ${JSON.stringify({ response: response.batchItemFailures.length, stats: s })}`,
+      );
+    }
+    return w.jsonBytes / 1e6 / seconds;
+  };
+  const runCeiling = (w: Workload): number => {
+    const started = process.cpuUsage();
+    if (!(ceiling(w.event) > 0)) throw new Error("ceiling produced nothing");
+    return w.jsonBytes / 1e6 / cpuSeconds(started);
+  };
+
+  const results: WorkloadSamples[] = [];
+  for (const w of workloads) {
+    await invoke(w); // warm-up (also the cold-start work: shared key, lifecycle policy, connections)
+    runCeiling(w);
+    const samples: WorkloadSamples = {
+      workload: w.name,
+      jsonBytes: w.jsonBytes,
+      inputBytes: w.inputBytes,
+      handler: [],
+      ceiling: [],
+    };
+    if (config.profileDir) {
+      const session = new Session();
+      session.connect();
+      await session.post("Profiler.enable");
+      await session.post("Profiler.setSamplingInterval", { interval: 200 });
+      await session.post("Profiler.start");
+      for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
+      const { profile } = await session.post("Profiler.stop");
+      const file = path.join(config.profileDir, `${config.handler}-${w.name}.cpuprofile`);
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
+    } else {
+      for (let i = 0; i < config.runs; i++) {
+        samples.handler.push(await invoke(w));
+        samples.ceiling.push(runCeiling(w));
+      }
+    }
+    results.push(samples);
+  }
+  await new Promise<void>((resolve) => process.send?.({ results }, () => resolve()));
+}
+
+if (process.env.BENCH_HANDLER_CHILD) {
+  main(JSON.parse(process.env.BENCH_HANDLER_CHILD) as ChildConfig)
+    .then(() => process.exit(0))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
