@@ -422,6 +422,65 @@ function fastIso(s: string, zone: Zone): number | string | undefined {
   return fromFields(y1 * 100 + y2, month, day, hour, minute, second, fraction, offset, zone);
 }
 
+/** `Z`, `±HHMM` or `±HH:MM` from `i` to the end → minutes; undefined: nothing there; NaN: another shape. */
+function fastZone(s: string, i: number): number | string | undefined {
+  const n = s.length;
+  if (i === n) return undefined;
+  const c = s.charCodeAt(i);
+  if ((c === 90 || c === 122) && i + 1 === n) return 0;
+  if (c !== 43 && c !== 45) return Number.NaN;
+  const colon = i + 6 === n && s.charCodeAt(i + 3) === 58;
+  if (!colon && i + 5 !== n) return Number.NaN;
+  const oh = twoDigits(s, i + 1);
+  const om = twoDigits(s, colon ? i + 4 : i + 3);
+  if (oh < 0 || om < 0) return Number.NaN;
+  if (oh > 23 || om > 59) return "unsupported UTC offset";
+  return c === 45 ? -(oh * 60 + om) : oh * 60 + om;
+}
+
+/** Fast path for `YYYYMMDDThhmmss[Z|±hhmm|±hh:mm]`; `undefined` for any other shape. */
+function fastCompact(s: string, zone: Zone): number | string | undefined {
+  const t = s.charCodeAt(8);
+  if (s.length < 15 || (t !== 84 && t !== 116)) return undefined;
+  const hour = twoDigits(s, 9);
+  const minute = twoDigits(s, 11);
+  const second = twoDigits(s, 13);
+  if ((hour | minute | second) < 0) return undefined;
+  const offset = fastZone(s, 15);
+  if (Number.isNaN(offset)) return undefined;
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  return fromFields(year, twoDigits(s, 4), twoDigits(s, 6), hour, minute, second, 0, offset, zone);
+}
+
+/** Three letters → a number that is the same for any case. */
+function letterKey(s: string, i: number): number {
+  return ((s.charCodeAt(i) | 32) << 16) | ((s.charCodeAt(i + 1) | 32) << 8) | (s.charCodeAt(i + 2) | 32);
+}
+
+const MONTH_KEYS: ReadonlyMap<number, number> = new Map(
+  ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map((m, i) => [
+    letterKey(m, 0),
+    i + 1,
+  ]),
+);
+
+/** Fast path for the common log format exactly as servers write it, `DD/Mon/YYYY:HH:MM:SS ±HHMM`. */
+function fastClf(s: string, zone: Zone): number | string | undefined {
+  if (s.length !== 26 || s.charCodeAt(2) !== 47 || s.charCodeAt(6) !== 47 || s.charCodeAt(20) !== 32) return undefined;
+  if (s.charCodeAt(11) !== 58 || s.charCodeAt(14) !== 58 || s.charCodeAt(17) !== 58) return undefined;
+  const month = MONTH_KEYS.get(letterKey(s, 3));
+  const day = twoDigits(s, 0);
+  const y1 = twoDigits(s, 7);
+  const y2 = twoDigits(s, 9);
+  const hour = twoDigits(s, 12);
+  const minute = twoDigits(s, 15);
+  const second = twoDigits(s, 18);
+  if (month === undefined || (day | y1 | y2 | hour | minute | second) < 0) return undefined;
+  const offset = fastZone(s, 21);
+  if (offset === undefined || Number.isNaN(offset)) return undefined;
+  return fromFields(y1 * 100 + y2, month, day, hour, minute, second, 0, offset, zone);
+}
+
 function fromEpochNumber(value: number): number | string {
   if (!Number.isFinite(value)) return "time is not a finite number";
   const ms = Math.abs(value) > EPOCH_MS_THRESHOLD ? Math.round(value * 1000) / 1000 : Math.round(value * 1e6) / 1000;
@@ -520,6 +579,8 @@ function fromDigitLed(s: string, zone: Zone): number | string {
     );
   }
   if (lead === 8) {
+    const fast = fastCompact(s, zone);
+    if (fast !== undefined) return fast;
     m = COMPACT_RE.exec(s);
     if (m === null) return "unrecognised time format";
     return fromFields(
@@ -541,6 +602,8 @@ function fromDigitLed(s: string, zone: Zone): number | string {
     return m === null ? "unrecognised time format" : fromRfc2822(m, zone);
   }
   if (sep === 47 && digitAt(s, lead + 1) < 0) {
+    const fast = fastClf(s, zone);
+    if (fast !== undefined) return fast;
     m = CLF_RE.exec(s);
     if (m === null) return "unrecognised time format";
     const month = MONTHS.get(m[2]!.toLowerCase());

@@ -72,6 +72,9 @@ const DATEUTIL_TABLE: readonly (readonly [value: string, zone: string, expected:
   ["Sat Mar 14 23:30:00 +0900 2020", "UTC", "2020-03-14T14:30:00.000000Z"],
   ["14/Mar/2020:23:30:00 +0900", "UTC", "2020-03-14T14:30:00.000000Z"],
   ["14/Mar/2020:23:30:00 -0700", "UTC", "2020-03-15T06:30:00.000000Z"],
+  ["14/mar/2020:23:30:00 +0900", "UTC", "2020-03-14T14:30:00.000000Z"],
+  ["20200314t233000z", "UTC", "2020-03-14T23:30:00.000000Z"],
+  ["20200314T233000-05:30", "UTC", "2020-03-15T05:00:00.000000Z"],
   ["2020-03-14 23:30:00", "UTC", "2020-03-14T23:30:00.000000Z"],
   ["2020-03-14 23:30:00.123456", "UTC", "2020-03-14T23:30:00.123456Z"],
   ["2020-03-14 23:30:00+09:00", "UTC", "2020-03-14T14:30:00.000000Z"],
@@ -165,6 +168,9 @@ describe("values that are not a time fail visibly as invalid_time", () => {
     ["3/14/2020 13:30:00 PM", "13 PM"], // dateutil: error
     ["Fooday, 14 Mar 2020", "not a day name"],
     ["14/Foo/2020:23:30:00 +0900", "not a month"],
+    ["32/Mar/2020:23:30:00 +0900", "no day 32"],
+    ["20200314T233000+2500", "offset beyond 23:59"], // dateutil: error
+    ["20200314T246000Z", "minute 60"], // dateutil: error
     ["Sat Mar 14 23:30:00 2020 extra", "trailing text"],
     ["2020-03-14T23:30:00.", "fraction without digits"],
     ["2020-03-14-05:00", "offset on a date without time"],
