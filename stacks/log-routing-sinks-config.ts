@@ -35,6 +35,8 @@ export interface S3SinkConfig extends SinkCommonConfig {
   expirationDays?: number;
   /** Created bucket only. @default false */
   forceDestroy?: boolean;
+  /** Created bucket only: keep every version of every object. @default true */
+  versioning?: boolean;
   /** @default 8 */
   maxConcurrentPuts?: number;
 }

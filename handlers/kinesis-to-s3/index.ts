@@ -1,4 +1,5 @@
 // kinesis-to-s3 Lambda: log events → gzip JSON-lines objects under <prefix>/<log_type>/<YYYY-MM>/<DD>/.
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { requireEnv } from "../shared/env";
 import { createFailedRecordsWriter } from "../shared/failed-records";
@@ -32,6 +33,11 @@ const sink = createS3Sink(
     timeZone: pipeline.options.timeZone,
     encryption: kmsKeyArn ? { type: "aws:kms", kmsKeyId: kmsKeyArn } : { type: "AES256" },
     maxConcurrentPuts,
+    // The conditional write met an object of the same name: these events are already stored (see core.ts).
+    onAlreadyStored: (key, records) => {
+      logger.info("S3 object already stored", { key, records });
+      metrics.addMetric("S3ObjectsAlreadyStored", MetricUnit.Count, 1);
+    },
   },
   putObject,
 );

@@ -24,6 +24,8 @@ export interface S3PutObjectInput {
   readonly SSEKMSKeyId?: string;
   readonly BucketKeyEnabled?: boolean;
   readonly Metadata?: Record<string, string>;
+  /** `*`: write only if no object has this key (S3 answers 412 PreconditionFailed otherwise, never retried). */
+  readonly IfNoneMatch?: string;
 }
 
 export interface S3PutObjectOptions {
@@ -61,8 +63,13 @@ const escapeSegment = (segment: string) =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 /** `/`-separated key → escaped path (a lone surrogate, which no URI can hold, throws URIError as in the SDK). */
 export const encodeS3KeyPath = (key: string) => key.split("/").map(escapeSegment).join("/");
+// 409 ConditionalRequestConflict: a concurrent conditional write to the same key was in progress; S3 says retry.
 const retriable = (status: number, code: string) =>
-  status === 429 || status >= 500 || code === "SlowDown" || code === "RequestTimeout";
+  status === 429 ||
+  status >= 500 ||
+  code === "SlowDown" ||
+  code === "RequestTimeout" ||
+  code === "ConditionalRequestConflict";
 
 function toBuffer(body: unknown): Buffer {
   if (Buffer.isBuffer(body)) return body;
@@ -85,6 +92,7 @@ export function putHeaders(input: S3PutObjectInput, body: Buffer): Record<string
     headers["x-amz-server-side-encryption-bucket-key-enabled"] = String(input.BucketKeyEnabled);
   }
   for (const [k, v] of Object.entries(input.Metadata ?? {})) headers[`x-amz-meta-${k.toLowerCase()}`] = v;
+  if (input.IfNoneMatch) headers["if-none-match"] = input.IfNoneMatch;
   return headers;
 }
 

@@ -1,7 +1,9 @@
 /**
  * kinesis-to-s3: a Lambda reading a stream and writing gzip JSON-lines objects per log type and day under
- * `<prefix>/<log_type>/<YYYY-MM>/<DD>/<YYYY-MM-DD-HH:MM:SS>-<log_id>.gz`, into an existing bucket or one it creates
- * (SSE-S3 or SSE-KMS, public access blocked, TLS-only policy). IAM: `s3:PutObject` on exactly
+ * `<prefix>/<log_type>/<YYYY-MM>/<DD>/<YYYY-MM-DD-HH:MM:SS>-<log_id>-…`, into an existing bucket or one it creates
+ * (SSE-S3 or SSE-KMS, public access blocked, TLS-only policy, versioned unless `versioning: false`). Objects are written
+ * with `If-None-Match: *` under names unique per batch (`…-<log_id>-<shard>-<first seq>-<last seq>-<digest>.gz`, see
+ * handlers/shared/sinks/s3-objects.ts), so none is ever replaced. IAM: `s3:PutObject` on exactly
  * `arn:aws:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-s3.
  *
@@ -30,6 +32,8 @@ export interface KinesisToS3Props extends KinesisConsumerCommonProps {
   readonly expirationDays?: number;
   /** Let `terraform destroy` delete a created bucket that still holds objects. @default false */
   readonly forceDestroy?: boolean;
+  /** Version a created bucket (see SecureBucket). @default true */
+  readonly versioning?: boolean;
   /** Objects written at once per invocation, 1 to 64. @default 8 */
   readonly maxConcurrentPuts?: number;
 }
@@ -64,6 +68,11 @@ export class KinesisToS3 extends Construct {
         throw new ConfigError("expirationDays", "applies only when createBucket is true");
       if (props.forceDestroy !== undefined)
         throw new ConfigError("forceDestroy", "applies only when createBucket is true");
+      if (props.versioning !== undefined)
+        throw new ConfigError(
+          "versioning",
+          "applies only when createBucket is true (version your own bucket yourself)",
+        );
     }
 
     this.bucket = createBucket
@@ -72,6 +81,7 @@ export class KinesisToS3 extends Construct {
           kmsKeyArn,
           expirationDays,
           forceDestroy: props.forceDestroy,
+          versioning: props.versioning,
           tags: props.tags,
         }).bucket
       : undefined;

@@ -13,7 +13,14 @@ import {
   KinesisClient,
   PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { FluentServer } from "@fluent-org/logger";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
@@ -26,6 +33,7 @@ jest.setTimeout(120_000);
 
 const ACCOUNT = "123456789012";
 const LOGS = "logs-bucket";
+const VERSIONED = "versioned-logs-bucket";
 const FAILED = "failed-records";
 let emulator: Emulator;
 let kinesis: KinesisClient;
@@ -121,6 +129,9 @@ async function objects(bucket: string, prefix: string): Promise<Map<string, Buff
   return out;
 }
 
+/** The documented start of a kinesis-to-s3 object name: the key without `-<shard>-<first>-<last>-<digest>.gz`. */
+const documentedStart = (key: string) => key.replace(/-shardId-[^/]+-\d+-\d+-[0-9a-f]{16}\.gz$/, "");
+
 const log = (type: string, id: string, time: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ log_type: type, log_id: id, time, message: `${type} ${id}`, ...extra });
 
@@ -139,7 +150,7 @@ afterAll(async () => {
 });
 
 describe("kinesis-to-s3 on the emulator", () => {
-  it("writes gzip JSON lines per type and day under the documented keys, and a redelivery overwrites", async () => {
+  it("writes gzip JSON lines per type and day under the documented keys, and a redelivery finds them stored", async () => {
     // Prepare: several types and days, one record without type, one without time, one poison record.
     const values = [
       log("app", "a1", "2020-03-14T23:30:00+09:00"),
@@ -163,14 +174,16 @@ describe("kinesis-to-s3 on the emulator", () => {
     // Assess
     expect(first).toEqual({ batchItemFailures: [] });
     expect(second).toEqual({ batchItemFailures: [] });
-    expect([...written.keys()].sort()).toEqual([
-      "logs/app/2020-03/14/2020-03-14-14:30:00-a1.gz",
-      "logs/app/2020-03/15/2020-03-15-00:00:01-a3.gz",
-      "logs/audit/2020-03/14/2020-03-14-01:02:03-u1.gz",
+    expect([...written.keys()].map(documentedStart).sort()).toEqual([
+      "logs/app/2020-03/14/2020-03-14-14:30:00-a1",
+      "logs/app/2020-03/15/2020-03-15-00:00:01-a3",
+      "logs/audit/2020-03/14/2020-03-14-01:02:03-u1",
     ]);
-    const lines = (key: string) => gunzipSync(written.get(key)!).toString("utf8");
-    expect(lines("logs/app/2020-03/14/2020-03-14-14:30:00-a1.gz")).toBe(`${values[0]}\n${values[1]}\n`);
-    expect(lines("logs/app/2020-03/15/2020-03-15-00:00:01-a3.gz")).toBe(`${values[2]}\n`);
+    for (const key of written.keys()) expect(key).toMatch(/-shardId-000000000000-\d+-\d+-[0-9a-f]{16}\.gz$/);
+    const lines = (start: string) =>
+      gunzipSync(written.get([...written.keys()].find((k) => documentedStart(k) === start)!)!).toString("utf8");
+    expect(lines("logs/app/2020-03/14/2020-03-14-14:30:00-a1")).toBe(`${values[0]}\n${values[1]}\n`);
+    expect(lines("logs/app/2020-03/15/2020-03-15-00:00:01-a3")).toBe(`${values[2]}\n`);
     expect([...rewritten.keys()].sort()).toEqual([...written.keys()].sort());
     for (const [key, body] of rewritten) expect(body.equals(written.get(key)!)).toBe(true);
     // The record without a type is failed as missing_type (the rule of every module), not stored under unknown_type.
@@ -179,6 +192,47 @@ describe("kinesis-to-s3 on the emulator", () => {
       expect.stringMatching(/^failed\/to-s3\/invalid_json\/\d{4}\/\d{2}\/\d{2}\/.+\.jsonl$/),
       expect.stringMatching(/^failed\/to-s3\/missing_type\/\d{4}\/\d{2}\/\d{2}\/.+\.jsonl$/),
     ]);
+  });
+
+  it("keeps both batches whose first records share type, second and log_id, and never replaces an object", async () => {
+    // Prepare: one stream, read back as two consecutive batches; the first record of each has the same type, time
+    // and log_id (a producer reusing an id). The bucket is versioned, as the module creates it, so any replacement
+    // would leave a second version behind.
+    await s3.send(new CreateBucketCommand({ Bucket: VERSIONED }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: VERSIONED, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    const values = [
+      log("app", "dup", "2020-03-14T23:30:00+09:00", { batch: "A", n: 0 }),
+      log("app", "a1", "2020-03-14T23:30:05+09:00", { batch: "A", n: 1 }),
+      log("app", "dup", "2020-03-14T23:30:00+09:00", { batch: "B", n: 0 }),
+      log("app", "b1", "2020-03-14T23:30:07+09:00", { batch: "B", n: 1 }),
+    ];
+    const all = await streamOf("s3-collide", values);
+    const batchA = { Records: all.Records.slice(0, 2) };
+    const batchB = { Records: all.Records.slice(2) };
+    const handler = loadHandler("kinesis-to-s3", {
+      S3_BUCKET: VERSIONED,
+      S3_PREFIX: "logs",
+      FAILED_RECORDS_PREFIX: "failed/to-s3-collide",
+    });
+    // Act: A, B, then A again (a redelivery: the conditional write meets A's object, moto answers 412).
+    const results = [await handler(batchA, context), await handler(batchB, context), await handler(batchA, context)];
+    // Assess: both sets of events are in S3, read back; one version per object; nothing failed.
+    expect(results).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const stored = await objects(VERSIONED, "logs/");
+    expect([...stored.keys()].map(documentedStart)).toEqual([
+      "logs/app/2020-03/14/2020-03-14-14:30:00-dup",
+      "logs/app/2020-03/14/2020-03-14-14:30:00-dup",
+    ]);
+    const readBack = [...stored.values()].flatMap((body) =>
+      gunzipSync(body).toString("utf8").split("\n").filter(Boolean),
+    );
+    expect(readBack.sort()).toEqual([...values].sort());
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: VERSIONED, Prefix: "logs/" }));
+    expect((versions.Versions ?? []).map((v) => v.Key).sort()).toEqual([...stored.keys()].sort());
+    expect(versions.DeleteMarkers ?? []).toEqual([]);
+    expect((await objects(VERSIONED, "failed/")).size).toBe(0);
   });
 });
 

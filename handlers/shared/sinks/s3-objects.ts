@@ -1,7 +1,8 @@
 /**
  * kinesis-to-s3 core: groups delivered records into gzip JSON-lines objects per type and per day of each record's own
- * time, with deterministic keys and bytes (a redelivered batch rewrites the same objects), and the PutObject input.
+ * time, with keys unique per batch and deterministic for the same records, and the conditional PutObject input.
  */
+import { createHash } from "node:crypto";
 import { constants, gzipSync } from "node:zlib";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { jsonLine } from "../records/outcomes";
@@ -24,9 +25,21 @@ export interface S3GroupingOptions {
   readonly gzipLevel?: number;
 }
 
+/** What a batch knows beyond its outcomes. */
+export interface S3BatchInfo {
+  /**
+   * The Kinesis shard of an outcome's record, e.g. `shardId-000000000000` (the part of the Lambda event record's
+   * `eventID` before `:`). @default () => "shardId-unknown"
+   */
+  readonly shardOf?: (outcome: DeliveredOutcome) => string;
+}
+
 /** One S3 object to write. */
 export interface S3Object {
-  /** `<prefix>/<type>/<YYYY-MM>/<DD>/<YYYY-MM-DD-HH:MM:SS>-<id>.gz` (see `groupForS3`). */
+  /**
+   * `<prefix>/<type>/<YYYY-MM>/<DD>/<YYYY-MM-DD-HH:MM:SS>-<id>-<shard>-<first seq>-<last seq>-<digest>.gz` (see
+   * `groupForS3`).
+   */
   readonly key: string;
   /** gzip of the JSON lines (one record per line, trailing newline); byte-identical for identical input. */
   readonly body: Buffer;
@@ -44,6 +57,10 @@ export interface S3Object {
 const MAX_TYPE_BYTES = 128;
 /** Longest id in an object name (bytes); S3 keys stop at 1024. */
 const MAX_ID_BYTES = 200;
+/** Longest shard id and sequence number in an object name (Kinesis: `shardId-` + 12 digits, and up to 129 digits). */
+const MAX_SHARD_BYTES = 64;
+const MAX_SEQUENCE_BYTES = 130;
+const UNKNOWN_SHARD = "shardId-unknown";
 // `/` and `\` (directories), control characters, DEL, and lone UTF-16 surrogates (no UTF-8 form, so no URI can hold
 // them: encodeURIComponent throws on them, in our signer as in the SDK's).
 const UNSAFE_KEY_CHARS =
@@ -78,6 +95,7 @@ export function normalizeS3Prefix(prefix: string): string {
 
 interface Group {
   directory: string;
+  shard: string;
   /** Epoch ms that stamps the object name (first record's time, or its arrival time when it has none). */
   stamp: number;
   id: string;
@@ -94,14 +112,30 @@ interface Group {
  *   record, it fails it as `missing_type` like every other module (see `toS3PipelineOptions`).
  * - Type but no time (absent or unparseable): `<prefix>/<unknownPrefix>/<type>_no_timestamp/<YYYY-MM>/<DD>/…`, dated by
  *   the Kinesis arrival time (not the wall clock, so a redelivered batch writes the same key).
- * - Object name `<YYYY-MM-DD-HH:MM:SS>-<id>.gz`: the time (arrival time for time-less groups) and `log_id` of the
- *   group's FIRST record in input order; without a `log_id`, `k-<eventId with ":"→"-">` (from the sequence number).
+ * - Object name `<YYYY-MM-DD-HH:MM:SS>-<id>-<shard>-<first seq>-<last seq>-<digest>.gz`. The documented start is the
+ *   time (arrival time for time-less groups) and `log_id` of the group's FIRST record in input order (without a
+ *   `log_id`, `k-<eventId with ":"→"-">`). Then the shard, the sequence numbers of the object's first and last
+ *   records, and `<digest>`: 16 hex digits of the SHA-256 of the object's event ids (one per line), in line order.
+ *   Records of different shards are never in one object.
+ *
+ * Why this name is unique per batch and deterministic for the same records: a Kinesis record's bytes never change for
+ * its (shard, sequence number), and event ids (`<seq>[:<kpl>][:<cloudwatch>]`) name each log event of it. The object's
+ * content is its events' lines in order, so (shard, event ids) determine the content, given the same configuration
+ * (prefix, zone, key names) and code. First and last sequence numbers make the range readable and unique across
+ * batches; the digest covers the cases where the same range holds a different set of events (an event failed in one
+ * delivery and not in another, e.g. by a per-batch budget; a hand-built event). So two batches whose first records
+ * share type, second and `log_id` get different names, and a redelivery of the same records gets the same name: the
+ * conditional write (`If-None-Match: *`, see `putObjectInput`) then meets the object a previous delivery wrote, and
+ * that object already holds exactly these events.
  *
  * Objects come out in order of their first record; lines keep input order. Records are never mutated. Identical
- * input gives identical keys and bytes. A partially redelivered batch (after a batch item failure) can regroup with a
- * different first record and so rewrite some records under a new name: delivery is at least once.
+ * input gives identical keys and bytes.
  */
-export function groupForS3(outcomes: readonly DeliveredOutcome[], options: S3GroupingOptions): S3Object[] {
+export function groupForS3(
+  outcomes: readonly DeliveredOutcome[],
+  options: S3GroupingOptions,
+  batch: S3BatchInfo = {},
+): S3Object[] {
   const prefix = normalizeS3Prefix(options.prefix);
   const base = prefix === "" ? "" : `${prefix}/`;
   const unknown = sanitizeKeySegment(options.unknownPrefix ?? "unknown", MAX_TYPE_BYTES);
@@ -109,6 +143,8 @@ export function groupForS3(outcomes: readonly DeliveredOutcome[], options: S3Gro
   assertZone(timeZone);
   const now = options.now ?? Date.now;
   const level = options.gzipLevel ?? 4;
+  const shardOf = batch.shardOf;
+  const shards = new Map<string, string>(); // raw shard id → sanitized segment
 
   const groups = new Map<string, Group>();
   const types = new Map<string, string>(); // raw type → sanitized segment
@@ -127,11 +163,19 @@ export function groupForS3(outcomes: readonly DeliveredOutcome[], options: S3Gro
     }
     const instant = timed ? outcome.time! : arrivalOrNow(outcome, now);
     const dayDir = dayDirectory(instant, timeZone);
-    const groupKey = `${typeDir}/${dayDir}`;
+    const rawShard = shardOf === undefined ? UNKNOWN_SHARD : shardOf(outcome);
+    let shard = shards.get(rawShard);
+    if (shard === undefined) {
+      shard = sanitizeKeySegment(rawShard, MAX_SHARD_BYTES);
+      shards.set(rawShard, shard);
+    }
+    const directory = `${typeDir}/${dayDir}`;
+    const groupKey = `${shard}/${directory}`; // a sanitized shard holds no "/"
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = {
-        directory: `${base}${groupKey}`,
+        directory: `${base}${directory}`,
+        shard,
         stamp: instant,
         id: sanitizeKeySegment(outcome.id ?? fallbackId(outcome), MAX_ID_BYTES),
         outcomes: [],
@@ -147,8 +191,11 @@ export function groupForS3(outcomes: readonly DeliveredOutcome[], options: S3Gro
     for (let i = 0; i < group.outcomes.length; i++) lines[i] = jsonLine(group.outcomes[i]!);
     lines[group.outcomes.length] = "";
     const raw = Buffer.from(lines.join("\n"), "utf8");
+    const first = group.outcomes[0]!;
+    const last = group.outcomes[group.outcomes.length - 1]!;
+    const range = `${group.shard}-${sanitizeKeySegment(first.sequenceNumber, MAX_SEQUENCE_BYTES)}-${sanitizeKeySegment(last.sequenceNumber, MAX_SEQUENCE_BYTES)}`;
     objects.push({
-      key: `${group.directory}/${objectStamp(group.stamp, timeZone)}-${group.id}.gz`,
+      key: `${group.directory}/${objectStamp(group.stamp, timeZone)}-${group.id}-${range}-${eventDigest(group.outcomes)}.gz`,
       body: deterministicGzip(raw, level),
       records: group.outcomes.length,
       rawBytes: raw.length,
@@ -157,6 +204,13 @@ export function groupForS3(outcomes: readonly DeliveredOutcome[], options: S3Gro
     });
   }
   return objects;
+}
+
+/** 16 hex digits of the SHA-256 of the event ids, one per line: which events an object holds. */
+function eventDigest(outcomes: readonly DeliveredOutcome[]): string {
+  const hash = createHash("sha256");
+  for (const o of outcomes) hash.update(`${o.eventId}\n`);
+  return hash.digest("hex").slice(0, 16);
 }
 
 function arrivalOrNow(outcome: DeliveredOutcome, now: () => number): number {
@@ -200,6 +254,10 @@ export interface S3PutOptions {
  * x-ndjson is the one the tools that read these files (OpenSearch/Elasticsearch `_bulk`, Athena/Glue docs, jq
  * users' HTTP clients) already recognise; `application/jsonl` is newer and less supported. Content-Encoding `gzip`
  * describes the bytes (the key also ends in `.gz`, like the original module).
+ *
+ * `If-None-Match: *` makes the write conditional: S3 refuses (412 PreconditionFailed) to replace an existing object,
+ * so an object is never replaced by different content, even if two writers ever computed the same name. The name
+ * determines the events it holds (see `groupForS3`), so a 412 means these events are already stored.
  */
 export function putObjectInput(object: S3Object, options: S3PutOptions): PutObjectCommandInput {
   const encryption = options.encryption ?? { type: "AES256" };
@@ -212,6 +270,7 @@ export function putObjectInput(object: S3Object, options: S3PutOptions): PutObje
     ContentLength: object.body.length,
     ServerSideEncryption: encryption.type,
     Metadata: { records: String(object.records) },
+    IfNoneMatch: "*",
   };
   if (encryption.type === "aws:kms") {
     if (encryption.kmsKeyId !== undefined) input.SSEKMSKeyId = encryption.kmsKeyId;

@@ -4,26 +4,48 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import fc from "fast-check";
-import { createS3Sink, type PutObjectFn, toS3PipelineOptions } from "../../../handlers/kinesis-to-s3/core";
+import {
+  createS3Sink,
+  isPreconditionFailed,
+  type PutObjectFn,
+  toS3Batch,
+  toS3PipelineOptions,
+} from "../../../handlers/kinesis-to-s3/core";
 import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
 import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import { createS3PutObject, putHeaders } from "../../../handlers/shared/s3-put-object";
-import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
+import { createS3PutObject, putHeaders, S3PutError } from "../../../handlers/shared/s3-put-object";
+import { appLog, jsonRecord, kinesisEvent, rawRecord, sequenceNumber } from "../../fixtures/records/events";
 import { event, expectConserved, memoryWriter } from "./support";
 
+/** An S3 that honours `If-None-Match: *` as S3 does (412 PreconditionFailed) and counts unconditional overwrites. */
 function fakeS3(failKeys: (key: string) => boolean = () => false) {
   const objects = new Map<string, PutObjectCommandInput>();
+  const state = { overwrites: 0, preconditionFailed: [] as string[] };
   const put: PutObjectFn = async (input) => {
     if (failKeys(input.Key!))
       throw Object.assign(new Error("We encountered an internal error"), { name: "InternalError" });
+    if (objects.has(input.Key!)) {
+      if (input.IfNoneMatch === "*") {
+        state.preconditionFailed.push(input.Key!);
+        throw new S3PutError(
+          "PreconditionFailed",
+          412,
+          "At least one of the pre-conditions you specified did not hold",
+        );
+      }
+      state.overwrites++;
+    }
     objects.set(input.Key!, input);
   };
   const lines = (key: string) =>
     gunzipSync(objects.get(key)!.Body as Buffer)
       .toString("utf8")
       .split("\n");
-  return { objects, put, lines };
+  return { objects, put, lines, state };
 }
+
+/** The documented start of an object name: the key without `-<shard>-<first>-<last>-<digest>.gz`. */
+const start = (key: string): string => key.replace(/-shardId-[^/]+-\d+-\d+-[0-9a-f]{16}\.gz$/, "");
 
 const pipeline = () => createPipeline(toS3PipelineOptions({}));
 const options = { bucket: "logs-bucket", prefix: "logs", unknownPrefix: "unknown" };
@@ -56,23 +78,28 @@ describe("kinesis-to-s3 core", () => {
     expect(writer.written.map((f) => [f.reason, f.sequenceNumber])).toEqual([
       ["missing_type", records[3]!.sequenceNumber],
     ]);
-    expect([...s3.objects.keys()].sort()).toEqual(
+    expect([...s3.objects.keys()].map(start).sort()).toEqual(
       [
-        "logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz",
-        "logs/app/2020-03/15/2020-03-15-10:00:00-id-1.gz",
-        "logs/audit/2020-03/14/2020-03-14-01:02:03-id-2.gz",
-        "logs/unknown/app_no_timestamp/2020-03/14/2020-03-14-14:30:00-t1.gz",
-        `logs/a_b/2020-03/14/2020-03-14-00:00:00-k-${sequenceNumber(7)}.gz`,
+        "logs/app/2020-03/14/2020-03-14-14:30:00-id-0",
+        "logs/app/2020-03/15/2020-03-15-10:00:00-id-1",
+        "logs/audit/2020-03/14/2020-03-14-01:02:03-id-2",
+        "logs/unknown/app_no_timestamp/2020-03/14/2020-03-14-14:30:00-t1",
+        `logs/a_b/2020-03/14/2020-03-14-00:00:00-k-${sequenceNumber(7)}`,
       ].sort(),
     );
-    const put = s3.objects.get("logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz")!;
+    const keyOf = (documented: string) => [...s3.objects.keys()].find((k) => start(k) === documented)!;
+    const put = s3.objects.get(keyOf("logs/app/2020-03/14/2020-03-14-14:30:00-id-0"))!;
     expect(put).toMatchObject({
       Bucket: "logs-bucket",
       ContentType: "application/x-ndjson",
       ContentEncoding: "gzip",
       ServerSideEncryption: "AES256",
+      IfNoneMatch: "*",
     });
-    expect(s3.lines("logs/app/2020-03/14/2020-03-14-14:30:00-id-0.gz")).toEqual([JSON.stringify(appLog({}, 0)), ""]);
+    expect(s3.lines(keyOf("logs/app/2020-03/14/2020-03-14-14:30:00-id-0"))).toEqual([
+      JSON.stringify(appLog({}, 0)),
+      "",
+    ]);
   });
 
   it("uses SSE-KMS with the configured key", async () => {
@@ -112,7 +139,7 @@ describe("kinesis-to-s3 core", () => {
     expect(result.summary).toMatchObject({ delivered: 2, retrying: 1 });
   });
 
-  it("rewrites the same keys and bytes when a batch is redelivered", async () => {
+  it("names a redelivered batch's objects as before; the conditional write finds them stored and counts them delivered", async () => {
     const records = [jsonRecord(appLog({}, 0)), jsonRecord({ log_type: "app", time: "2020-03-14T00:00:00Z" })];
     const s3 = fakeS3();
     const sink = createS3Sink(options, s3.put);
@@ -122,6 +149,63 @@ describe("kinesis-to-s3 core", () => {
     expect(new Map([...s3.objects].map(([k, v]) => [k, Buffer.from(v.Body as Buffer).toString("base64")]))).toEqual(
       first,
     );
+    expect(s3.state.overwrites).toBe(0);
+    expect(s3.state.preconditionFailed.sort()).toEqual([...first.keys()].sort());
+  });
+
+  it("keeps both batches when their first records share type, second and log_id (issue 10, case 1)", async () => {
+    // Prepare: two batches of one shard; the first record of each has the same type, time and log_id.
+    const batchA = [
+      jsonRecord(appLog({ log_id: "dup", message: "a0" }), { sequenceNumber: sequenceNumber(100) }),
+      jsonRecord(appLog({ log_id: "a1", message: "a1" }), { sequenceNumber: sequenceNumber(101) }),
+    ];
+    const batchB = [
+      jsonRecord(appLog({ log_id: "dup", message: "b0" }), { sequenceNumber: sequenceNumber(102) }),
+      jsonRecord(appLog({ log_id: "b1", message: "b1" }), { sequenceNumber: sequenceNumber(103) }),
+    ];
+    const s3 = fakeS3();
+    const stored: string[] = [];
+    const sink = createS3Sink({ ...options, onAlreadyStored: (key) => stored.push(key) }, s3.put);
+    const deps = { pipeline: pipeline(), sink, writeFailedRecords: memoryWriter().write };
+    // Act
+    const a = await toS3Batch(kinesisEvent(batchA), deps);
+    const b = await toS3Batch(kinesisEvent(batchB), deps);
+    const again = await toS3Batch(kinesisEvent(batchA), deps); // a redelivery of the first batch
+    // Assess
+    expect([a, b, again]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const keys = [...s3.objects.keys()];
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(start(key)).toBe("logs/app/2020-03/14/2020-03-14-14:30:00-dup");
+      expect(key).toContain("-dup-shardId-000000000000-");
+    }
+    const messages = keys.flatMap((k) =>
+      s3
+        .lines(k)
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).message as string),
+    );
+    expect(messages.sort()).toEqual(["a0", "a1", "b0", "b1"]);
+    expect(s3.state.overwrites).toBe(0);
+    expect(stored).toEqual([keys[0]]);
+  });
+
+  it("retries an object whose conditional write failed for another reason", async () => {
+    const s3 = fakeS3(() => true);
+    const result = await toS3Batch(kinesisEvent([jsonRecord(appLog())]), {
+      pipeline: pipeline(),
+      sink: createS3Sink(options, s3.put),
+      writeFailedRecords: memoryWriter().write,
+    });
+    expect(result.batchItemFailures).toHaveLength(1);
+  });
+
+  it("recognises S3's 412 from our writer and from the SDK, and nothing else", () => {
+    expect(isPreconditionFailed(new S3PutError("PreconditionFailed", 412, "x"))).toBe(true);
+    expect(isPreconditionFailed({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } })).toBe(true);
+    expect(isPreconditionFailed(new S3PutError("ConditionalRequestConflict", 409, "x"))).toBe(false);
+    expect(isPreconditionFailed(new Error("PreconditionFailed"))).toBe(false);
+    expect(isPreconditionFailed(undefined)).toBe(false);
   });
 
   it("conserves every event: delivered + filtered + failed + retrying = events in", async () => {

@@ -48,6 +48,25 @@ describe("createS3PutObject", () => {
     );
   });
 
+  it("sends If-None-Match, surfaces a 412 PreconditionFailed at once, and retries a 409 ConditionalRequestConflict", async () => {
+    // Prepare
+    const existing = fakeHandler(412, "<Error><Code>PreconditionFailed</Code></Error>");
+    const conflict = fakeHandler(409, "<Error><Code>ConditionalRequestConflict</Code></Error>");
+    const put = (handler: NodeHttpHandler) =>
+      createS3PutObject({ credentials, region, endpoint: "", requestHandler: handler, baseDelayMs: 1 });
+    // Act / Assess
+    await expect(put(existing.handler)({ ...input, IfNoneMatch: "*" })).rejects.toMatchObject({
+      name: "PreconditionFailed",
+      code: "PreconditionFailed",
+      statusCode: 412,
+    });
+    expect(existing.requests).toHaveLength(1);
+    expect(existing.requests[0]!.headers["if-none-match"]).toBe("*");
+    expect(existing.requests[0]!.headers.authorization).toMatch(/SignedHeaders=[^,]*if-none-match/);
+    await expect(put(conflict.handler)({ ...input, IfNoneMatch: "*" })).rejects.toMatchObject({ statusCode: 409 });
+    expect(conflict.requests).toHaveLength(3);
+  });
+
   it("uses path style on an emulator endpoint and throws S3's error code", async () => {
     // Prepare
     const { requests, handler } = fakeHandler(403, "<Error><Code>AccessDenied</Code></Error>");

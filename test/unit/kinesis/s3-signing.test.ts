@@ -78,6 +78,7 @@ const putOf = (key: string): S3PutObjectInput => ({
   ContentEncoding: "gzip",
   ServerSideEncryption: "AES256",
   Metadata: { records: "1" },
+  IfNoneMatch: "*",
 });
 
 async function expectSameAsSdk(key: string, endpoint?: string): Promise<void> {

@@ -7,9 +7,12 @@ import {
   putObjectInput,
   sanitizeKeySegment,
 } from "../../../handlers/shared/sinks/s3-objects";
+import { sequenceNumber } from "../../fixtures/records/events";
 import { appLog, delivered } from "./outcomes";
 
 const lines = (body: Buffer): string[] => gunzipSync(body).toString("utf8").split("\n");
+/** The documented start of an object name: the key without `-<shard>-<first>-<last>-<digest>.gz`. */
+const start = (key: string): string => key.replace(/-shardId-[^/]+-\d+-\d+-[0-9a-f]{16}\.gz$/, "");
 
 describe("groupForS3", () => {
   it("writes one gzip JSON-lines object per type and day, named after the first record", () => {
@@ -22,9 +25,9 @@ describe("groupForS3", () => {
     // Act
     const objects = groupForS3(outcomes, { prefix: "logs/" });
     // Assess
-    expect(objects.map((o) => o.key)).toEqual([
-      "logs/app/2020-03/14/2020-03-14-14:30:00-a1.gz",
-      "logs/audit/2020-03/15/2020-03-15-01:00:00-b1.gz",
+    expect(objects.map((o) => start(o.key))).toEqual([
+      "logs/app/2020-03/14/2020-03-14-14:30:00-a1",
+      "logs/audit/2020-03/15/2020-03-15-01:00:00-b1",
     ]);
     expect(objects[0]!.records).toBe(2);
     expect(lines(objects[0]!.body)).toEqual([outcomes[0]!.raw, outcomes[2]!.raw, ""]);
@@ -39,10 +42,10 @@ describe("groupForS3", () => {
     ]);
     const utc = groupForS3(outcomes, { prefix: "p", timeZone: "UTC" });
     const tokyo = groupForS3(outcomes, { prefix: "p", timeZone: "Asia/Tokyo" });
-    expect(utc.map((o) => [o.key, o.records])).toEqual([["p/app/2020-03/14/2020-03-14-14:59:00-x.gz", 3]]);
-    expect(tokyo.map((o) => [o.key, o.records])).toEqual([
-      ["p/app/2020-03/14/2020-03-14-23:59:00-x.gz", 1],
-      ["p/app/2020-03/15/2020-03-15-00:01:00-y.gz", 2],
+    expect(utc.map((o) => [start(o.key), o.records])).toEqual([["p/app/2020-03/14/2020-03-14-14:59:00-x", 3]]);
+    expect(tokyo.map((o) => [start(o.key), o.records])).toEqual([
+      ["p/app/2020-03/14/2020-03-14-23:59:00-x", 1],
+      ["p/app/2020-03/15/2020-03-15-00:01:00-y", 2],
     ]);
   });
 
@@ -57,9 +60,9 @@ describe("groupForS3", () => {
       (i) => ({ approximateArrivalTimestamp: 1600000000 + i }),
     );
     const objects = groupForS3(outcomes, { prefix: "logs", unknownPrefix: "misc", now: () => 0 });
-    expect(objects.map((o) => [o.key, o.records])).toEqual([
-      ["logs/misc/unknown_type/2021-01/02/2021-01-02-03:04:05-u1.gz", 1],
-      ["logs/misc/app_no_timestamp/2020-09/13/2020-09-13-12:26:41-n1.gz", 2],
+    expect(objects.map((o) => [start(o.key), o.records])).toEqual([
+      ["logs/misc/unknown_type/2021-01/02/2021-01-02-03:04:05-u1", 1],
+      ["logs/misc/app_no_timestamp/2020-09/13/2020-09-13-12:26:41-n1", 2],
     ]);
   });
 
@@ -67,7 +70,7 @@ describe("groupForS3", () => {
     const outcomes = delivered([appLog({ log_id: undefined }, 0)]);
     const before = JSON.stringify(outcomes[0]!.record);
     const [object] = groupForS3(outcomes, { prefix: "" });
-    expect(object!.key).toBe(`app/2020-03/14/2020-03-14-14:30:00-k-${outcomes[0]!.sequenceNumber}.gz`);
+    expect(start(object!.key)).toBe(`app/2020-03/14/2020-03-14-14:30:00-k-${outcomes[0]!.sequenceNumber}`);
     expect(JSON.stringify(outcomes[0]!.record)).toBe(before);
     expect(outcomes[0]!.record).not.toHaveProperty("log_id");
   });
@@ -78,10 +81,10 @@ describe("groupForS3", () => {
       appLog({ log_type: ".hidden", log_id: "..", time: "2020-03-14T00:00:00Z" }, 1),
       appLog({ log_type: "t", log_id: "i".repeat(5000) }, 2),
     ]);
-    const keys = groupForS3(outcomes, { prefix: "logs" }).map((o) => o.key);
-    expect(keys[0]).toBe("logs/____etc/2020-03/14/2020-03-14-14:30:00-a_b_c.gz");
-    expect(keys[1]).toBe("logs/_hidden/2020-03/14/2020-03-14-00:00:00-_.gz");
-    expect(Buffer.byteLength(keys[2]!)).toBeLessThan(300);
+    const keys = groupForS3(outcomes, { prefix: "logs" }, { shardOf: () => "../x/y" }).map((o) => o.key);
+    expect(keys[0]).toMatch(/^logs\/____etc\/2020-03\/14\/2020-03-14-14:30:00-a_b_c-__x_y-\d+-\d+-[0-9a-f]{16}\.gz$/);
+    expect(keys[1]).toMatch(/^logs\/_hidden\/2020-03\/14\/2020-03-14-00:00:00-_-__x_y-\d+-\d+-[0-9a-f]{16}\.gz$/);
+    expect(Buffer.byteLength(keys[2]!)).toBeLessThan(300 + 2 * 56 + 40);
     for (const key of keys) {
       expect(key.split("/")).toHaveLength(5);
       expect(key).not.toMatch(/\.\.|\/\./);
@@ -122,13 +125,77 @@ describe("groupForS3", () => {
   it("writes a pretty-printed record as one line", () => {
     const outcomes = delivered([JSON.stringify(appLog({}, 0), null, 2)]);
     const [object] = groupForS3(outcomes, { prefix: "p" });
-    expect(lines(object!.body)).toEqual([JSON.stringify(outcomes[0]!.record), ""]);
+    const written = lines(object!.body);
+    expect(written).toHaveLength(2);
+    expect(written[1]).toBe("");
+    expect(JSON.parse(written[0]!)).toEqual(outcomes[0]!.record);
   });
 
   it("rejects an unknown zone and unsafe prefixes", () => {
     expect(() => groupForS3([], { prefix: "p", timeZone: "Mars/Olympus" })).toThrow(/Mars\/Olympus/);
     expect(() => normalizeS3Prefix("a/../b")).toThrow(RangeError);
     expect(normalizeS3Prefix("/a/b/")).toBe("a/b");
+  });
+});
+
+describe("groupForS3 object names: unique per batch, deterministic for the same records", () => {
+  const shardOf = () => "shardId-000000000007";
+  const seq = (i: number) => sequenceNumber(i);
+  // Two batches from one shard whose first records share type, second and log_id (a producer reusing an id, or a
+  // retry after a bisect): before, both were named `…-2020-03-14-14:30:00-dup.gz` and the second replaced the first.
+  const batchA = () =>
+    delivered([appLog({ log_id: "dup", message: "a0" }, 0), appLog({ log_id: "a1", message: "a1" }, 1)], {}, (i) => ({
+      sequenceNumber: seq(i),
+    }));
+  const batchB = () =>
+    delivered([appLog({ log_id: "dup", message: "b0" }, 0), appLog({ log_id: "b1", message: "b1" }, 1)], {}, (i) => ({
+      sequenceNumber: seq(10 + i),
+    }));
+
+  it("keeps the documented start and adds the shard, the first and last sequence numbers and a digest of the events", () => {
+    const [object] = groupForS3(batchA(), { prefix: "logs" }, { shardOf });
+    expect(object!.key).toBe(
+      `logs/app/2020-03/14/2020-03-14-14:30:00-dup-shardId-000000000007-${seq(0)}-${seq(1)}-${object!.key.slice(-19, -3)}.gz`,
+    );
+    expect(object!.key).toMatch(/-[0-9a-f]{16}\.gz$/);
+  });
+
+  it("names colliding batches differently, and the same records identically", () => {
+    const a = groupForS3(batchA(), { prefix: "logs" }, { shardOf }).map((o) => o.key);
+    const b = groupForS3(batchB(), { prefix: "logs" }, { shardOf }).map((o) => o.key);
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    expect(a[0]!.startsWith("logs/app/2020-03/14/2020-03-14-14:30:00-dup-")).toBe(true);
+    expect(b[0]!.startsWith("logs/app/2020-03/14/2020-03-14-14:30:00-dup-")).toBe(true);
+    expect(a[0]).not.toBe(b[0]);
+    expect(groupForS3(batchA(), { prefix: "logs" }, { shardOf }).map((o) => o.key)).toEqual(a);
+  });
+
+  it("names a sub-batch (bisect, partial retry) differently from the whole, and distinguishes shards", () => {
+    const whole = batchA();
+    const [all] = groupForS3(whole, { prefix: "logs" }, { shardOf });
+    const [firstOnly] = groupForS3(whole.slice(0, 1), { prefix: "logs" }, { shardOf });
+    const [otherShard] = groupForS3(whole, { prefix: "logs" }, { shardOf: () => "shardId-000000000008" });
+    expect(new Set([all!.key, firstOnly!.key, otherShard!.key]).size).toBe(3);
+  });
+
+  it("differs when the same range holds different events (the digest covers every event id)", () => {
+    const whole = batchA();
+    const [both] = groupForS3(whole, { prefix: "logs" }, { shardOf });
+    // Same first and last record, one event fewer (as when a batch-level budget failed it in another delivery).
+    const gap = delivered(
+      [appLog({ log_id: "dup", message: "a0" }, 0), appLog({ log_id: "x", message: "x" }, 5), appLog({}, 1)],
+      {},
+      (i) => ({ sequenceNumber: seq([0, 5, 1][i]!) }),
+    );
+    const [withExtra] = groupForS3(gap, { prefix: "logs" }, { shardOf });
+    expect(withExtra!.key.slice(0, -20)).toBe(both!.key.slice(0, -20));
+    expect(withExtra!.key).not.toBe(both!.key);
+  });
+
+  it("uses shardId-unknown when the event does not say (a hand-built event)", () => {
+    const [object] = groupForS3(batchA(), { prefix: "logs" });
+    expect(object!.key).toContain("-dup-shardId-unknown-");
   });
 });
 
