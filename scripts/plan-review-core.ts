@@ -842,7 +842,7 @@ export function renderPlan(plan: TerraformPlan, opts: RenderOptions): string {
     const fenceLength = Math.max(3, ...full.map((l) => (l.match(/`{3,}/) ?? [""])[0].length + 1));
     const fence = "`".repeat(fenceLength);
     const budget = maxLength - [...head, ...body].join("\n").length - open.length - 200;
-    let text = full.join("\n");
+    let text = full.join("\n").trimEnd();
     if (text.length > budget) {
       const cut = Math.max(0, budget);
       text = `${text.slice(0, text.lastIndexOf("\n", cut))}\n… (cut to fit one comment: ${text.length - cut} more characters; run terraform show on the plan for all of it)`;
