@@ -1,6 +1,8 @@
 // Configuration of the worker-fleet stack: the Cribl worker group and its drain workflow. Every parameter of the
 // original CloudFormation stack ("LogStream Worker Group with Autoscaling Scale Down Hooks") has a typed equivalent
 // here; the leader auth token is never a value, only the name of the SSM SecureString that workers read at boot.
+
+import { snapshotWaitMarginSeconds } from "../handlers/shared/drain-contract";
 import { LOG_RETENTION_DAYS } from "../modules/common/node-function";
 import {
   boolOrDefault,
@@ -14,6 +16,14 @@ import {
   stringList,
 } from "../modules/common/validate";
 import { QUEUE_DIRECTORIES_MAX_LENGTH, QUEUE_DIRECTORIES_PATTERN } from "../modules/worker-fleet/queue-probe";
+import { loadDrainDefinitionTemplate } from "../statemachines/drain";
+import {
+  type AslDefinition,
+  COLD_START_ALLOWANCE_SECONDS,
+  checkFunctionTimeoutSeconds,
+  maxHeartbeatGap,
+  minMaxWaitSeconds,
+} from "../statemachines/drain-bounds";
 
 /** Cribl's well-known default worker token: never acceptable anywhere in the configuration. */
 export const WELL_KNOWN_DEFAULT_TOKEN = "criblmaster";
@@ -321,11 +331,18 @@ function validateDrain(field: string, raw: unknown, heartbeatTimeoutSeconds: num
   const minWaitSeconds = intOrDefault(`${field}.minWaitSeconds`, d.minWaitSeconds, 10, 1, 3600);
   const maxWaitSeconds = intOrDefault(`${field}.maxWaitSeconds`, d.maxWaitSeconds, 300, minWaitSeconds, 3600);
   const checkBudgetSeconds = intOrDefault(`${field}.checkBudgetSeconds`, d.checkBudgetSeconds, 50, 10, 55);
-  // The loop records a heartbeat once per iteration: one wait plus one check must fit inside the heartbeat timeout.
-  if (maxWaitSeconds + checkBudgetSeconds >= heartbeatTimeoutSeconds) {
+  // The longest gap between two heartbeats, derived from the shipped definition (waits, task timeouts, a cold start and
+  // every Retry's backoff), must stay below the heartbeat timeout.
+  const definition = JSON.parse(loadDrainDefinitionTemplate()) as AslDefinition;
+  const gap = maxHeartbeatGap(definition, {
+    maxWaitSeconds,
+    checkFunctionTimeoutSeconds: checkFunctionTimeoutSeconds(checkBudgetSeconds),
+    coldStartSeconds: COLD_START_ALLOWANCE_SECONDS,
+  });
+  if (gap.seconds >= heartbeatTimeoutSeconds) {
     throw new ConfigError(
       `${field}.maxWaitSeconds`,
-      `plus checkBudgetSeconds (${checkBudgetSeconds}) must stay below heartbeatTimeoutSeconds (${heartbeatTimeoutSeconds}) so a heartbeat is recorded in time; got ${maxWaitSeconds}`,
+      `gives a worst-case heartbeat gap of ${Math.ceil(gap.seconds)} s (after ${gap.after}: wait, check-queue timeout ${checkFunctionTimeoutSeconds(checkBudgetSeconds)} s + ${COLD_START_ALLOWANCE_SECONDS} s cold start, every Retry's backoff), which must stay below heartbeatTimeoutSeconds (${heartbeatTimeoutSeconds}); got ${maxWaitSeconds}`,
     );
   }
   const deadlineField = `${field}.drainDeadlineSeconds`;
@@ -337,6 +354,22 @@ function validateDrain(field: string, raw: unknown, heartbeatTimeoutSeconds: num
     throw new ConfigError(
       deadlineField,
       `must be below the lifecycle hook's global timeout min(48 h, 100 x heartbeatTimeoutSeconds) = ${globalTimeout} s; got ${drainDeadlineSeconds}`,
+    );
+  }
+  // The give-up path needs the time between the deadline and the global timeout: snapshot polls every maxWaitSeconds
+  // (bounded in count by the definition) and a margin to complete before the hook expires.
+  const giveUpMargin = globalTimeout - drainDeadlineSeconds;
+  if (giveUpMargin <= snapshotWaitMarginSeconds({ maxWaitSeconds }) + 60) {
+    throw new ConfigError(
+      deadlineField,
+      `leaves ${giveUpMargin} s before the global timeout (${globalTimeout} s); the give-up path needs more than maxWaitSeconds + 180 = ${snapshotWaitMarginSeconds({ maxWaitSeconds }) + 60} s; got ${drainDeadlineSeconds}`,
+    );
+  }
+  const lowestMaxWait = minMaxWaitSeconds(definition, giveUpMargin);
+  if (maxWaitSeconds < lowestMaxWait) {
+    throw new ConfigError(
+      `${field}.maxWaitSeconds`,
+      `must be at least ${lowestMaxWait} so the definition's snapshot polls cover the ${giveUpMargin} s between the deadline and the global timeout; got ${maxWaitSeconds}`,
     );
   }
   return {

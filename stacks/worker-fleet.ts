@@ -101,6 +101,7 @@ export class WorkerFleetStack extends AppStack {
       minWaitSeconds: fleet.drain.minWaitSeconds,
       maxWaitSeconds: fleet.drain.maxWaitSeconds,
       drainDeadlineSeconds: fleet.drain.drainDeadlineSeconds,
+      heartbeatTimeoutSeconds: fleet.heartbeatTimeoutSeconds,
       gracefulStop: fleet.drain.gracefulStop,
       serviceName: DEFAULT_SERVICE_NAME,
       snapshotOnGiveUp: fleet.drain.snapshotOnGiveUp,

@@ -2,11 +2,12 @@
 import type {
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
+  DescribeScalingActivitiesCommandInput,
+  DescribeScalingActivitiesCommandOutput,
   DescribeWarmPoolCommandInput,
   DescribeWarmPoolCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
 import {
-  buildDrainInput,
   type CompleteLifecyclePort,
   completeWithoutDrain,
   type DrainConfig,
@@ -20,6 +21,9 @@ export interface AutoScalingPort extends CompleteLifecyclePort {
     input: DescribeAutoScalingGroupsCommandInput,
   ): Promise<DescribeAutoScalingGroupsCommandOutput>;
   describeWarmPool(input: DescribeWarmPoolCommandInput): Promise<DescribeWarmPoolCommandOutput>;
+  describeScalingActivities(
+    input: DescribeScalingActivitiesCommandInput,
+  ): Promise<DescribeScalingActivitiesCommandOutput>;
 }
 
 export interface ReconcileDeps {
@@ -33,9 +37,36 @@ export type ReconcileItem =
   | ({ instanceId: string } & StartOutcome)
   | { instanceId: string; action: "completed_without_drain" | "lifecycle_action_gone" };
 
-/** Stable per run, distinct between runs: `r` + base-36 seconds (7 chars until 2059), so names stay unique for 90 days. */
-export function reconcilerRunId(now: Date): string {
-  return `r${Math.floor(now.getTime() / 1000).toString(36)}`;
+/** Pages of scaling activities read per run (100 each, newest first). */
+export const SCALING_ACTIVITY_PAGES = 5;
+
+/**
+ * When each instance's termination started: the newest scaling activity "Terminating EC2 instance: <id>" (its
+ * StartTime), for the instances asked about. Instances without such an activity are absent from the map.
+ */
+export async function terminationStartTimes(
+  autoScaling: AutoScalingPort,
+  groupName: string,
+  instanceIds: string[],
+): Promise<Map<string, Date>> {
+  const wanted = new Set(instanceIds);
+  const found = new Map<string, Date>();
+  let NextToken: string | undefined;
+  for (let page = 0; page < SCALING_ACTIVITY_PAGES && found.size < wanted.size; page++) {
+    const out = await autoScaling.describeScalingActivities({
+      AutoScalingGroupName: groupName,
+      MaxRecords: 100,
+      NextToken,
+    });
+    for (const a of out.Activities ?? []) {
+      const id = /Terminating EC2 instance: (i-[0-9a-f]{8,17})/.exec(a.Description ?? "")?.[1];
+      if (!id || !wanted.has(id) || !a.StartTime || found.has(id)) continue;
+      found.set(id, a.StartTime);
+    }
+    NextToken = out.NextToken;
+    if (!NextToken) break;
+  }
+  return found;
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileItem[]> {
@@ -46,15 +77,21 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileItem[]> {
   const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === config.autoScalingGroupName);
   if (!group) throw new Error(`Auto Scaling group ${config.autoScalingGroupName} not found`);
   const now = deps.now();
-  const runId = reconcilerRunId(now);
   const items: ReconcileItem[] = [];
-  for (const instance of group.Instances ?? []) {
-    const instanceId = instance.InstanceId;
-    if (!instanceId) continue;
-    if (instance.LifecycleState === "Terminating:Wait") {
-      const input = buildDrainInput(config, instanceId, "reconciler", now);
-      items.push({ instanceId, ...(await startDrainOnce(deps.sfn, config, input, runId)) });
-    }
+  const waiting = (group.Instances ?? [])
+    .filter((i) => i.InstanceId && i.LifecycleState === "Terminating:Wait")
+    .map((i) => i.InstanceId!);
+  const startTimes = waiting.length
+    ? await terminationStartTimes(deps.autoScaling, config.autoScalingGroupName, waiting)
+    : new Map<string, Date>();
+  for (const instanceId of waiting) {
+    const outcome = await startDrainOnce(deps.sfn, config, {
+      instanceId,
+      actionStartedAt: startTimes.get(instanceId) ?? null,
+      startedBy: "reconciler",
+      now,
+    });
+    items.push({ instanceId, ...outcome });
   }
   // Warm-pool instances being terminated are stopped or never served traffic: nothing to drain (see start-drain).
   for (const instance of group.WarmPoolConfiguration ? await warmTerminating(deps) : []) {

@@ -4,9 +4,10 @@ import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
 } from "@aws-sdk/client-auto-scaling";
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { parsedAtLoad } from "../shared/drain-settings";
 import { drainConfigFromEnv } from "../shared/drain-start";
 import { logger, metrics, withObservability } from "../shared/observability";
@@ -23,11 +24,13 @@ export const handler = withObservability(async (): Promise<ReconcileItem[]> => {
     sfn: {
       listExecutions: (i) => sfn.send(new ListExecutionsCommand(i)),
       startExecution: (i) => sfn.send(new StartExecutionCommand(i)),
+      describeExecution: (i) => sfn.send(new DescribeExecutionCommand(i)),
     },
     autoScaling: {
       describeAutoScalingGroups: (i) => autoScaling.send(new DescribeAutoScalingGroupsCommand(i)),
       completeLifecycleAction: (i) => autoScaling.send(new CompleteLifecycleActionCommand(i)),
       describeWarmPool: (i) => autoScaling.send(new DescribeWarmPoolCommand(i)),
+      describeScalingActivities: (i) => autoScaling.send(new DescribeScalingActivitiesCommand(i)),
     },
   });
   const started = items.filter((i) => i.action === "started").length;

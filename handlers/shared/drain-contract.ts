@@ -13,8 +13,13 @@ export interface DrainSettings {
   minWaitSeconds: number;
   /** Longest wait between checks while the queue is not shrinking. */
   maxWaitSeconds: number;
-  /** Give up (snapshot, complete, fail) this many seconds after the drain started; below the hook's global timeout. */
+  /**
+   * Give up (snapshot, complete, fail) this many seconds after the instance entered Terminating:Wait; below the hook's
+   * global timeout.
+   */
   drainDeadlineSeconds: number;
+  /** The hook's heartbeat timeout; its global timeout is min(48 h, 100 x this). */
+  heartbeatTimeoutSeconds: number;
   /** Stop the Cribl service gracefully before completing the lifecycle action. */
   gracefulStop: boolean;
   /** Systemd unit of Cribl on the worker. */
@@ -25,18 +30,43 @@ export interface DrainSettings {
   snapshotExcludeBootVolume: boolean;
 }
 
+/** What a drain knows between loops; a continuation or a restart carries it over. */
+export interface DrainProgress {
+  /** Consecutive empty readings. */
+  emptyChecks: number;
+  /** The next wait, seconds (1..maxWaitSeconds). */
+  waitSeconds: number;
+  /** Candidate waits precomputed for the Choice states (doubled / stepped by minWaitSeconds). */
+  grownWaitSeconds: number;
+  steppedWaitSeconds: number;
+  /** Last measured total bytes; -1 before the first measurement. */
+  lastBytes: number;
+  /** Loops in this execution (the history budget); 0 at the start of every execution. */
+  loops: number;
+  /** Proof readings that were not empty (Cribl was started again). */
+  proofAttempts: number;
+}
+
 /** Execution input: what the state machine needs to drain one instance. */
 export interface DrainInput {
   instanceId: string;
   autoScalingGroupName: string;
   lifecycleHookName: string;
-  /** Absent when the reconciler started the drain (heartbeat and complete then go by instance id). */
+  /** Known only on the event path; informational (heartbeat and complete go by instance id). */
   lifecycleActionToken?: string;
-  /** "event" (EventBridge) or "reconciler". */
-  startedBy: "event" | "reconciler";
-  /** ISO 8601 UTC; the Choice state compares $$.State.EnteredTime with it. */
+  startedBy: "event" | "reconciler" | "restart" | "continuation";
+  /** Position in the chain of executions of this instance: the execution is named `<instanceId>-<sequence>`. */
+  sequence: number;
+  /** When the instance entered Terminating:Wait (event time, scaling activity, or an earlier drain), ISO 8601 UTC. */
+  lifecycleActionStartedAt: string;
+  /** lifecycleActionStartedAt + drainDeadlineSeconds, never later than an earlier drain's deadline. */
   deadline: string;
+  /** The give-up path stops waiting for snapshots here, before the hook's global timeout. */
+  snapshotWaitUntil: string;
   settings: DrainSettings;
+  progress: DrainProgress;
+  /** What an earlier execution of the same lifecycle action reported (its name, error and Cause), or {}. */
+  previous: Record<string, unknown>;
 }
 
 /** Lambda environment variable names, shared by the handlers and the construct that sets them. */
@@ -55,8 +85,53 @@ export const DRAIN_ENV = {
 export const DRAIN_DEFINITION_PLACEHOLDERS = ["CheckQueueFunctionArn", "GracefulStopDocumentName"] as const;
 export type DrainDefinitionPlaceholder = (typeof DRAIN_DEFINITION_PLACEHOLDERS)[number];
 
-/** Execution name: `<instanceId>-<first 8 chars of the token>` (or of a reconciler id), only [0-9A-Za-z_-], <= 80. */
-export function drainExecutionName(instanceId: string, tokenOrId: string): string {
-  const clean = (s: string) => s.replace(/[^0-9A-Za-z_-]/g, "");
-  return `${clean(instanceId)}-${clean(tokenOrId).slice(0, 8)}`.slice(0, 80);
+/**
+ * Execution name of the `sequence`-th drain execution of an instance: `<instanceId>-<sequence>`. It does not depend on
+ * the token, so the event path, the reconciler, a duplicate event and a race all compute the same name for the first
+ * drain of a lifecycle action and collide on it; a restart or a continuation takes the next number.
+ */
+export function drainExecutionName(instanceId: string, sequence: number): string {
+  const clean = instanceId.replace(/[^0-9A-Za-z_-]/g, "");
+  return `${clean}-${sequence}`.slice(0, 80);
+}
+
+/** The sequence number of a drain execution name of this instance, or null for another instance or shape. */
+export function drainSequenceOf(instanceId: string, executionName: string): number | null {
+  const prefix = `${instanceId}-`;
+  if (!executionName.startsWith(prefix)) return null;
+  const rest = executionName.slice(prefix.length);
+  return /^[1-9][0-9]{0,8}$/.test(rest) ? Number(rest) : null;
+}
+
+/** Fail states after which the lifecycle action is finished with: a new execution would change nothing. */
+export const FINAL_FAILURES = [
+  "GaveUpQueuesPreserved",
+  "GaveUpQueuesNotPreserved",
+  "GaveUpSnapshotUnconfirmed",
+  "FailedSnapshotError",
+  "LifecycleActionGoneUnconfirmed",
+  "InstanceGoneUnconfirmed",
+] as const;
+
+/** The lifecycle hook's global timeout: min(48 h, 100 x heartbeat timeout). */
+export function lifecycleGlobalTimeoutSeconds(heartbeatTimeoutSeconds: number): number {
+  return Math.min(48 * 3600, 100 * heartbeatTimeoutSeconds);
+}
+
+/** Seconds before the global timeout at which the give-up path stops waiting for snapshots. */
+export function snapshotWaitMarginSeconds(settings: Pick<DrainSettings, "maxWaitSeconds">): number {
+  return settings.maxWaitSeconds + 120;
+}
+
+/** The first progress record of a lifecycle action. */
+export function initialProgress(settings: Pick<DrainSettings, "minWaitSeconds">): DrainProgress {
+  return {
+    emptyChecks: 0,
+    waitSeconds: settings.minWaitSeconds,
+    grownWaitSeconds: settings.minWaitSeconds,
+    steppedWaitSeconds: settings.minWaitSeconds,
+    lastBytes: -1,
+    loops: 0,
+    proofAttempts: 0,
+  };
 }

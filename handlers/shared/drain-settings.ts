@@ -42,6 +42,7 @@ export function parseDrainSettings(json: string | undefined): DrainSettings {
     minWaitSeconds: int(o, "minWaitSeconds", 1),
     maxWaitSeconds: int(o, "maxWaitSeconds", 1),
     drainDeadlineSeconds: int(o, "drainDeadlineSeconds", 60),
+    heartbeatTimeoutSeconds: int(o, "heartbeatTimeoutSeconds", 30),
     gracefulStop: bool(o, "gracefulStop"),
     serviceName: str(o, "serviceName"),
     snapshotOnGiveUp: bool(o, "snapshotOnGiveUp"),

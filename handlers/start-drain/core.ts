@@ -1,6 +1,5 @@
 // start-drain: one EventBridge "EC2 Instance-terminate Lifecycle Action" event in, at most one drain execution out.
 import {
-  buildDrainInput,
   type CompleteLifecyclePort,
   completeWithoutDrain,
   type DrainConfig,
@@ -26,6 +25,8 @@ export interface LifecycleEvent {
   transition: string;
   origin: string | null;
   destination: string | null;
+  /** The event's `time`: when the instance entered Terminating:Wait; null when absent or not a timestamp. */
+  time: Date | null;
 }
 
 function field(detail: Record<string, unknown>, name: string): string {
@@ -47,6 +48,7 @@ export function parseLifecycleEvent(event: unknown): LifecycleEvent {
   if (!/^i-[0-9a-f]{8,17}$/.test(instanceId))
     throw new MalformedLifecycleEventError("detail.EC2InstanceId is not an instance id");
   const optional = (name: string) => (typeof d[name] === "string" ? (d[name] as string) : null);
+  const time = typeof e.time === "string" && !Number.isNaN(Date.parse(e.time)) ? new Date(e.time) : null;
   return {
     detailType: e["detail-type"],
     source: e.source,
@@ -57,6 +59,7 @@ export function parseLifecycleEvent(event: unknown): LifecycleEvent {
     transition: field(d, "LifecycleTransition"),
     origin: optional("Origin"),
     destination: optional("Destination"),
+    time,
   };
 }
 
@@ -99,6 +102,12 @@ export async function startDrain(event: LifecycleEvent, deps: StartDrainDeps): P
     const action = await completeWithoutDrain(deps.autoScaling, config, event.instanceId, event.token);
     return { action, reason: "warm-pool instance: not in service, nothing queued" };
   }
-  const input = buildDrainInput(config, event.instanceId, "event", deps.now(), event.token);
-  return startDrainOnce(deps.sfn, config, input, event.token);
+  // The deadline counts from the event's time (when the instance entered Terminating:Wait), not from now.
+  return startDrainOnce(deps.sfn, config, {
+    instanceId: event.instanceId,
+    actionStartedAt: event.time,
+    startedBy: "event",
+    lifecycleActionToken: event.token,
+    now: deps.now(),
+  });
 }

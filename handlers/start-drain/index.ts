@@ -2,7 +2,7 @@
 
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { parsedAtLoad } from "../shared/drain-settings";
 import { drainConfigFromEnv } from "../shared/drain-start";
 import { logger, metrics, withObservability } from "../shared/observability";
@@ -20,6 +20,7 @@ export const handler = withObservability(async (event: unknown): Promise<StartDr
     sfn: {
       listExecutions: (i) => sfn.send(new ListExecutionsCommand(i)),
       startExecution: (i) => sfn.send(new StartExecutionCommand(i)),
+      describeExecution: (i) => sfn.send(new DescribeExecutionCommand(i)),
     },
     autoScaling: { completeLifecycleAction: (i) => autoScaling.send(new CompleteLifecycleActionCommand(i)) },
   });

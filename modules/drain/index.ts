@@ -15,6 +15,7 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
 import { DRAIN_ENV, type DrainSettings } from "../../handlers/shared/drain-contract";
 import { renderDrainDefinition } from "../../statemachines/drain";
+import { checkFunctionTimeoutSeconds } from "../../statemachines/drain-bounds";
 import { NodeFunction, type PolicyStatement } from "../common/node-function";
 import { type ArnScope, ASG_INSTANCE_TAG_KEY, arns, GROUP_TAG_KEY, terraformLiteral } from "../worker-fleet/arns";
 
@@ -131,7 +132,7 @@ export class DrainWorkflow extends Construct {
       handler: "check-queue",
       functionName: fnName.checkQueue,
       description: "Drain: runs the queue-probe SSM document on a worker and returns the facts",
-      timeoutSeconds: props.checkBudgetSeconds + 15,
+      timeoutSeconds: checkFunctionTimeoutSeconds(props.checkBudgetSeconds),
       logRetentionDays: props.logRetentionDays,
       environment: {
         ...observabilityEnv,
@@ -149,6 +150,13 @@ export class DrainWorkflow extends Construct {
       Action: "autoscaling:CompleteLifecycleAction",
       Resource: groupArnPattern,
     };
+    // The deadline and progress of an earlier drain of the same lifecycle action (a restart carries them over).
+    const readEarlierDrains: PolicyStatement = {
+      Sid: "ReadEarlierDrains",
+      Effect: "Allow",
+      Action: "states:DescribeExecution",
+      Resource: arns.executions(s, stateMachineName),
+    };
     const startDrainPolicy: PolicyStatement[] = [
       {
         // ListExecutions finds a running drain of the same instance before starting another.
@@ -157,6 +165,7 @@ export class DrainWorkflow extends Construct {
         Action: ["states:StartExecution", "states:ListExecutions"],
         Resource: stateMachineArn,
       },
+      readEarlierDrains,
       releaseWarmPoolInstances,
       {
         // Lambda's asynchronous on-failure destination (events the function could not handle after its retries).
@@ -181,7 +190,12 @@ export class DrainWorkflow extends Construct {
         // Auto Scaling's Describe* calls support no resource-level permissions.
         Sid: "FindTerminatingInstances",
         Effect: "Allow",
-        Action: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeWarmPool"],
+        Action: [
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeWarmPool",
+          // When an instance entered Terminating:Wait: the deadline counts from there.
+          "autoscaling:DescribeScalingActivities",
+        ],
         Resource: "*",
       },
       releaseWarmPoolInstances,
@@ -191,6 +205,7 @@ export class DrainWorkflow extends Construct {
         Action: ["states:StartExecution", "states:ListExecutions"],
         Resource: stateMachineArn,
       },
+      readEarlierDrains,
     ];
     const reconcile = new NodeFunction(this, "reconcile", {
       handler: "reconcile",
@@ -207,6 +222,13 @@ export class DrainWorkflow extends Construct {
     const checkQueueArn = arns.lambdaFunction(s, fnName.checkQueue);
     const stateMachinePolicy: PolicyStatement[] = [
       { Sid: "InvokeCheckQueue", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: checkQueueArn },
+      {
+        // History limit: a long drain continues as the next execution of its chain (same deadline, same progress).
+        Sid: "ContinueAsNewExecution",
+        Effect: "Allow",
+        Action: "states:StartExecution",
+        Resource: stateMachineArn,
+      },
       {
         Sid: "HoldAndReleaseLifecycleAction",
         Effect: "Allow",

@@ -23,6 +23,8 @@ export const QUEUE_DIRECTORIES_PATTERN =
 
 /** allowedPattern of the `serviceName` parameter (a systemd unit name). */
 export const SERVICE_NAME_PATTERN = "^[A-Za-z0-9@._-]{1,64}$";
+/** The graceful-stop document's `action`: stop (the default) or start (after a failed proof reading). */
+export const GRACEFUL_STOP_ACTION_PATTERN = "^(stop|start)$";
 
 /** The probe refuses a `queueDirectories` value longer than this (keeps its output well under SSM's 24,000 chars). */
 export const QUEUE_DIRECTORIES_MAX_LENGTH = 4096;
@@ -186,7 +188,8 @@ export function queueProbeDocument(): SsmCommandDocument {
 
 /**
  * SSM Command document that stops the Cribl service gracefully (bounded by {@link GRACEFUL_STOP_TIMEOUT_SECONDS}) and
- * prints one JSON line ({@link GracefulStopResult}); exit code 2 on a malformed service name.
+ * prints one JSON line ({@link GracefulStopResult}); exit code 2 on a malformed service name or action. With
+ * `action=start` it starts the service instead (the drain does so when the reading after the stop was not empty).
  */
 export function gracefulStopDocument(): SsmCommandDocument {
   const runCommand = [
@@ -206,6 +209,19 @@ export function gracefulStopDocument(): SsmCommandDocument {
     '  echo "graceful-stop: refused: SSM_serviceName is longer than 64 characters" >&2',
     "  exit 2",
     "fi",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    'action="${SSM_action-stop}"',
+    'case "$action" in',
+    "  stop|start) ;;",
+    '  *) echo "graceful-stop: refused: SSM_action must be stop or start" >&2; exit 2 ;;',
+    "esac",
+    'if [ "$action" = start ]; then',
+    // The drain starts Cribl again when the reading after the stop was not empty: it must keep draining.
+    "  started=false",
+    '  if command -v systemctl >/dev/null 2>&1 && systemctl start -- "$name" </dev/null 1>&2; then started=true; fi',
+    `  printf '{"v":1,"action":"start","started":%s}\\n' "$started"`,
+    "  exit 0",
+    "fi",
     "stopped=false",
     "if command -v systemctl >/dev/null 2>&1; then",
     "  if command -v timeout >/dev/null 2>&1; then",
@@ -223,7 +239,16 @@ export function gracefulStopDocument(): SsmCommandDocument {
     description:
       `Cribl drain graceful stop: systemctl stop of the Cribl service, bounded to ${GRACEFUL_STOP_TIMEOUT_SECONDS} s; ` +
       'prints one JSON line {"v":1,"stopped":true|false}.',
-    parameters: { serviceName: serviceNameParameter() },
+    parameters: {
+      serviceName: serviceNameParameter(),
+      action: {
+        type: "String",
+        description: "stop (default): bounded graceful stop; start: start Cribl again after a failed proof reading.",
+        default: "stop",
+        allowedPattern: GRACEFUL_STOP_ACTION_PATTERN,
+        interpolationType: "ENV_VAR",
+      },
+    },
     mainSteps: [
       {
         action: "aws:runShellScript",

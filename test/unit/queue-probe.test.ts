@@ -111,7 +111,7 @@ describe("queueProbeDocument: document shape", () => {
     // Act
     const parameters = docs.flatMap((doc) => Object.values(doc.parameters));
     // Assess
-    expect(parameters).toHaveLength(3);
+    expect(parameters).toHaveLength(4);
     for (const parameter of parameters) {
       expect(parameter.type).toBe("String");
       expect(parameter.interpolationType).toBe("ENV_VAR");
@@ -459,7 +459,8 @@ describe("gracefulStopDocument", () => {
     expect(doc.schemaVersion).toBe("2.2");
     expect(doc.mainSteps).toHaveLength(1);
     expect(doc.mainSteps[0]!.action).toBe("aws:runShellScript");
-    expect(Object.keys(doc.parameters)).toEqual(["serviceName"]);
+    expect(Object.keys(doc.parameters)).toEqual(["serviceName", "action"]);
+    expect(doc.parameters["action"]).toMatchObject({ default: "stop", allowedPattern: "^(stop|start)$" });
     expect(script).toMatch(/timeout -k \d+ \d+ systemctl stop -- "\$name"/);
   });
 
@@ -476,6 +477,22 @@ describe("gracefulStopDocument", () => {
     expect(result.v).toBe(1);
     expect(typeof result.stopped).toBe("boolean");
   });
+
+  it.each(["bash", "sh"])(
+    "action=start starts instead of stopping; a malformed action is refused under %s",
+    (shell) => {
+      // Prepare
+      const name = { SSM_serviceName: "cribl-test-unit-that-does-not-exist" };
+      // Act
+      const start = runDocument(gracefulStopDocument(), { ...name, SSM_action: "start" }, shell);
+      const bad = runDocument(gracefulStopDocument(), { ...name, SSM_action: "restart;reboot" }, shell);
+      // Assess
+      expect(start.status).toBe(0);
+      expect(JSON.parse(start.stdout.split("\n")[0]!)).toMatchObject({ v: 1, action: "start" });
+      expect(bad.status).toBe(2);
+      expect(bad.stdout).toBe("");
+    },
+  );
 
   it.each(["bash", "sh"])("refuses a malformed service name under %s without running it", (shell) => {
     // Prepare

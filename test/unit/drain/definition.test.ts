@@ -5,8 +5,13 @@ const aslValidator = require("asl-validator") as (
   options: { checkArn: boolean; checkPaths: boolean },
 ) => { isValid: boolean; errors: unknown[] };
 
-import { DRAIN_DEFINITION_PLACEHOLDERS, drainExecutionName } from "../../../handlers/shared/drain-contract";
+import {
+  DRAIN_DEFINITION_PLACEHOLDERS,
+  drainExecutionName,
+  drainSequenceOf,
+} from "../../../handlers/shared/drain-contract";
 import { loadDrainDefinitionTemplate, renderDrainDefinition } from "../../../statemachines/drain";
+import { buildDrainDefinition } from "../../../statemachines/drain-definition";
 import { CHECK_QUEUE_ARN, GRACEFUL_STOP_DOCUMENT } from "../../fixtures/drain/sfn-harness";
 
 const values = { CheckQueueFunctionArn: CHECK_QUEUE_ARN, GracefulStopDocumentName: GRACEFUL_STOP_DOCUMENT };
@@ -18,6 +23,10 @@ describe("drain definition", () => {
     const { isValid, errors } = aslValidator(JSON.parse(rendered), { checkArn: true, checkPaths: true });
     expect(errors).toEqual([]);
     expect(isValid).toBe(true);
+  });
+
+  test("the committed drain.asl.json is exactly what statemachines/drain-definition.ts builds", () => {
+    expect(JSON.parse(loadDrainDefinitionTemplate())).toEqual(buildDrainDefinition());
   });
 
   test("the template uses exactly the contract's placeholders", () => {
@@ -66,14 +75,17 @@ describe("drain definition", () => {
 });
 
 describe("drain execution name", () => {
-  test("is <instanceId>-<first 8 chars of the token>, at most 80 characters of [0-9A-Za-z_-]", () => {
-    const name = drainExecutionName("i-0abc1234def567890", "1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809");
-    expect(name).toBe("i-0abc1234def567890-1a2b3c4d");
+  test("is <instanceId>-<sequence>, independent of the token, at most 80 characters of [0-9A-Za-z_-]", () => {
+    const name = drainExecutionName("i-0abc1234def567890", 1);
+    expect(name).toBe("i-0abc1234def567890-1");
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).toMatch(/^[0-9A-Za-z_-]+$/);
+    expect(drainSequenceOf("i-0abc1234def567890", "i-0abc1234def567890-12")).toBe(12);
+    expect(drainSequenceOf("i-0abc1234def567890", "i-0abc1234def567890-1a2b3c4d")).toBeNull();
+    expect(drainSequenceOf("i-0abc1234def567890", "i-0abc1234def5678901-1")).toBeNull();
   });
 
-  test("strips other characters from both parts", () => {
-    expect(drainExecutionName("i-0abc/1234", "ab:cd.ef-gh")).toBe("i-0abc1234-abcdef-g");
+  test("strips other characters from the instance id", () => {
+    expect(drainExecutionName("i-0abc/1234", 3)).toBe("i-0abc1234-3");
   });
 });

@@ -1,4 +1,5 @@
 // The shipped drain definition, executed by aws-local-stepfunctions with scripted fakes behind every Task.
+import { SNAPSHOT_POLLS } from "../../../statemachines/drain-definition";
 import {
   awsError,
   CHECK_QUEUE_ARN,
@@ -118,7 +119,7 @@ describe("drain state machine (shipped definition)", () => {
       fakes: { CountCompletedSnapshots: () => ({ Snapshots: [] }) },
     });
     expect(r).toMatchObject({ status: "failed", outcome: "GaveUpSnapshotUnconfirmed" });
-    expect(callsOf(r, "RecordHeartbeatDuringSnapshot")).toHaveLength(288);
+    expect(callsOf(r, "RecordHeartbeatDuringSnapshot")).toHaveLength(SNAPSHOT_POLLS);
     expect(completes(r)).toBe(0);
   });
 
@@ -175,13 +176,16 @@ describe("drain state machine (shipped definition)", () => {
     expect(callsOf(r, "CheckQueues")).toHaveLength(4);
   });
 
-  test("SSM InvalidInstanceId and EC2 reports no live instance: InstanceGone, nothing completed", async () => {
+  test("SSM InvalidInstanceId and EC2 reports no live instance before any proof: InstanceGoneUnconfirmed (Fail), nothing completed", async () => {
     const r = await drain({
       checkQueues: (_i, n) =>
         n < 3 ? okCheck(100) : { ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" },
       fakes: { DescribeInstanceState: () => ({ Reservations: [] }) },
     });
-    expect(r).toMatchObject({ status: "succeeded", outcome: "InstanceGone" });
+    expect(r).toMatchObject({ status: "failed", outcome: "InstanceGoneUnconfirmed", error: "InstanceGoneUnconfirmed" });
+    const cause = JSON.parse(r.cause!) as { instanceId: string; lastReading: { payload: { result: string } } };
+    expect(cause.instanceId).toBe("i-0abc1234def567890");
+    expect(cause.lastReading.payload.result).toBe("invalid_instance_id");
     expect(callsOf(r, "DescribeInstanceState")[0]!.input).toEqual({
       Filters: [
         { Name: "instance-id", Values: ["i-0abc1234def567890"] },
@@ -201,16 +205,31 @@ describe("drain state machine (shipped definition)", () => {
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
   });
 
-  test.each([
-    ["RecordHeartbeat", 3],
-    ["CompleteLifecycleAction", 1],
-  ])("'No active Lifecycle Action' from %s ends as LifecycleActionGone (Succeed)", async (state, failAt) => {
+  test("'No active Lifecycle Action' from a heartbeat while bytes are queued is LifecycleActionGoneUnconfirmed (Fail)", async () => {
     const r = await drain({
-      checkQueues: () => okCheck(state === "RecordHeartbeat" ? 100 : 0),
+      checkQueues: () => okCheck(100),
       fakes: {
-        [state]: (_i: unknown, n: number) => {
-          if (n >= failAt) throw noActiveLifecycleAction("i-0abc1234def567890");
+        RecordHeartbeat: (_i: unknown, n: number) => {
+          if (n >= 3) throw noActiveLifecycleAction("i-0abc1234def567890");
           return {};
+        },
+      },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "LifecycleActionGoneUnconfirmed" });
+    const cause = JSON.parse(r.cause!) as {
+      lastReading: { payload: { totalBytes: number } };
+      error: { Cause: string };
+    };
+    expect(cause.lastReading.payload.totalBytes).toBe(100);
+    expect(cause.error.Cause).toMatch(/No active Lifecycle Action/);
+  });
+
+  test("'No active Lifecycle Action' from CompleteLifecycleAction after the proof is LifecycleActionGone (Succeed)", async () => {
+    const r = await drain({
+      checkQueues: () => okCheck(0),
+      fakes: {
+        CompleteLifecycleAction: () => {
+          throw noActiveLifecycleAction("i-0abc1234def567890");
         },
       },
     });
@@ -238,11 +257,8 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
-    expect(r).toMatchObject({
-      status: "failed",
-      outcome: "FailedUnexpectedError",
-      error: "AutoScaling.AutoScalingException",
-    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: "FailedUnexpectedError" });
+    expect(JSON.parse(r.cause!).error.Error).toBe("AutoScaling.AutoScalingException");
   });
 
   test.each([
@@ -250,7 +266,6 @@ describe("drain state machine (shipped definition)", () => {
     ["CheckQueues", "Lambda.AccessDeniedException"],
     ["CheckQueues", "AccessDeniedException"],
     ["CompleteLifecycleAction", "AutoScaling.AccessDeniedException"],
-    ["CreateQueueSnapshots", "Ec2.UnauthorizedOperation"],
   ])("%s failing with %s ends in FailedUnexpectedError, never as done", async (state, name) => {
     const fail = () => {
       throw awsError(name, "User is not authorized to perform this action");
@@ -260,7 +275,27 @@ describe("drain state machine (shipped definition)", () => {
       checkQueues: state === "CheckQueues" ? fail : () => (state === "CreateQueueSnapshots" ? okCheck(5) : okCheck(0)),
       fakes: state === "CheckQueues" ? {} : { [state]: fail },
     });
-    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: name });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: "FailedUnexpectedError" });
+    const cause = JSON.parse(r.cause!) as { instanceId: string; error: { Error: string }; snapshots: unknown };
+    expect(cause).toMatchObject({ instanceId: "i-0abc1234def567890", error: { Error: name } });
+    expect(cause.snapshots).toBeDefined();
+    // Only the failing completion attempt itself, never a completion that succeeded.
+    expect(completes(r)).toBe(state === "CompleteLifecycleAction" ? 1 : 0);
+  });
+
+  test("CreateQueueSnapshots failing with Ec2.UnauthorizedOperation ends in FailedSnapshotError without completing", async () => {
+    const r = await drain({
+      deadlineSeconds: -1,
+      checkQueues: () => okCheck(5),
+      fakes: {
+        CreateQueueSnapshots: () => {
+          throw awsError("Ec2.UnauthorizedOperation", "not authorized");
+        },
+      },
+    });
+    expect(r).toMatchObject({ status: "failed", outcome: "FailedSnapshotError" });
+    expect(JSON.parse(r.cause!).error.Error).toBe("Ec2.UnauthorizedOperation");
+    expect(completes(r)).toBe(0);
   });
 
   test.each([
@@ -299,21 +334,25 @@ describe("drain state machine (shipped definition)", () => {
       },
     });
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
-    expect(r.retries).toBe(6);
+    expect(r.retries).toBe(4);
   });
 
-  test("a failed graceful stop is recorded and does not block completion", async () => {
-    const r = await drain({
-      checkQueues: () => okCheck(0),
-      fakes: {
-        SendGracefulStop: () => {
-          throw awsError("Ssm.InvalidDocumentException", "document not found");
+  test.each([["Ssm.InvalidDocumentException"], ["Ssm.AccessDeniedException"], ["AccessDeniedException"]])(
+    "a graceful stop failing with %s is never swallowed: FailedUnexpectedError, nothing completed",
+    async (name) => {
+      const r = await drain({
+        checkQueues: () => okCheck(0),
+        fakes: {
+          SendGracefulStop: () => {
+            throw awsError(name, "User is not authorized to perform ssm:SendCommand");
+          },
         },
-      },
-    });
-    expect(r.outcome).toBe("Drained");
-    expect(r.output).toMatchObject({ gracefulStopError: { Error: "Ssm.InvalidDocumentException" } });
-  });
+      });
+      expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
+      expect(JSON.parse(r.cause!).error.Error).toBe(name);
+      expect(completes(r)).toBe(0);
+    },
+  );
 
   test("the graceful-stop poll retries InvocationDoesNotExist and polls while InProgress", async () => {
     const r = await drain({
@@ -337,7 +376,20 @@ describe("drain state machine (shipped definition)", () => {
 
   test("adaptive wait: +min while shrinking, doubling while stuck, capped at max, min to confirm", async () => {
     let bytes = 10_000;
-    const script = ["shrink", "shrink", "stuck", "stuck", "stuck", "stuck", "stuck", "stuck", "empty", "empty"];
+    // The last "empty" is the proof reading after the graceful stop.
+    const script = [
+      "shrink",
+      "shrink",
+      "stuck",
+      "stuck",
+      "stuck",
+      "stuck",
+      "stuck",
+      "stuck",
+      "empty",
+      "empty",
+      "empty",
+    ];
     const r = await drain({
       checkQueues: (_i, n) => {
         const step = script[n - 1]!;
@@ -347,7 +399,7 @@ describe("drain state machine (shipped definition)", () => {
     });
     const checks = callsOf(r, "CheckQueues").map((c) => c.atSeconds);
     const waits = checks.slice(1).map((t, i) => t - checks[i]! - 3);
-    // first reading (nothing to compare) keeps min; shrinking adds min (20); stuck doubles (40..160), capped at 300; confirm at min
+    // first reading (nothing to compare) doubles from min; shrinking adds min; stuck doubles, capped at 300; confirm at min
     expect(waits).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 10]);
   });
 });

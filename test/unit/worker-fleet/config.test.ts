@@ -91,15 +91,28 @@ describe("worker-fleet configuration", () => {
     ],
     [
       "deadline past 100 x heartbeat",
-      { heartbeatTimeoutSeconds: 600, drain: { drainDeadlineSeconds: 60000, maxWaitSeconds: 300 } },
+      { heartbeatTimeoutSeconds: 1700, drain: { drainDeadlineSeconds: 170000, maxWaitSeconds: 300 } },
       "workerFleet.drain.drainDeadlineSeconds",
-      /= 60000 s; got 60000/,
+      /= 170000 s; got 170000/,
+    ],
+    [
+      // Issue 9, case 4: 351 s passed the old "wait + budget" rule; the gap derived from the definition does not.
+      "heartbeat gap derived from the definition (Retry backoff, timeouts, cold start)",
+      { heartbeatTimeoutSeconds: 351, drain: { maxWaitSeconds: 60, minWaitSeconds: 10 } },
+      "workerFleet.drain.maxWaitSeconds",
+      /worst-case heartbeat gap of \d+ s .* must stay below heartbeatTimeoutSeconds \(351\)/,
+    ],
+    [
+      "maxWaitSeconds below the bound the snapshot polls need",
+      { drain: { maxWaitSeconds: 30 } },
+      "workerFleet.drain.maxWaitSeconds",
+      /must be at least 60 so the definition's snapshot polls cover the 3600 s/,
     ],
     [
       "wait longer than a heartbeat",
       { heartbeatTimeoutSeconds: 300, drain: { maxWaitSeconds: 280 } },
       "workerFleet.drain.maxWaitSeconds",
-      /must stay below heartbeatTimeoutSeconds \(300\)/,
+      /heartbeat gap .* must stay below heartbeatTimeoutSeconds \(300\)/,
     ],
     ["queue dir /", { queues: ["/"] }, "workerFleet.queues[0]", /must not be "\/"/],
     ["relative queue dir", { queues: ["opt/cribl/queues"] }, "workerFleet.queues[0]", /absolute directory/],

@@ -167,6 +167,7 @@ describe("drain IAM, simulated", () => {
       "ssm:GetCommandInvocation",
       "autoscaling:DescribeAutoScalingGroups",
       "autoscaling:DescribeWarmPool",
+      "autoscaling:DescribeScalingActivities",
       "ec2:DescribeInstances",
       "ec2:DescribeSnapshots",
       "xray:PutTraceSegments",

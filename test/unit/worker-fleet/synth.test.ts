@@ -197,6 +197,7 @@ describe("worker-fleet stack (example configuration)", () => {
       minWaitSeconds: 10,
       maxWaitSeconds: 300,
       drainDeadlineSeconds: 169200,
+      heartbeatTimeoutSeconds: 3600,
       gracefulStop: true,
       serviceName: "cribl",
       snapshotOnGiveUp: true,
