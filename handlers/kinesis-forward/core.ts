@@ -98,8 +98,19 @@ export function planPutRecords(delivered: readonly DeliveredOutcome[], partition
     let data: Buffer;
     let PartitionKey: string;
     try {
-      data = Buffer.from(outcome.raw, "utf8");
       PartitionKey = partitionKeyOf(outcome, partitionKeyField);
+      if (outcome.raw.length > MAX_BYTES_PER_RECORD) {
+        // At least one byte per character: too large for sure, without copying it first.
+        tooLarge.push(
+          toFailed(
+            outcome,
+            "record_too_large",
+            `over ${MAX_BYTES_PER_RECORD} bytes; Kinesis accepts ${MAX_BYTES_PER_RECORD}`,
+          ),
+        );
+        continue;
+      }
+      data = Buffer.from(outcome.raw, "utf8");
     } catch (error) {
       tooLarge.push(toFailed(outcome, "encoding_failed", `cannot build the entry: ${(error as Error)?.message}`));
       continue;

@@ -10,7 +10,8 @@
  *     `cloudwatch` (log group, stream, event id and timestamp when the event came from a subscription envelope);
  *   - `payload_base64`: this event's own bytes (the KPL sub-record's data, the CloudWatch log event's message, the
  *     delivered JSON text for a destination refusal, else the record's data);
- *   - `event_text`: the decoded event (its JSON text), when decoding got that far; absent for byte-level failures;
+ *   - `event_text`: the decoded event (its JSON text) when decoding got that far and it is at most 64 Ki characters;
+ *     absent for byte-level failures and larger events (then in `payload_base64` / `kinesis_data_base64` only);
  *   - `kinesis_data_base64`: the whole Kinesis record's data exactly as Lambda received it (gzip, KPL framing and
  *     CloudWatch envelope included), and `kinesis_partition_key`, the Kinesis record's own partition key.
  *   The date is the first outcome's Kinesis arrival time (UTC) and the hash covers the reason and every event id, so a

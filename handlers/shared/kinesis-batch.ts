@@ -13,10 +13,12 @@
  *   `EventsFailed`, `EventsFailed_<reason>`, `EventsRetrying`, `RecordsRetried`, `FailedRecordsWriteErrors`) and one
  *   summary log line `kinesis batch` with the same counts.
  *   Invariant: `delivered + filtered + failed + retrying === events`, and every record holding a `retrying` event (or
- *   a failed event that could not be written) is in `batchItemFailures`, and so is every `deferred` record (the
- *   pipeline defers a record, and every later one, when the batch's memory budget is spent: it then heads the next
- *   batch, whose budget is whole). No exception leaves this function for any input: the pipeline contains per-record
- *   errors, sink and writer errors are caught.
+ *   a failed event that could not be written) is in `batchItemFailures`. No exception leaves this function for any
+ *   input: the pipeline contains per-record errors, sink and writer errors are caught.
+ *   Memory: records are decoded in slices that fit the pipeline's batch budget (`Pipeline.processSlice`; one slice
+ *   unless the batch is large); each slice is sunk and its failures written before the next is decoded. When a slice
+ *   leaves events to retry, the later records are not processed (`deferred`) but reported, since Kinesis redelivers
+ *   from the earliest reported record anyway.
  * - `Sink`: `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff, and
  *   returns only what it could not deliver: `rejected` (permanent, as `FailedOutcome` via `toFailed`) and `retryable`.
  * - `readConsumerEnv(env)`: parses the variables the kinesis-consumer construct sets (`CONSUMER_ENV`) once, at module
@@ -30,14 +32,13 @@
 import { requireEnv } from "./env";
 import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
 import { summarize } from "./records/outcomes";
-import type { Pipeline } from "./records/pipeline";
+import type { Pipeline, PipelineSlice } from "./records/pipeline";
 import { budgetForMemory, DEFAULT_MEMORY_MB } from "./records/schema";
 import type {
   DeliveredOutcome,
   FailedOutcome,
   FailureReason,
   KinesisEventLike,
-  Outcome,
   PipelineOptions,
 } from "./records/types";
 
@@ -82,8 +83,13 @@ export interface BatchSummary {
   readonly retrying: number;
   /** CloudWatch Logs control messages (not log events). */
   readonly control: number;
-  /** Kinesis records deferred to the next batch (the batch's memory budget was spent); in batchItemFailures. */
+  /**
+   * Kinesis records not processed because an earlier slice had events to retry (Kinesis redelivers from the earliest
+   * reported record anyway); in batchItemFailures.
+   */
   readonly deferred: number;
+  /** Slices the batch was processed in: 1 unless the records outgrew the memory budget (see `Pipeline.processSlice`). */
+  readonly slices: number;
   readonly failedByReason: Partial<Record<FailureReason, number>>;
   /** False when writing failed records failed (their records are then retried). */
   readonly failedRecordsWritten: boolean;
@@ -101,74 +107,106 @@ export async function processKinesisBatch(
   event: KinesisEventLike,
   deps: KinesisBatchDeps,
 ): Promise<KinesisBatchResult> {
-  let outcomes: Outcome[];
-  let pipelineError: string | undefined;
-  try {
-    outcomes = deps.pipeline.processEvent(event);
-  } catch (error) {
-    // The pipeline contains every per-record error itself; should one escape anyway, retry the whole batch.
-    pipelineError = errorText(error);
-    outcomes = [];
-  }
-  const delivered: DeliveredOutcome[] = [];
-  const failed: FailedOutcome[] = [];
-  const deferredSequences: string[] = [];
-  for (const o of outcomes) {
-    if (o.kind === "delivered") delivered.push(o);
-    else if (o.kind === "failed") failed.push(o);
-    else if (o.kind === "deferred") deferredSequences.push(o.sequenceNumber);
-  }
-  const counts = summarize(outcomes);
-
-  let rejected: readonly FailedOutcome[] = [];
-  let retryable: readonly DeliveredOutcome[] = [];
-  let retryDetail: string | undefined;
-  if (delivered.length > 0) {
-    try {
-      const result = await deps.sink(delivered);
-      rejected = result.rejected ?? [];
-      retryable = result.retryable ?? [];
-      retryDetail = result.retryDetail;
-    } catch (error) {
-      // An unexpected sink error is treated as transient: the mapping's bounded retries and bisection take over.
-      retryable = delivered;
-      retryDetail = errorText(error);
-    }
-  }
-
-  const toWrite = rejected.length > 0 ? [...failed, ...rejected] : failed;
-  const retrySequences = new Set<string>(deferredSequences);
-  if (pipelineError !== undefined) for (const r of event.Records) retrySequences.add(r.kinesis.sequenceNumber);
-  for (const o of retryable) retrySequences.add(o.sequenceNumber);
+  const records = event.Records;
+  const retrySequences = new Set<string>();
+  const failedByReason: Partial<Record<FailureReason, number>> = {};
+  let events = 0;
+  let deliveredCount = 0;
+  let filtered = 0;
+  let failedCount = 0;
+  let retrying = 0;
+  let control = 0;
+  let deferred = 0;
+  let slices = 0;
   let failedRecordsWritten = true;
   let writeError: string | undefined;
-  if (toWrite.length > 0) {
+  let retryDetail: string | undefined;
+  let pipelineError: string | undefined;
+
+  // Slice by slice: each slice is as many records as the pipeline's memory budget holds (usually the whole batch);
+  // its outcomes are delivered and its failures written before the next slice is decoded, so memory stays bounded.
+  let start = 0;
+  while (start < records.length) {
+    let slice: PipelineSlice;
     try {
-      await deps.writeFailedRecords(toWrite);
+      slice = deps.pipeline.processSlice(records, start);
     } catch (error) {
-      failedRecordsWritten = false;
-      writeError = errorText(error);
-      for (const o of toWrite) retrySequences.add(o.sequenceNumber);
+      // The pipeline contains every per-record error itself; should one escape anyway, retry from here.
+      pipelineError = errorText(error);
+      for (let i = start; i < records.length; i++) retrySequences.add(records[i]!.kinesis.sequenceNumber);
+      break;
+    }
+    slices++;
+    const delivered: DeliveredOutcome[] = [];
+    const failed: FailedOutcome[] = [];
+    for (const o of slice.outcomes) {
+      if (o.kind === "delivered") delivered.push(o);
+      else if (o.kind === "failed") failed.push(o);
+    }
+    const counts = summarize(slice.outcomes);
+    events += counts.events;
+    filtered += counts.filtered;
+    control += counts.control;
+    for (const [reason, n] of Object.entries(counts.failedByReason)) {
+      failedByReason[reason as FailureReason] = (failedByReason[reason as FailureReason] ?? 0) + (n ?? 0);
+    }
+
+    let rejected: readonly FailedOutcome[] = [];
+    let retryable: readonly DeliveredOutcome[] = [];
+    if (delivered.length > 0) {
+      try {
+        const result = await deps.sink(delivered);
+        rejected = result.rejected ?? [];
+        retryable = result.retryable ?? [];
+        retryDetail = result.retryDetail ?? retryDetail;
+      } catch (error) {
+        // An unexpected sink error is treated as transient: the mapping's bounded retries and bisection take over.
+        retryable = delivered;
+        retryDetail = errorText(error);
+      }
+    }
+    for (const o of rejected) failedByReason[o.reason] = (failedByReason[o.reason] ?? 0) + 1;
+    for (const o of retryable) retrySequences.add(o.sequenceNumber);
+    deliveredCount += delivered.length - rejected.length - retryable.length;
+    retrying += retryable.length;
+
+    const toWrite = rejected.length > 0 ? [...failed, ...rejected] : failed;
+    failedCount += toWrite.length;
+    if (toWrite.length > 0) {
+      try {
+        await deps.writeFailedRecords(toWrite);
+      } catch (error) {
+        failedRecordsWritten = false;
+        writeError = errorText(error);
+        for (const o of toWrite) retrySequences.add(o.sequenceNumber);
+      }
+    }
+
+    start = Math.max(slice.next, start + 1);
+    if (retryable.length > 0 && start < records.length) {
+      // Kinesis redelivers from the earliest reported record anyway: leave the rest to that redelivery.
+      for (let i = start; i < records.length; i++) retrySequences.add(records[i]!.kinesis.sequenceNumber);
+      deferred += records.length - start;
+      break;
     }
   }
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
-  for (const r of event.Records) {
+  for (const r of records) {
     const seq = r.kinesis.sequenceNumber;
     if (retrySequences.delete(seq)) batchItemFailures.push({ itemIdentifier: seq });
   }
 
-  const failedByReason: Partial<Record<FailureReason, number>> = { ...counts.failedByReason };
-  for (const o of rejected) failedByReason[o.reason] = (failedByReason[o.reason] ?? 0) + 1;
   const summary: BatchSummary = {
-    records: event.Records.length,
-    events: counts.events,
-    delivered: delivered.length - rejected.length - retryable.length,
-    filtered: counts.filtered,
-    failed: toWrite.length,
-    retrying: retryable.length,
-    control: counts.control,
-    deferred: counts.deferred,
+    records: records.length,
+    events,
+    delivered: deliveredCount,
+    filtered,
+    failed: failedCount,
+    retrying,
+    control,
+    deferred,
+    slices,
     failedByReason,
     failedRecordsWritten,
     batchItemFailures: batchItemFailures.length,
@@ -183,7 +221,7 @@ export async function processKinesisBatch(
     for (const [reason, n] of Object.entries(failedByReason)) m.addMetric(`EventsFailed_${reason}`, "Count", n ?? 0);
     m.addMetric("EventsRetrying", "Count", summary.retrying);
     m.addMetric("RecordsRetried", "Count", summary.batchItemFailures);
-    if (summary.deferred > 0) m.addMetric("RecordsDeferred", "Count", summary.deferred);
+    if (slices > 1) m.addMetric("BatchSlices", "Count", slices);
     if (!failedRecordsWritten) m.addMetric("FailedRecordsWriteErrors", "Count", 1);
   }
   if (deps.logger) {

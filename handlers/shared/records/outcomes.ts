@@ -97,6 +97,12 @@ export function withLeadingMember(raw: string, key: string, value: unknown): str
 }
 
 /**
+ * Longest decoded event text (characters) copied into a failed-record line as `event_text`; a longer event is in
+ * `payload_base64` and `kinesis_data_base64` only (copying it again would double a large failure's memory).
+ */
+export const MAX_EVENT_TEXT = 64 * 1024;
+
+/**
  * One JSON line (no trailing newline) for the failed-records location: reason, origin, the event's bytes and the
  * Kinesis record's bytes. See failed-records.ts for the field list (`kinesis_data_base64` is the replay contract).
  */
@@ -111,7 +117,7 @@ export function failedRecordLine(outcome: FailedOutcome): string {
     kpl_index: outcome.kplIndex,
     cloudwatch: outcome.cloudwatch,
     payload_base64: outcome.payload,
-    event_text: outcome.text,
+    event_text: outcome.text !== undefined && outcome.text.length <= MAX_EVENT_TEXT ? outcome.text : undefined,
     kinesis_partition_key: outcome.kinesisPartitionKey,
     kinesis_data_base64: outcome.kinesisData,
   });

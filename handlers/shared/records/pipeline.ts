@@ -10,8 +10,9 @@
  * - Memory is bounded per batch, not per unit: every decoded unit is charged `estimateCost` against
  *   `batchBudgetBytes`, every event against `batchMaxEvents`, and gunzip stops at what the budget still allows
  *   (zlib's `maxOutputLength`). A record that alone exceeds a budget fails as one `record_too_large` outcome (the same
- *   answer on every redelivery); a record that fits alone but not in what earlier records left is `deferred` with every
- *   later record (the caller reports them as batch item failures, so they head the next batch with a full budget).
+ *   answer on every redelivery); a record that fits alone but not in what earlier records left ends the slice
+ *   (`processSlice`: the batch scaffolding sinks it, then decodes the rest in a new slice) or, through
+ *   `processRecords` / `processEvent`, is `deferred` with every later record.
  * - Every failed outcome keeps the Kinesis record's data as received (`kinesisData`), the event's own bytes
  *   (`payload`) and, when decoding got that far, its text.
  */
@@ -44,8 +45,22 @@ interface Origin {
   kinesisPartitionKey: string;
 }
 
+/** What `processSlice` decoded: the outcomes of records `[start, next)`, all within one batch budget. */
+export interface PipelineSlice {
+  readonly outcomes: Outcome[];
+  /** Index of the first record not processed (the one that did not fit what the slice left), or the record count. */
+  readonly next: number;
+}
+
 export interface Pipeline {
   readonly options: ResolvedPipelineOptions;
+  /**
+   * Decodes records from `start` with a whole budget, until one does not fit what is left (it is not processed; `next`
+   * names it). At least one record is always processed: a record that alone exceeds the budget fails as
+   * `record_too_large`. The caller sinks the slice and calls again from `next`, so memory never holds more than one
+   * budget of decoded data.
+   */
+  processSlice(records: readonly { readonly kinesis: KinesisRecordData }[], start: number): PipelineSlice;
   /** Runs the pipeline over Kinesis records (the `kinesis` objects of the event's `Records`), in order, as one batch. */
   processRecords(records: readonly KinesisRecordData[]): Outcome[];
   /** Runs the pipeline over a Lambda Kinesis event, as one batch. */
@@ -185,6 +200,15 @@ class RecordPipeline implements Pipeline {
 
   processRecord(record: KinesisRecordData, recordIndex: number, out: Outcome[]): void {
     this.processOne(record, recordIndex, { ...this.full }, out);
+  }
+
+  processSlice(records: readonly { readonly kinesis: KinesisRecordData }[], start: number): PipelineSlice {
+    const out: Outcome[] = [];
+    const left: Budget = { ...this.full };
+    for (let i = start; i < records.length; i++) {
+      if (this.processOne(records[i]!.kinesis, i, left, out) !== undefined) return { outcomes: out, next: i };
+    }
+    return { outcomes: out, next: records.length };
   }
 
   private processBatch(count: number, recordAt: (i: number) => KinesisRecordData): Outcome[] {

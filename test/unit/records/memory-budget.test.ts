@@ -90,30 +90,18 @@ describe("batch memory budget", () => {
     expect(summarize(outcomes).deferred).toBe(2);
   });
 
-  it("reports deferred records as batch item failures, so they head the next batch with a whole budget", async () => {
+  it("processes a batch that outgrows the budget in slices, sinking each before decoding the next", async () => {
     // Prepare
     const records = [bomb(3, "1"), bomb(3, "2"), jsonRecord(appLog(), { sequenceNumber: "3" })];
-    const pipeline = createPipeline(budget);
-    const sunk: string[] = [];
+    const calls: string[][] = [];
 
     // Act
-    const first = await processKinesisBatch(
+    const result = await processKinesisBatch(
       { Records: records.map((kinesis) => ({ kinesis })) },
       {
-        pipeline,
+        pipeline: createPipeline(budget),
         sink: async (d) => {
-          sunk.push(...d.map((o) => o.sequenceNumber));
-          return {};
-        },
-        writeFailedRecords: async () => {},
-      },
-    );
-    const second = await processKinesisBatch(
-      { Records: records.slice(1).map((kinesis) => ({ kinesis })) },
-      {
-        pipeline,
-        sink: async (d) => {
-          sunk.push(...d.map((o) => o.sequenceNumber));
+          calls.push(d.map((o) => o.sequenceNumber));
           return {};
         },
         writeFailedRecords: async () => {},
@@ -121,10 +109,33 @@ describe("batch memory budget", () => {
     );
 
     // Assess
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: "2" }, { itemIdentifier: "3" }]);
-    expect(first.summary.deferred).toBe(2);
-    expect(second.batchItemFailures).toEqual([]);
-    expect(sunk).toEqual(["1", "2", "3"]);
+    expect(calls).toEqual([["1"], ["2", "3"]]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ slices: 2, delivered: 3, deferred: 0 });
+  });
+
+  it("leaves the records after a slice with events to retry to Kinesis' redelivery, reporting them", async () => {
+    // Prepare
+    const records = [bomb(3, "1"), bomb(3, "2"), jsonRecord(appLog(), { sequenceNumber: "3" })];
+    const calls: string[][] = [];
+
+    // Act
+    const result = await processKinesisBatch(
+      { Records: records.map((kinesis) => ({ kinesis })) },
+      {
+        pipeline: createPipeline(budget),
+        sink: async (d) => {
+          calls.push(d.map((o) => o.sequenceNumber));
+          return { retryable: d };
+        },
+        writeFailedRecords: async () => {},
+      },
+    );
+
+    // Assess
+    expect(calls).toEqual([["1"]]);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["1", "2", "3"]);
+    expect(result.summary).toMatchObject({ slices: 1, retrying: 1, deferred: 2 });
   });
 
   it("bounds KPL fan-out: an aggregate of more user records than the batch allows fails whole", () => {
