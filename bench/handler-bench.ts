@@ -90,7 +90,8 @@ function runChild(config: ChildConfig, env: Record<string, string>): Promise<Wor
   }
   base.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const child = fork(path.join(__dirname, "handler-child.ts"), [], {
-    execArgv: ["--import", "tsx"],
+    // BENCH_NODE_ARGS: extra node flags for the handler process (e.g. GC tuning to try before proposing NODE_OPTIONS).
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [])],
     env: { ...base, ...env, BENCH_HANDLER_CHILD: JSON.stringify(config) },
     // The handler's own log and metric lines go where Lambda's would (a pipe nobody reads here).
     stdio: ["ignore", "ignore", "pipe", "ipc"],

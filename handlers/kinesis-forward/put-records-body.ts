@@ -3,8 +3,8 @@
  *
  * Why: the SDK's generic awsJson1_1 serializer walks the operation schema for every member of every entry and
  * base64-encodes `Data` byte by byte in JavaScript; for 500-entry requests of ~1 KB records that is the largest single
- * cost of kinesis-forward. Here the `Records` array is written in one pass (Node's native base64, `JSON.stringify` for
- * the strings) and everything else stays the SDK's: the serializer still builds the request (endpoint, headers, every
+ * cost of kinesis-forward. Here the `Records` array is written in one pass into one buffer of the exact size (Node's
+ * native base64, `JSON.stringify` for the strings) and everything else stays the SDK's: the serializer still builds the request (endpoint, headers, every
  * other member, in its order), and credentials, endpoint resolution, retries, content length and SigV4 signing run
  * unchanged over the resulting bytes.
  *
@@ -17,7 +17,7 @@
  * lower-case `\u00xx`, everything else as UTF-8). An entry of any other shape (not an object, or carrying `__type`)
  * leaves the whole request to the SDK's serializer.
  *
- * API: `kinesis.middlewareStack.use(putRecordsBodyPlugin())`; `recordsJson(entries)` is the pure part.
+ * API: `kinesis.middlewareStack.use(putRecordsBodyPlugin())`; `planRecords` and `writeBody` are the pure parts.
  */
 import type {
   HandlerExecutionContext,
@@ -36,18 +36,32 @@ export interface PutRecordsEntryLike {
 const COMMAND = "PutRecordsCommand";
 const MARKER = '"Records":[]';
 
-function base64(data: Uint8Array | string): string {
-  if (typeof data === "string") return Buffer.from(data, "utf8").toString("base64");
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return buf.toString("base64");
+/** One entry, measured: `pre` + base64(`data`) + `post` is its JSON (all of it in `post` when it has no Data). */
+interface PlannedEntry {
+  readonly pre: string;
+  readonly data: Buffer | undefined;
+  readonly post: string;
+  readonly bytes: number;
 }
 
-/**
- * The entries of a PutRecords `Records` array as the SDK serializes them, comma-separated, without the brackets; or
- * `undefined` when an entry has a shape this writer leaves to the SDK.
- */
-export function recordsJson(records: readonly unknown[]): string | undefined {
-  const parts = new Array<string>(records.length);
+/** The entries measured, in order; `undefined` when an entry has a shape this writer leaves to the SDK. */
+export interface PutRecordsPlan {
+  readonly entries: readonly PlannedEntry[];
+  /** Bytes of the entries and the commas between them. */
+  readonly bytes: number;
+}
+
+const DATA_OPEN = '{"Data":"';
+
+function asBuffer(data: Uint8Array | string): Buffer {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Validates and measures the entries of a `Records` array (no base64 yet). */
+export function planRecords(records: readonly unknown[]): PutRecordsPlan | undefined {
+  const entries = new Array<PlannedEntry>(records.length);
+  let bytes = Math.max(0, records.length - 1); // commas
   for (let i = 0; i < records.length; i++) {
     const entry = records[i] as PutRecordsEntryLike | null | undefined;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry) || "__type" in entry) return undefined;
@@ -55,14 +69,46 @@ export function recordsJson(records: readonly unknown[]): string | undefined {
     if (Data != null && typeof Data !== "string" && !(Data instanceof Uint8Array)) return undefined;
     if (ExplicitHashKey != null && typeof ExplicitHashKey !== "string") return undefined;
     if (PartitionKey != null && typeof PartitionKey !== "string") return undefined;
-    let json = "{";
-    if (Data != null) json += `"Data":"${base64(Data)}"`;
-    if (ExplicitHashKey != null)
-      json += `${json.length > 1 ? "," : ""}"ExplicitHashKey":${JSON.stringify(ExplicitHashKey)}`;
-    if (PartitionKey != null) json += `${json.length > 1 ? "," : ""}"PartitionKey":${JSON.stringify(PartitionKey)}`;
-    parts[i] = `${json}}`;
+    const members: string[] = [];
+    if (ExplicitHashKey != null) members.push(`"ExplicitHashKey":${JSON.stringify(ExplicitHashKey)}`);
+    if (PartitionKey != null) members.push(`"PartitionKey":${JSON.stringify(PartitionKey)}`);
+    let planned: PlannedEntry;
+    if (Data != null) {
+      const data = asBuffer(Data);
+      const post = `"${members.length > 0 ? `,${members.join(",")}` : ""}}`;
+      const size = DATA_OPEN.length + Math.ceil(data.length / 3) * 4 + Buffer.byteLength(post, "utf8");
+      planned = { pre: DATA_OPEN, data, post, bytes: size };
+    } else {
+      const post = `{${members.join(",")}}`;
+      planned = { pre: "", data: undefined, post, bytes: Buffer.byteLength(post, "utf8") };
+    }
+    entries[i] = planned;
+    bytes += planned.bytes;
   }
-  return parts.join(",");
+  return { entries, bytes };
+}
+
+/**
+ * The whole body: `prefix` + the entries (as the SDK serializes them, comma-separated) + `suffix`, written once into
+ * one buffer of the exact size.
+ */
+export function writeBody(prefix: string, plan: PutRecordsPlan, suffix: string): Buffer {
+  const prefixBytes = Buffer.byteLength(prefix, "utf8");
+  const out = Buffer.allocUnsafe(prefixBytes + plan.bytes + Buffer.byteLength(suffix, "utf8"));
+  let at = out.write(prefix, 0, "utf8");
+  const entries = plan.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (i > 0) out[at++] = 0x2c; // ,
+    if (e.data !== undefined) {
+      at += out.write(e.pre, at, "latin1");
+      at += out.write(e.data.toString("base64"), at, "latin1");
+    }
+    at += out.write(e.post, at, "utf8");
+  }
+  at += out.write(suffix, at, "utf8");
+  if (at !== out.length) throw new Error(`PutRecords body: wrote ${at} of ${out.length} bytes`);
+  return out;
 }
 
 function bodyText(body: unknown): string | undefined {
@@ -74,24 +120,24 @@ function bodyText(body: unknown): string | undefined {
 /** The plugin: add once to a KinesisClient (`client.middlewareStack.use(putRecordsBodyPlugin())`). */
 export function putRecordsBodyPlugin<Input extends object, Output extends MetadataBearer>(): Pluggable<Input, Output> {
   // Entries taken out of the input before the SDK serializer, per command execution.
-  const held = new WeakMap<HandlerExecutionContext, string>();
+  const held = new WeakMap<HandlerExecutionContext, PutRecordsPlan>();
 
   const holdRecords =
     (next: SerializeHandler<Input, Output>, context: HandlerExecutionContext): SerializeHandler<Input, Output> =>
     async (args: SerializeHandlerArguments<Input>) => {
       const input = args.input as { Records?: unknown };
       if (context.commandName !== COMMAND || !Array.isArray(input.Records)) return next(args);
-      const json = recordsJson(input.Records);
-      if (json === undefined) return next(args);
-      held.set(context, json);
+      const plan = planRecords(input.Records);
+      if (plan === undefined) return next(args);
+      held.set(context, plan);
       return next({ ...args, input: { ...args.input, Records: [] } });
     };
 
   const spliceRecords =
     (next: SerializeHandler<Input, Output>, context: HandlerExecutionContext): SerializeHandler<Input, Output> =>
     async (args: SerializeHandlerArguments<Input>) => {
-      const json = held.get(context);
-      if (json === undefined) return next(args);
+      const plan = held.get(context);
+      if (plan === undefined) return next(args);
       held.delete(context);
       const request = args.request as { body?: unknown };
       const text = bodyText(request.body);
@@ -100,7 +146,7 @@ export function putRecordsBodyPlugin<Input extends object, Output extends Metada
         throw new Error("PutRecords body: the SDK serializer's output has no empty Records list to fill");
       }
       const cut = at + MARKER.length - 1;
-      request.body = Buffer.from(`${text.slice(0, cut)}${json}${text.slice(cut)}`, "utf8");
+      request.body = writeBody(text.slice(0, cut), plan, text.slice(cut));
       return next(args);
     };
 
