@@ -144,7 +144,10 @@ export function groupForS3(
   const now = options.now ?? Date.now;
   const level = options.gzipLevel ?? 4;
   const shardOf = batch.shardOf;
-  const shards = new Map<string, string>(); // raw shard id → sanitized segment
+  // A batch comes from one shard: the sanitized segment of the last shard seen is reused.
+  let lastRawShard: string | undefined;
+  let lastShard = "";
+  let firstShard: string | undefined;
 
   const groups = new Map<string, Group>();
   const types = new Map<string, string>(); // raw type → sanitized segment
@@ -164,13 +167,15 @@ export function groupForS3(
     const instant = timed ? outcome.time! : arrivalOrNow(outcome, now);
     const dayDir = dayDirectory(instant, timeZone);
     const rawShard = shardOf === undefined ? UNKNOWN_SHARD : shardOf(outcome);
-    let shard = shards.get(rawShard);
-    if (shard === undefined) {
-      shard = sanitizeKeySegment(rawShard, MAX_SHARD_BYTES);
-      shards.set(rawShard, shard);
+    if (rawShard !== lastRawShard) {
+      lastRawShard = rawShard;
+      lastShard = sanitizeKeySegment(rawShard, MAX_SHARD_BYTES);
+      firstShard ??= lastShard;
     }
+    const shard = lastShard;
     const directory = `${typeDir}/${dayDir}`;
-    const groupKey = `${shard}/${directory}`; // a sanitized shard holds no "/"
+    // Sanitized segments hold no control character, so "\0" keeps other shards' groups apart from the first's.
+    const groupKey = shard === firstShard ? directory : `${shard}\u0000${directory}`;
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = {
@@ -194,12 +199,13 @@ export function groupForS3(
     const first = group.outcomes[0]!;
     const last = group.outcomes[group.outcomes.length - 1]!;
     const range = `${group.shard}-${sanitizeKeySegment(first.sequenceNumber, MAX_SEQUENCE_BYTES)}-${sanitizeKeySegment(last.sequenceNumber, MAX_SEQUENCE_BYTES)}`;
+    const eventIds = group.outcomes.map((o) => o.eventId);
     objects.push({
-      key: `${group.directory}/${objectStamp(group.stamp, timeZone)}-${group.id}-${range}-${eventDigest(group.outcomes)}.gz`,
+      key: `${group.directory}/${objectStamp(group.stamp, timeZone)}-${group.id}-${range}-${eventDigest(eventIds)}.gz`,
       body: deterministicGzip(raw, level),
       records: group.outcomes.length,
       rawBytes: raw.length,
-      eventIds: group.outcomes.map((o) => o.eventId),
+      eventIds,
       outcomes: group.outcomes,
     });
   }
@@ -207,10 +213,11 @@ export function groupForS3(
 }
 
 /** 16 hex digits of the SHA-256 of the event ids, one per line: which events an object holds. */
-function eventDigest(outcomes: readonly DeliveredOutcome[]): string {
-  const hash = createHash("sha256");
-  for (const o of outcomes) hash.update(`${o.eventId}\n`);
-  return hash.digest("hex").slice(0, 16);
+function eventDigest(eventIds: readonly string[]): string {
+  return createHash("sha256")
+    .update(`${eventIds.join("\n")}\n`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function arrivalOrNow(outcome: DeliveredOutcome, now: () => number): number {

@@ -193,6 +193,15 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
     expect(withExtra!.key).not.toBe(both!.key);
   });
 
+  it("never puts records of two shards in one object", () => {
+    const outcomes = batchA();
+    const objects = groupForS3(outcomes, { prefix: "logs" }, { shardOf: (o) => `shardId-${o.recordIndex}` });
+    expect(objects.map((o) => [o.records, o.key.includes(`-shardId-${o.outcomes[0]!.recordIndex}-`)])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+  });
+
   it("uses shardId-unknown when the event does not say (a hand-built event)", () => {
     const [object] = groupForS3(batchA(), { prefix: "logs" });
     expect(object!.key).toContain("-dup-shardId-unknown-");
