@@ -9,6 +9,8 @@
 // - Workload: workload.ts (5,000 events, about 5 MB of JSON), as one record per event and as 100 gzip CloudWatch Logs
 //   envelopes. One warm-up invocation, then BENCH_RUNS (default 9) measured ones, each followed by one run of the
 //   destination's ceiling loop (ceilings.ts). Value = median; min–max printed beside it.
+// - `BENCH_COMPARE=<entry.ts>` (A/B): also bundles that entry (e.g. an older index.ts) and invokes it right after each
+//   measured run of the current one, in the same process; prints its figure and the paired current/other ratio.
 // - `BENCH_CPU_PROF=<dir>` profiles the measured invocations only (V8 sampling profiler through node:inspector) into
 //   <dir>/<handler>-<workload>.cpuprofile; `npx tsx bench/profile-summary.ts <file>` summarises one. Combine with
 //   `BENCH_FROM=source` for source file names.
@@ -112,6 +114,12 @@ function runChild(config: ChildConfig, env: Record<string, string>): Promise<Wor
   });
 }
 
+/** BENCH_COMPARE=<entry.ts>: bundle another entry of the handler to run alternately with the current one (A/B). */
+function compareModulePath(handler: string, entry: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-compare-"));
+  return path.join(bundleHandler(handler, dir, { entry: path.resolve(entry), fresh: true }).directory, "index.js");
+}
+
 export async function runHandlerBench(spec: HandlerBenchSpec): Promise<BenchResult[]> {
   const stub = await startServiceStub();
   try {
@@ -124,6 +132,9 @@ export async function runHandlerBench(spec: HandlerBenchSpec): Promise<BenchResu
       stubEndpoint: stub.httpEndpoint,
       deliveredCounter: spec.deliveredCounter,
       ...(process.env.BENCH_CPU_PROF ? { profileDir: path.resolve(process.env.BENCH_CPU_PROF) } : {}),
+      ...(process.env.BENCH_COMPARE
+        ? { compareModulePath: compareModulePath(spec.handler, process.env.BENCH_COMPARE) }
+        : {}),
     };
     const env = { ...lambdaRuntimeEnv(spec.handler, stub), ...consumerEnv(spec.handler), ...spec.env(stub) };
     const samples = await runChild(config, env);
@@ -158,6 +169,23 @@ export async function runHandlerBench(spec: HandlerBenchSpec): Promise<BenchResu
         max: round(Math.max(...s.handler.map((h, i) => h / s.ceiling[i]!)), 2),
         ...against(round(share, 2), ">=", SHARE_OF_CEILING_TARGET),
       });
+      if (s.compare) {
+        const ratios = s.handler.map((h, i) => h / s.compare![i]!);
+        results.push({
+          name: `${spec.handler} ${label}: whole handler, BENCH_COMPARE entry (A/B)`,
+          value: round(median(s.compare)),
+          unit: "MB/s/core",
+          min: round(Math.min(...s.compare)),
+          max: round(Math.max(...s.compare)),
+        });
+        results.push({
+          name: `${spec.handler} ${label}: current / BENCH_COMPARE (paired runs)`,
+          value: round(median(ratios), 2),
+          unit: "x",
+          min: round(Math.min(...ratios), 2),
+          max: round(Math.max(...ratios), 2),
+        });
+      }
     }
     return results;
   } finally {

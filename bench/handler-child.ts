@@ -19,6 +19,8 @@ export interface ChildConfig {
   readonly stubEndpoint: string;
   /** Which StubStats counter must equal the number of events after every invocation. */
   readonly deliveredCounter: keyof StubStats;
+  /** A/B: a second bundle of the same handler, invoked alternately with the first in this same process. */
+  readonly compareModulePath?: string;
   /** Profile the measured handler invocations only (no ceiling runs) into `<dir>/<handler>-<workload>.cpuprofile`. */
   readonly profileDir?: string;
 }
@@ -30,6 +32,8 @@ export interface WorkloadSamples {
   /** MB of log-event JSON per CPU second, one per measured run. */
   readonly handler: number[];
   readonly ceiling: number[];
+  /** With `compareModulePath`: the other bundle's runs, each right after the matching `handler` run. */
+  readonly compare?: number[];
 }
 
 type Handler = (event: KinesisStreamEvent, context: unknown) => Promise<KinesisStreamBatchResponse>;
@@ -43,14 +47,17 @@ async function main(config: ChildConfig): Promise<void> {
   const lines = logEvents();
   const workloads = [plainWorkload(lines), cloudWatchWorkload(lines)];
   const { handler } = require(config.modulePath) as { handler: Handler };
+  const other = config.compareModulePath
+    ? (require(config.compareModulePath) as { handler: Handler }).handler
+    : undefined;
   const context = lambdaContext(config.handler);
   const ceiling = ceilings[config.destination];
   const stats = async () => (await (await fetch(`${config.stubEndpoint}/__stats`)).json()) as StubStats;
   await stats(); // reset
 
-  const invoke = async (w: Workload): Promise<number> => {
+  const invoke = async (w: Workload, fn: Handler = handler): Promise<number> => {
     const started = process.cpuUsage();
-    const response = await handler(w.event, context);
+    const response = await fn(w.event, context);
     const seconds = cpuSeconds(started);
     const s = await stats();
     if (response.batchItemFailures.length > 0 || s[config.deliveredCounter] !== w.events || s.failedRecordObjects > 0) {
@@ -69,6 +76,7 @@ async function main(config: ChildConfig): Promise<void> {
   const results: WorkloadSamples[] = [];
   for (const w of workloads) {
     await invoke(w); // warm-up (also the cold-start work: shared key, lifecycle policy, connections)
+    if (other) await invoke(w, other);
     runCeiling(w);
     const samples: WorkloadSamples = {
       workload: w.name,
@@ -90,10 +98,13 @@ async function main(config: ChildConfig): Promise<void> {
       session.disconnect();
       for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
     } else {
+      const compare: number[] = [];
       for (let i = 0; i < config.runs; i++) {
         samples.handler.push(await invoke(w));
+        if (other) compare.push(await invoke(w, other));
         samples.ceiling.push(runCeiling(w));
       }
+      if (other) Object.assign(samples, { compare });
     }
     results.push(samples);
   }
