@@ -128,6 +128,10 @@ interface Group {
  * conditional write (`If-None-Match: *`, see `putObjectInput`) then meets the object a previous delivery wrote, and
  * that object already holds exactly these events.
  *
+ * A batch redelivered with other bounds (a bisected half, a retry from a batch item failure) groups its records
+ * differently and writes them under new names: records it shares with an earlier delivery are stored twice (delivery
+ * is at least once), never lost and never replaced.
+ *
  * Objects come out in order of their first record; lines keep input order. Records are never mutated. Identical
  * input gives identical keys and bytes.
  */
