@@ -79,15 +79,18 @@ export const STRUCTURE_COST = 96;
  * string (up to 2 bytes a character), and the parsed value. Measured with V8: 16 MB of `[{},{},…]` parse to ~530 MB,
  * of `{"k1":0,…}` to ~270 MB, of `[0,0,…]` to ~145 MB, of one long string to ~32 MB; this estimate is above each.
  */
-export function estimateCost(bytes: Uint8Array): number {
-  let structural = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    // { [ , :
-    if (b === 0x7b || b === 0x5b || b === 0x2c || b === 0x3a) structural++;
+export function estimateCost(bytes: Buffer, limit = Number.POSITIVE_INFINITY): number {
+  let cost = 4 * bytes.length;
+  // memchr per character (native) is several times faster than a byte loop on log JSON; stop once over `limit`.
+  for (let c = 0; c < STRUCTURAL.length && cost <= limit; c++) {
+    const ch = STRUCTURAL[c]!;
+    for (let i = bytes.indexOf(ch); i !== -1 && cost <= limit; i = bytes.indexOf(ch, i + 1)) cost += STRUCTURE_COST;
   }
-  return 4 * bytes.length + STRUCTURE_COST * structural;
+  return cost;
 }
+
+/** `{ [ , :`: the JSON characters each of which can make V8 allocate an object, an array or a property. */
+const STRUCTURAL = [0x2c, 0x3a, 0x7b, 0x5b] as const;
 
 function arrivalMs(approximateArrivalTimestamp: number): number {
   if (typeof approximateArrivalTimestamp !== "number" || !Number.isFinite(approximateArrivalTimestamp)) return 0;
@@ -123,6 +126,15 @@ function describe(value: unknown): string {
 }
 
 const utf8Base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/** What a failure keeps: a base64 string as is, bytes or text encoded to base64 only when a failure happens. */
+type Payload = string | Buffer | { readonly utf8: string };
+const utf8Bytes = (text: string): Payload => ({ utf8: text });
+function base64Of(payload: Payload): string {
+  if (typeof payload === "string") return payload;
+  if (Buffer.isBuffer(payload)) return payload.toString("base64");
+  return utf8Base64(payload.utf8);
+}
 
 /** The batch's remaining budgets. */
 interface Budget {
@@ -286,30 +298,42 @@ class RecordPipeline implements Pipeline {
             kplIndex: k,
             eventId: `${origin.sequenceNumber}:${k}`,
           };
-          this.processBytes(sub.data, subOrigin, () => sub.data.toString("base64"), charge, out, false);
+          this.processBytes(sub.data, subOrigin, sub.data, charge, out, false);
         }
         return;
       }
     }
-    this.processBytes(bytes, origin, () => data, charge, out, true);
+    this.processBytes(bytes, origin, data, charge, out, true);
+  }
+
+  /** A failure of a whole unit: its payload (base64 string, or bytes to encode) is kept. */
+  private unitFailed(
+    origin: Origin,
+    payload: Payload,
+    charge: RecordCharge,
+    out: Outcome[],
+    countEvent: boolean,
+    reason: FailureReason,
+    detail: string,
+    text: string | undefined,
+  ): void {
+    if (countEvent) charge.chargeEvents(1);
+    out.push(failed(origin, origin.eventId, undefined, reason, detail, base64Of(payload), text));
   }
 
   /**
-   * One unit of bytes (a Kinesis record or a KPL sub-record); `payload` gives what a failure of the whole unit keeps
-   * (base64). `countEvent`: the unit is not yet charged as an event (a KPL sub-record already is).
+   * One unit of bytes (a Kinesis record or a KPL sub-record); `payload` is what a failure of the whole unit keeps
+   * (base64, or bytes encoded only on failure). `countEvent`: the unit is not yet charged as an event (a KPL sub-record
+   * already is).
    */
   private processBytes(
     bytes: Buffer,
     origin: Origin,
-    payload: () => string,
+    payload: Payload,
     charge: RecordCharge,
     out: Outcome[],
     countEvent: boolean,
   ): void {
-    const unitFailed = (reason: FailureReason, detail: string, text: string | undefined) => {
-      if (countEvent) charge.chargeEvents(1);
-      out.push(failed(origin, origin.eventId, undefined, reason, detail, payload(), text));
-    };
     if (bytes.length === 0) {
       if (countEvent) charge.chargeEvents(1);
       out.push(failed(origin, origin.eventId, undefined, "empty_data", "record has no data", "", undefined));
@@ -325,22 +349,22 @@ class RecordPipeline implements Pipeline {
         if (inflated.failure === "record_too_large" && budgetLimit <= this.maxDecompressed) {
           throw new OverBudget(true, `gunzipped payload exceeds the batch memory budget (${limit} bytes)`);
         }
-        unitFailed(inflated.failure, inflated.detail, undefined);
+        this.unitFailed(origin, payload, charge, out, countEvent, inflated.failure, inflated.detail, undefined);
         return;
       }
       plain = inflated;
     }
-    charge.chargeBytes(estimateCost(plain));
+    charge.chargeBytes(estimateCost(plain, charge.aloneBytes()));
     const text = decodeUtf8(plain);
     if (typeof text !== "string") {
-      unitFailed(text.failure, text.detail, undefined);
+      this.unitFailed(origin, payload, charge, out, countEvent, text.failure, text.detail, undefined);
       return;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      unitFailed("invalid_json", (error as Error).message, text);
+      this.unitFailed(origin, payload, charge, out, countEvent, "invalid_json", (error as Error).message, text);
       return;
     }
     if (
@@ -359,7 +383,7 @@ class RecordPipeline implements Pipeline {
   private expandCloudWatch(
     envelope: Record<string, unknown>,
     origin: Origin,
-    payload: () => string,
+    payload: Payload,
     envelopeText: string,
     charge: RecordCharge,
     out: Outcome[],
@@ -387,7 +411,9 @@ class RecordPipeline implements Pipeline {
           ? "logGroup is not a string"
           : `unknown CloudWatch Logs messageType ${describe(messageType)}`;
       if (countEvent) charge.chargeEvents(1);
-      out.push(failed(origin, origin.eventId, undefined, "invalid_cloudwatch_event", detail, payload(), envelopeText));
+      out.push(
+        failed(origin, origin.eventId, undefined, "invalid_cloudwatch_event", detail, base64Of(payload), envelopeText),
+      );
       return;
     }
     const events = envelope["logEvents"] as unknown[];
@@ -433,7 +459,7 @@ class RecordPipeline implements Pipeline {
         );
         continue;
       }
-      this.classify(value, message, origin, eventId, cloudwatch, () => utf8Base64(message), out);
+      this.classify(value, message, origin, eventId, cloudwatch, utf8Bytes(message), out);
     }
   }
 
@@ -443,12 +469,14 @@ class RecordPipeline implements Pipeline {
     origin: Origin,
     eventId: string,
     cloudwatch: CloudWatchEventInfo | undefined,
-    payload: () => string,
+    payload: Payload,
     out: Outcome[],
   ): void {
     const result = this.schema.check(value);
     if (!result.ok) {
-      out.push(failed(origin, eventId, cloudwatch, result.reason, result.detail, payload(), trimJsonText(text)));
+      out.push(
+        failed(origin, eventId, cloudwatch, result.reason, result.detail, base64Of(payload), trimJsonText(text)),
+      );
       return;
     }
     if (!result.whitelisted) {
