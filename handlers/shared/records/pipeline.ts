@@ -261,9 +261,8 @@ class RecordPipeline implements Pipeline {
       const reason: FailureReason = error instanceof OverBudget ? "record_too_large" : "processing_error";
       const detail =
         error instanceof OverBudget ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-      const o = origin ?? recordOrigin(record, recordIndex);
-      const data = typeof record?.data === "string" ? record.data : "";
-      out.push(failed(o, o.eventId, undefined, reason, detail, data, undefined));
+      const o = origin ?? safeOrigin(record, recordIndex);
+      out.push(failed(o, o.eventId, undefined, reason, detail, o.kinesisData, undefined));
       left.bytes -= EVENT_COST;
       left.events -= 1;
       return undefined;
@@ -510,6 +509,25 @@ function recordOrigin(record: KinesisRecordData, recordIndex: number): Origin {
     kinesisData: typeof record?.data === "string" ? record.data : "",
     kinesisPartitionKey: partitionKey,
   };
+}
+
+/** An origin even for a record whose fields cannot be read (then named by its index). */
+function safeOrigin(record: KinesisRecordData, recordIndex: number): Origin {
+  try {
+    return recordOrigin(record, recordIndex);
+  } catch {
+    const id = `record-${recordIndex}`;
+    return {
+      recordIndex,
+      sequenceNumber: id,
+      partitionKey: "",
+      arrivalTime: 0,
+      kplIndex: undefined,
+      eventId: id,
+      kinesisData: "",
+      kinesisPartitionKey: "",
+    };
+  }
 }
 
 function originFields(origin: Origin, eventId: string, cloudwatch: CloudWatchEventInfo | undefined): OutcomeOrigin {

@@ -151,4 +151,50 @@ describe("fuzz: the batch loop never throws and accounts for every event", () =>
     expect(written[0]!.kinesisData).toBe(rawRecord(data).data);
     expect(delivered.map((d) => d.eventId)).toEqual(["1:1"]);
   });
+
+  it("fails a record whose decoding throws unexpectedly as processing_error, alone, with its bytes", () => {
+    // Prepare: a record whose data can be read once (for its origin) and then throws, as a bug in decoding would
+    const good = rawRecord(JSON.stringify(appLog()), { sequenceNumber: "1" });
+    const bad = rawRecord(JSON.stringify(appLog()), { sequenceNumber: "2" });
+    let reads = 0;
+    const trap = Object.defineProperty({ ...bad }, "data", {
+      get: () => {
+        if (reads++ > 0) throw new Error("boom");
+        return bad.data;
+      },
+    });
+
+    // Act
+    const outcomes = createPipeline().processRecords([good, trap, good]);
+
+    // Assess
+    expect(outcomes.map((o) => (o.kind === "failed" ? o.reason : o.kind))).toEqual([
+      "delivered",
+      "processing_error",
+      "delivered",
+    ]);
+    expect((outcomes[1] as FailedOutcome).kinesisData).toBe(bad.data);
+    expect((outcomes[1] as FailedOutcome).detail).toMatch(/boom/);
+  });
+
+  it("reports every remaining record when the pipeline itself throws, instead of throwing", async () => {
+    // Prepare
+    const records = ["1", "2"].map((sequenceNumber) => rawRecord("{}", { sequenceNumber }));
+    const pipeline = createPipeline();
+    const broken = {
+      ...pipeline,
+      processSlice: () => {
+        throw new Error("bug");
+      },
+    };
+
+    // Act
+    const result = await processKinesisBatch(
+      { Records: records.map((kinesis) => ({ kinesis })) },
+      { pipeline: broken, sink: async () => ({}), writeFailedRecords: async () => {} },
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "1" }, { itemIdentifier: "2" }]);
+  });
 });
