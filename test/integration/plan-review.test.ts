@@ -72,6 +72,7 @@ interface Case {
 describe("plan review on plans made against the emulator", () => {
   let emulator: Emulator;
   let work: string;
+  let outdir: string;
   const markdown: Record<string, string> = {};
   const plans: Record<string, TerraformPlan> = {};
   let names: { logGroup: string; function: string; policy: string; stateMachine: string; edited: string };
@@ -84,7 +85,9 @@ describe("plan review on plans made against the emulator", () => {
       emulator: { endpoint: emulator.endpoint },
       backend: { type: "local", directory: work },
     };
-    const { outdir, stacks } = synthApp(config);
+    const synth = synthApp(config);
+    outdir = synth.outdir;
+    const stacks = synth.stacks;
     const full = stacks["worker-fleet"];
     const stateMachine = find(full, "aws_sfn_state_machine", "drain_state_machine");
     const policy = find(full, "aws_iam_role_policy", "drain_check_queue_policy");
@@ -165,7 +168,7 @@ describe("plan review on plans made against the emulator", () => {
 
   afterAll(async () => {
     await emulator?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    for (const dir of [work, outdir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("puts the flagged replacement first, with the attribute that forces it", () => {
