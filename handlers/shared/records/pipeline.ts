@@ -499,6 +499,7 @@ class RecordPipeline implements Pipeline {
 function recordOrigin(record: KinesisRecordData, recordIndex: number): Origin {
   const sequenceNumber = String(record?.sequenceNumber);
   const partitionKey = String(record?.partitionKey);
+  const data = record?.data;
   return {
     recordIndex,
     sequenceNumber,
@@ -506,7 +507,7 @@ function recordOrigin(record: KinesisRecordData, recordIndex: number): Origin {
     arrivalTime: arrivalMs(record?.approximateArrivalTimestamp),
     kplIndex: undefined,
     eventId: sequenceNumber,
-    kinesisData: typeof record?.data === "string" ? record.data : "",
+    kinesisData: typeof data === "string" ? data : "",
     kinesisPartitionKey: partitionKey,
   };
 }
