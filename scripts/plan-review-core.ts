@@ -610,11 +610,23 @@ function renderResource(rc: ResourceChange): RenderedResource {
   // JSON documents get their own readable diff; the rest go in the table.
   const docs: Array<{ path: Path; kind: DocumentKind; before: unknown; after: unknown; unknown: boolean }> = [];
   const rows: AttributeChange[] = [];
-  for (const c of changes) {
+  // A destroyed policy is listed statement by statement: a reviewer sees which permissions go away.
+  const examined =
+    kind === "delete"
+      ? diffAttributes({
+          actions: ["delete"],
+          before: rc.change.before,
+          after: null,
+          before_sensitive: rc.change.before_sensitive,
+        })
+      : changes;
+  for (const c of examined) {
     const before = c.before;
     const after = c.unknown ? undefined : c.after;
     const dk = c.sensitive ? undefined : documentKind(rc.type, c.path, before, after);
-    if (dk && (dk !== "json" || (parseJsonObject(before) && parseJsonObject(after)))) {
+    if (kind === "delete") {
+      if (dk === "policy") docs.push({ path: c.path, kind: dk, before, after: undefined, unknown: false });
+    } else if (dk && (dk !== "json" || (parseJsonObject(before) && parseJsonObject(after)))) {
       docs.push({ path: c.path, kind: dk, before, after, unknown: c.unknown });
     } else {
       rows.push(c);

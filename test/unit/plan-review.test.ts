@@ -130,6 +130,38 @@ describe("the rendered comment", () => {
   });
 });
 
+describe("a destroyed policy", () => {
+  it("lists the permissions that go away", () => {
+    const md = renderPlan(
+      {
+        format_version: "1.2",
+        resource_changes: [
+          {
+            address: "aws_iam_role_policy.old",
+            mode: "managed",
+            type: "aws_iam_role_policy",
+            name: "old",
+            change: {
+              actions: ["delete"],
+              before: {
+                name: "p",
+                policy: policy({ Sid: "Send", Effect: "Allow", Action: "sqs:SendMessage", Resource: "*" }),
+              },
+              after: null,
+              after_unknown: {},
+            },
+          },
+        ],
+      },
+      { stack: "s" },
+    );
+    expect(md).toContain(
+      "#### ⚠️ 🗑️ **destroy** `aws_iam_role_policy.old`\n\nPolicy `policy`:\n  - statement `Send` (Allow) **removed**\n    - Actions removed: `sqs:SendMessage`",
+    );
+    expect(md).not.toContain("| attribute |");
+  });
+});
+
 describe("attribute diffs", () => {
   it("reports a subtree unknown after apply once, at its root", () => {
     const changes = diffAttributes({
