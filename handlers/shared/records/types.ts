@@ -136,9 +136,9 @@ export interface ControlOutcome extends OutcomeOrigin {
 }
 
 /**
- * A whole Kinesis record left for the next invocation: the batch's memory budget was spent by earlier records, and this
- * record (which fits a budget of its own) is reported as a batch item failure, so Kinesis redelivers it (and every
- * later record, all deferred too) at the head of a new batch. Its events are not decoded, hence not counted.
+ * A whole Kinesis record `processRecords` / `processEvent` did not decode: the batch's memory budget was spent by
+ * earlier records, and this record fits a budget of its own. The batch scaffolding never sees one: it decodes such a
+ * batch in slices (`Pipeline.processSlice`). Its events are not decoded, hence not counted.
  */
 export interface DeferredOutcome extends OutcomeOrigin {
   readonly kind: "deferred";
@@ -187,8 +187,9 @@ export interface PipelineOptions {
   /**
    * Memory budget of one batch, in estimated bytes of decoded data (see `estimateCost` in pipeline.ts: bytes of every
    * decoded unit ×4 plus 96 per JSON structural character, plus 512 per event). A record that alone exceeds it fails as
-   * `record_too_large`; a record that fits alone but not in what earlier records left is `deferred`, with every later
-   * record. Default 64 MiB (a quarter of the 256 MB Lambda default); `budgetForMemory` sizes it from the function's.
+   * `record_too_large`; a record that fits alone but not in what earlier records left starts the next slice
+   * (`Pipeline.processSlice`). Default 64 MiB (a quarter of the 256 MB Lambda default); `budgetForMemory` sizes it from
+   * the function's memory.
    */
   readonly batchBudgetBytes?: number;
   /** Most log events (KPL sub-records, CloudWatch log events) one batch may fan out to, same rules. Default 65,536. */
@@ -217,7 +218,7 @@ export interface OutcomeSummary {
   readonly failed: number;
   /** CloudWatch Logs control messages (not log events). */
   readonly control: number;
-  /** Kinesis records deferred to the next batch (memory budget spent); their events are not counted above. */
+  /** Kinesis records not decoded (`deferred`: memory budget spent); their events are not counted above. */
   readonly deferred: number;
   readonly failedByReason: Partial<Record<FailureReason, number>>;
 }
