@@ -3,14 +3,16 @@
  *
  * API
  * - `processKinesisBatch(event, { pipeline, sink, writeFailedRecords, logger?, metrics? })` →
- *   `{ batchItemFailures, summary }`. It runs the record pipeline over the event, hands every delivered outcome to
- *   `sink` in one call, writes pipeline failures plus what the sink `rejected` with `writeFailedRecords`, and answers
+ *   `{ batchItemFailures, summary }`. It runs the record pipeline over the event, hands the delivered outcomes to
+ *   `sink` (in one call, or one per slice, see Memory below), writes pipeline failures plus what the sink `rejected`
+ *   with `writeFailedRecords`, and answers
  *   the partial batch response. A Kinesis record is reported in `batchItemFailures` (so the event source mapping
  *   retries from it) only when (a) the sink returned one of its events as `retryable` (a transient failure that
  *   outlived the sink's own bounded retries; a sink that throws makes all its events retryable), or (b) writing its
- *   failed outcomes to the failed-records location failed. Permanent failures (bad data, destination rejected) are
+ *   failed outcomes to the failed-records location failed, or (c) it comes after a slice with events to retry.
+ *   Permanent failures (bad data, destination rejected) are
  *   written to failed records and never retried. It emits metrics (`EventsIn`, `EventsDelivered`, `EventsFiltered`,
- *   `EventsFailed`, `EventsFailed_<reason>`, `EventsRetrying`, `RecordsRetried`, `FailedRecordsWriteErrors`) and one
+ *   `EventsFailed`, `EventsFailed_<reason>`, `EventsRetrying`, `RecordsRetried`, `FailedRecordsWriteErrors`, `BatchSlices` when over 1) and one
  *   summary log line `kinesis batch` with the same counts.
  *   Invariant: `delivered + filtered + failed + retrying === events`, and every record holding a `retrying` event (or
  *   a failed event that could not be written) is in `batchItemFailures`. No exception leaves this function for any
