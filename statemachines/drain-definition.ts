@@ -3,12 +3,13 @@
 // unit test fails when the committed file differs from what this builder produces.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GRACEFUL_STOP_TIMEOUT_SECONDS } from "../modules/worker-fleet/queue-probe";
 
 type State = Record<string, unknown>;
 type Rule = Record<string, unknown>;
 
 /** Main loops (and graceful-stop polls) per execution before the drain continues as a new execution. */
-export const LOOPS_PER_EXECUTION = 100;
+export const LOOPS_PER_EXECUTION = 90;
 /** Graceful-stop status polls per proof attempt (x GRACEFUL_STOP_POLL_SECONDS = 200 s, past the 180 s step timeout). */
 export const GRACEFUL_STOP_POLLS = 20;
 export const GRACEFUL_STOP_POLL_SECONDS = 10;
@@ -801,8 +802,38 @@ export function buildDrainDefinition(): Record<string, unknown> {
       Type: "Choice",
       Comment:
         "The deadline passed with queues not proven empty. Preserve them in EBS snapshots unless settings.snapshotOnGiveUp is false.",
-      Choices: [{ Variable: "$.settings.snapshotOnGiveUp", BooleanEquals: true, Next: "CreateQueueSnapshots" }],
+      Choices: [
+        {
+          And: [
+            { Variable: "$.settings.snapshotOnGiveUp", BooleanEquals: true },
+            { Variable: "$.settings.gracefulStop", BooleanEquals: true },
+          ],
+          Next: "RecordHeartbeatBeforeSnapshot",
+        },
+        { Variable: "$.settings.snapshotOnGiveUp", BooleanEquals: true, Next: "CreateQueueSnapshots" },
+      ],
       Default: "CompleteLifecycleActionAfterGiveUp",
+    },
+    RecordHeartbeatBeforeSnapshot: heartbeat(
+      "A heartbeat before the stop and the snapshot, which take minutes.",
+      "StopCriblBeforeSnapshot",
+      "ClassifyHeartbeatError",
+    ),
+    StopCriblBeforeSnapshot: {
+      ...sendCribl(
+        "stop",
+        "Stop Cribl before the snapshot, so nothing is written (or flushed) after it: the snapshot then holds every queued byte. A failed stop still snapshots.",
+        "WaitForStopBeforeSnapshot",
+      ),
+      ResultPath: "$.stopBeforeSnapshot",
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "CreateQueueSnapshots" }],
+    },
+    WaitForStopBeforeSnapshot: {
+      Type: "Wait",
+      Comment:
+        "The stop document bounds systemctl stop to GRACEFUL_STOP_TIMEOUT_SECONDS; wait that long (plus 10 s) before the snapshot.",
+      Seconds: GRACEFUL_STOP_TIMEOUT_SECONDS + 10,
+      Next: "CreateQueueSnapshots",
     },
     CreateQueueSnapshots: {
       Type: "Task",
