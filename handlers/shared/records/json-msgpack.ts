@@ -195,6 +195,8 @@ export function jsonToMsgpack(
   const counts: number[] = [];
   let depth = 0;
   let i = 0;
+  // Position of the next backslash at or after `i` (-1: none left), found lazily so the text is scanned once.
+  let nextBackslash = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 13 || c === 9 || c === 44 || c === 58 || c === 0xfeff) {
@@ -216,19 +218,22 @@ export function jsonToMsgpack(
     }
     if (depth > 0) counts[depth - 1]!++;
     if (c === 34) {
-      // string
-      let j = i + 1;
-      let escaped = false;
-      for (;;) {
-        const d = text.charCodeAt(j);
-        if (d === 34) break;
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-        } else j++;
-        if (j >= n) throw new SyntaxError("unterminated string");
+      // string: the next quote ends it unless a backslash comes first (then walk the escapes)
+      let j = text.indexOf('"', i + 1);
+      if (j === -1) throw new SyntaxError("unterminated string");
+      if (nextBackslash !== -1 && nextBackslash <= i) nextBackslash = text.indexOf("\\", i + 1);
+      if (nextBackslash === -1 || nextBackslash > j) {
+        writeStr(w, text.slice(i + 1, j));
+      } else {
+        j = nextBackslash;
+        for (;;) {
+          const d = text.charCodeAt(j);
+          if (d === 34) break;
+          j += d === 92 ? 2 : 1;
+          if (j >= n) throw new SyntaxError("unterminated string");
+        }
+        writeStr(w, JSON.parse(text.slice(i, j + 1)) as string);
       }
-      writeStr(w, escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j));
       i = j + 1;
     } else if (c === 123 || c === 91) {
       if (depth >= maxDepth) throw new RangeError(`nesting deeper than ${maxDepth}`);
