@@ -130,6 +130,22 @@ describe("encodeForwardChunks: numbers as written (issue 10, case 5)", () => {
     expect(record).toEqual(log);
   });
 
+  it("marks a record delivered by the unreadable-time fallback, in map and in message mode", () => {
+    // Prepare
+    const outcomes = delivered([appLog({ time: "nope" }, 0)], { invalidTime: "deliver" });
+
+    // Act
+    const records = [false, true].map((wrapAsMessage) => {
+      const { chunks } = encodeForwardChunks(outcomes, { wrapAsMessage });
+      const [, entries] = decodeMulti(chunks[0]!.message).next().value as [string, Uint8Array];
+      return ([...decodeMulti(entries)] as [[unknown, Record<string, unknown>]])[0][1];
+    });
+
+    // Assess
+    expect(records[0]).toEqual({ ...appLog({ time: "nope" }, 0), _invalid_time: outcomes[0]!.timeError });
+    expect(records[1]).toEqual({ message: outcomes[0]!.raw, _invalid_time: outcomes[0]!.timeError });
+  });
+
   it("fails only the record nested too deep for the forward encoder, as encoding_failed", () => {
     // Prepare
     const deep = `{"log_type":"app","n":${"[\n".repeat(5000)}1${"]".repeat(5000)}}`;
