@@ -1,6 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts, prints a table and writes bench/results.json ({name, value, unit}[]).
 import "../scripts/quiet-sdk";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchResult } from "./types";
 
@@ -10,11 +11,27 @@ async function main(): Promise<void> {
     .readdirSync(__dirname)
     .filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only)))
     .sort();
+  // CPU-time figures still move with contention on a shared machine: say how loaded it was.
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ");
+  const loadBefore = load();
   const results: BenchResult[] = [];
+  // One broken benchmark must not hide the others' figures: report it, go on, and fail at the end.
+  const failed: string[] = [];
   for (const file of files) {
-    const mod = (await import(path.join(__dirname, file))) as { default: () => Promise<BenchResult[]> };
     process.stderr.write(`running ${file}...\n`);
-    results.push(...(await mod.default()));
+    try {
+      const mod = (await import(path.join(__dirname, file))) as { default: () => Promise<BenchResult[]> };
+      results.push(...(await mod.default()));
+    } catch (error) {
+      failed.push(file);
+      process.stderr.write(
+        `${file} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    }
   }
   const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(1) : v.toFixed(2));
   const range = (r: BenchResult) => (r.min === undefined || r.max === undefined ? "" : `${fmt(r.min)}–${fmt(r.max)}`);
@@ -28,6 +45,7 @@ async function main(): Promise<void> {
       `${r.name.padEnd(width)}  ${fmt(r.value).padStart(10)}  ${r.unit.padEnd(9)}  ${range(r).padEnd(13)}  ${(r.target ?? "").padEnd(9)}  ${status}`,
     );
   }
+  console.log(`\n${os.cpus().length} cores; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after`);
   const out = path.join(__dirname, "results.json");
   fs.writeFileSync(
     out,
@@ -38,6 +56,10 @@ async function main(): Promise<void> {
     )}\n`,
   );
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  if (failed.length > 0) {
+    console.error(`\nFAILED: ${failed.join(", ")} (see above); their figures are missing`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e: unknown) => {
