@@ -9,8 +9,9 @@
 // - Workload: workload.ts (5,000 events, about 5 MB of JSON), as one record per event and as 100 gzip CloudWatch Logs
 //   envelopes. One warm-up invocation, then BENCH_RUNS (default 9) measured ones, each followed by one run of the
 //   destination's ceiling loop (ceilings.ts). Value = median; min–max printed beside it.
-// - `BENCH_COMPARE=<entry.ts>` (A/B): also bundles that entry (e.g. an older index.ts) and invokes it right after each
-//   measured run of the current one, in the same process; prints its figure and the paired current/other ratio.
+// - `BENCH_COMPARE=<entry.ts>` (A/B): also bundles that entry (e.g. an older index.ts) and invokes it next to each
+//   measured run of the current one (ABBA order), in the same process; prints its figure and the paired
+//   current/other ratio.
 // - `BENCH_CPU_PROF=<dir>` profiles the measured invocations only (V8 sampling profiler through node:inspector) into
 //   <dir>/<handler>-<workload>.cpuprofile; `npx tsx bench/profile-summary.ts <file>` summarises one. Combine with
 //   `BENCH_FROM=source` for source file names.

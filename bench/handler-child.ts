@@ -100,8 +100,10 @@ async function main(config: ChildConfig): Promise<void> {
     } else {
       const compare: number[] = [];
       for (let i = 0; i < config.runs; i++) {
+        // A/B in ABBA order, so neither build always runs right after the other's garbage.
+        if (other && i % 2 === 1) compare.push(await invoke(w, other));
         samples.handler.push(await invoke(w));
-        if (other) compare.push(await invoke(w, other));
+        if (other && i % 2 === 0) compare.push(await invoke(w, other));
         samples.ceiling.push(runCeiling(w));
       }
       if (other) Object.assign(samples, { compare });
