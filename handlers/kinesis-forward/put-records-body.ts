@@ -36,12 +36,20 @@ export interface PutRecordsEntryLike {
 const COMMAND = "PutRecordsCommand";
 const MARKER = '"Records":[]';
 
-/** One entry, measured: `pre` + base64(`data`) + `post` is its JSON (all of it in `post` when it has no Data). */
-interface PlannedEntry {
-  readonly pre: string;
-  readonly data: Buffer | undefined;
-  readonly post: string;
+/** A string member's value as it goes into the body. */
+interface JsonText {
+  /** The raw string when it needs no escaping and is ASCII (written between quotes as is), else its JSON. */
+  readonly text: string;
+  readonly raw: boolean;
+  /** Bytes written, quotes included. */
   readonly bytes: number;
+}
+
+/** One entry, measured. */
+interface PlannedEntry {
+  readonly data: Buffer | undefined;
+  readonly hashKey: JsonText | undefined;
+  readonly partitionKey: JsonText | undefined;
 }
 
 /** The entries measured, in order; `undefined` when an entry has a shape this writer leaves to the SDK. */
@@ -51,7 +59,17 @@ export interface PutRecordsPlan {
   readonly bytes: number;
 }
 
-const DATA_OPEN = '{"Data":"';
+// Printable ASCII but `"` and `\`: what JSON.stringify (and the SDK) write unchanged.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const DATA_KEY = '"Data":"';
+const HASH_KEY = '"ExplicitHashKey":';
+const PARTITION_KEY = '"PartitionKey":';
+
+function jsonText(value: string): JsonText {
+  if (PLAIN.test(value)) return { text: value, raw: true, bytes: value.length + 2 };
+  const text = JSON.stringify(value);
+  return { text, raw: false, bytes: Buffer.byteLength(text, "utf8") };
+}
 
 function asBuffer(data: Uint8Array | string): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
@@ -69,23 +87,39 @@ export function planRecords(records: readonly unknown[]): PutRecordsPlan | undef
     if (Data != null && typeof Data !== "string" && !(Data instanceof Uint8Array)) return undefined;
     if (ExplicitHashKey != null && typeof ExplicitHashKey !== "string") return undefined;
     if (PartitionKey != null && typeof PartitionKey !== "string") return undefined;
-    const members: string[] = [];
-    if (ExplicitHashKey != null) members.push(`"ExplicitHashKey":${JSON.stringify(ExplicitHashKey)}`);
-    if (PartitionKey != null) members.push(`"PartitionKey":${JSON.stringify(PartitionKey)}`);
-    let planned: PlannedEntry;
-    if (Data != null) {
-      const data = asBuffer(Data);
-      const post = `"${members.length > 0 ? `,${members.join(",")}` : ""}}`;
-      const size = DATA_OPEN.length + Math.ceil(data.length / 3) * 4 + Buffer.byteLength(post, "utf8");
-      planned = { pre: DATA_OPEN, data, post, bytes: size };
-    } else {
-      const post = `{${members.join(",")}}`;
-      planned = { pre: "", data: undefined, post, bytes: Buffer.byteLength(post, "utf8") };
+    const data = Data == null ? undefined : asBuffer(Data);
+    const hashKey = ExplicitHashKey == null ? undefined : jsonText(ExplicitHashKey);
+    const partitionKey = PartitionKey == null ? undefined : jsonText(PartitionKey);
+    let size = 2; // { }
+    let members = 0;
+    if (data !== undefined) {
+      size += DATA_KEY.length + Math.ceil(data.length / 3) * 4 + 1;
+      members++;
     }
-    entries[i] = planned;
-    bytes += planned.bytes;
+    if (hashKey !== undefined) {
+      size += HASH_KEY.length + hashKey.bytes;
+      members++;
+    }
+    if (partitionKey !== undefined) {
+      size += PARTITION_KEY.length + partitionKey.bytes;
+      members++;
+    }
+    bytes += size + Math.max(0, members - 1);
+    entries[i] = { data, hashKey, partitionKey };
   }
   return { entries, bytes };
+}
+
+function writeMember(out: Buffer, at: number, key: string, value: JsonText, comma: boolean): number {
+  let p = at;
+  if (comma) out[p++] = 0x2c; // ,
+  p += out.write(key, p, "latin1");
+  if (value.raw) {
+    out[p++] = 0x22; // "
+    p += out.write(value.text, p, "latin1");
+    out[p++] = 0x22;
+  } else p += out.write(value.text, p, "utf8");
+  return p;
 }
 
 /**
@@ -100,11 +134,17 @@ export function writeBody(prefix: string, plan: PutRecordsPlan, suffix: string):
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (i > 0) out[at++] = 0x2c; // ,
+    out[at++] = 0x7b; // {
     if (e.data !== undefined) {
-      at += out.write(e.pre, at, "latin1");
+      at += out.write(DATA_KEY, at, "latin1");
       at += out.write(e.data.toString("base64"), at, "latin1");
+      out[at++] = 0x22; // "
     }
-    at += out.write(e.post, at, "utf8");
+    if (e.hashKey !== undefined) at = writeMember(out, at, HASH_KEY, e.hashKey, e.data !== undefined);
+    if (e.partitionKey !== undefined) {
+      at = writeMember(out, at, PARTITION_KEY, e.partitionKey, e.data !== undefined || e.hashKey !== undefined);
+    }
+    out[at++] = 0x7d; // }
   }
   at += out.write(suffix, at, "utf8");
   if (at !== out.length) throw new Error(`PutRecords body: wrote ${at} of ${out.length} bytes`);

@@ -105,6 +105,9 @@ describe("putRecordsBodyPlugin", () => {
         { Data: new Uint8Array(0), PartitionKey: 'q"uote\\back\u0000\u001f\u007f\u2028' },
         { Data: Buffer.from("é東京😀"), PartitionKey: "\ud800 lone \udc00 surrogates \ud83d\ude00" },
         { Data: "a string Data is its UTF-8: ü" as unknown as Uint8Array, PartitionKey: "s" },
+        { PartitionKey: "no Data (the service refuses it; the SDK still writes it)" } as never,
+        { Data: new Uint8Array([9]), ExplicitHashKey: "7" } as never,
+        { ExplicitHashKey: "8" } as never,
       ],
     };
     const { sdk, ours } = await bothWays(input);
