@@ -75,13 +75,23 @@ function lambdaRuntimeEnv(name: string, stub: ServiceStub): Record<string, strin
 }
 
 let bundleDir: string | undefined;
+/** Temporary directories of bundles, removed when the process exits. */
+const tempDirs: string[] = [];
+process.on("exit", () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 function modulePath(handler: string): string {
   // A/B comparisons: BENCH_ENTRY=<file.ts> bundles that entry instead (e.g. an older index.ts), for one handler.
   const entry = process.env.BENCH_ENTRY ? path.resolve(process.env.BENCH_ENTRY) : undefined;
   if (process.env.BENCH_FROM === "source")
     return entry ?? path.resolve(__dirname, "..", "handlers", handler, "index.ts");
-  bundleDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "bench-handlers-"));
+  bundleDir ??= tempDir("bench-handlers-");
   return path.join(bundleHandler(handler, bundleDir, entry ? { entry } : {}).directory, "index.js");
 }
 
@@ -117,7 +127,7 @@ function runChild(config: ChildConfig, env: Record<string, string>): Promise<Wor
 
 /** BENCH_COMPARE=<entry.ts>: bundle another entry of the handler to run alternately with the current one (A/B). */
 function compareModulePath(handler: string, entry: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-compare-"));
+  const dir = tempDir("bench-compare-");
   return path.join(bundleHandler(handler, dir, { entry: path.resolve(entry), fresh: true }).directory, "index.js");
 }
 
