@@ -760,7 +760,7 @@ export function buildDrainDefinition(): Record<string, unknown> {
     RouteSsmError: {
       Type: "Choice",
       Comment:
-        "SSM cannot reach the instance: ask EC2 whether it is gone. AccessDenied or anything else on the stop or start is never swallowed.",
+        "SSM cannot reach the instance: ask EC2 whether it is gone. AccessDenied or anything else on the stop or start is never swallowed: a loud failure, or past the deadline the snapshot.",
       Choices: [
         {
           And: [
@@ -774,6 +774,9 @@ export function buildDrainDefinition(): Record<string, unknown> {
           ],
           Next: "DescribeInstanceState",
         },
+        // Past the deadline a failing stop or start must not keep the drain failing and restarting until the global
+        // timeout: preserve the queue instead (the give-up path snapshots even when its own stop fails).
+        { ...deadlinePassed, Next: "CheckSnapshotOnGiveUp" },
       ],
       Default: "ReportFailedUnexpectedError",
     },
