@@ -64,18 +64,24 @@ export interface DrainExecution {
   startDate: Date;
 }
 
-/** Every drain execution of the instance (any status), named `<instanceId>-<n>`. Paginates. */
+/**
+ * Every drain execution of the instance (any status), named `<instanceId>-<n>`, plus `runningOtherName`: a RUNNING
+ * execution of the instance under an older name shape (`<instanceId>-<token prefix>`, before sequence numbers), which
+ * must not be doubled during an upgrade. Paginates.
+ */
 export async function listDrainExecutions(
   sfn: SfnPort,
   stateMachineArn: string,
   instanceId: string,
-): Promise<DrainExecution[]> {
-  const out: DrainExecution[] = [];
+): Promise<DrainExecution[] & { runningOtherName?: string }> {
+  const out: DrainExecution[] & { runningOtherName?: string } = [];
   let nextToken: string | undefined;
   do {
     const page = await sfn.listExecutions({ stateMachineArn, maxResults: 1000, nextToken });
     for (const e of page.executions ?? []) {
       const sequence = drainSequenceOf(instanceId, e.name ?? "");
+      if (sequence === null && e.status === "RUNNING" && e.name?.startsWith(`${instanceId}-`))
+        out.runningOtherName = e.name;
       if (sequence === null || !e.executionArn) continue;
       out.push({
         name: e.name!,
@@ -87,7 +93,8 @@ export async function listDrainExecutions(
     }
     nextToken = page.nextToken;
   } while (nextToken);
-  return out.sort((a, b) => a.sequence - b.sequence);
+  out.sort((a, b) => a.sequence - b.sequence);
+  return out;
 }
 
 /** An execution started this long before the action's start time is still counted as its own (clock skew). */
@@ -153,8 +160,8 @@ export async function startDrainOnce(sfn: SfnPort, config: DrainConfig, request:
   const { settings } = config;
   const globalMs = lifecycleGlobalTimeoutSeconds(settings.heartbeatTimeoutSeconds) * 1000;
   const executions = await listDrainExecutions(sfn, config.stateMachineArn, request.instanceId);
-  const running = executions.find((e) => e.status === "RUNNING");
-  if (running) return { action: "already_running", executionName: running.name };
+  const running = executions.find((e) => e.status === "RUNNING")?.name ?? executions.runningOtherName;
+  if (running) return { action: "already_running", executionName: running };
 
   const windowStart =
     (request.actionStartedAt?.getTime() ?? request.now.getTime() - globalMs) - ACTION_CLOCK_SKEW_SECONDS * 1000;

@@ -144,6 +144,18 @@ describe("start-drain core", () => {
     expect(f.started).toHaveLength(0);
   });
 
+  test("a RUNNING drain under the name shape of the previous release (token prefix) is not doubled during an upgrade", async () => {
+    const f = fakeSfn([{ name: "i-0abc1234def567890-1a2b3c4d", status: "RUNNING", startDate: now(), input: "{}" }]);
+    const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
+      config,
+      now,
+      sfn: f.sfn,
+      autoScaling: fakeAutoScaling().port,
+    });
+    expect(r).toEqual({ action: "already_running", executionName: "i-0abc1234def567890-1a2b3c4d" });
+    expect(f.started).toHaveLength(0);
+  });
+
   test("an instance id that is a prefix of another does not match it", async () => {
     const f = fakeSfn([{ name: "i-0abc1234def5678901-1", status: "RUNNING", startDate: now(), input: "{}" }]);
     const event = terminateLifecycleEvent({ EC2InstanceId: "i-0abc1234def567890" });
