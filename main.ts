@@ -3,4 +3,9 @@ import { loadConfig } from "./config/load";
 import { buildApp } from "./stacks/app";
 
 process.env.CHECKPOINT_DISABLE ??= "1";
-buildApp(loadConfig()).app.synth();
+const { app } = buildApp(loadConfig());
+app.synth();
+// Synth warnings (cdktf Annotations) are printed here: `cdktf synth` would, running the app directly does not.
+for (const c of app.node.findAll()) {
+  for (const m of c.node.metadata) if (m.type === "@cdktf/warn") console.warn(`warning: ${c.node.path}: ${m.data}`);
+}

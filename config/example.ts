@@ -34,9 +34,12 @@ const config: AppConfig = {
     sinks: {
       // Every event as gzip JSON lines, per type and day, in a bucket the stack creates (SSE, TLS only).
       s3: [{ name: "archive", source: "router", expirationDays: 365, forceDestroy: true }],
-      // The audit stream into daily indices of an existing domain, deleted after 14 days (ISM). To create a domain
-      // instead (encrypted, HTTPS + TLS 1.2, fine-grained access with an IAM master), replace `existing` with
-      // `domain: { domainName: "cribl-demo-logs" }`.
+      // The audit stream into daily indices `cribl-demo-audit-<type>-<date>` of an existing domain, deleted after 14
+      // days by an ISM policy covering exactly `cribl-demo-audit-*` (synth warns: it is a domain others may share).
+      // To create a domain instead (in a VPC, encrypted, HTTPS + TLS 1.2, audit and slow logs, fine-grained access
+      // administered by a separate admin), replace `existing` with
+      // `domain: { domainName: "cribl-demo-logs", masterUserArn: "arn:aws:iam::123456789012:role/search-admin",
+      //   vpc: { subnetIds: [...], securityGroupIds: [...] } }` and run the requests of its `admin_setup` output once.
       opensearch: [
         {
           name: "search",
@@ -45,11 +48,13 @@ const config: AppConfig = {
             endpoint: "https://search-cribl-demo-logs-abcdefghijklmnop.eu-west-1.es.amazonaws.com",
             arn: "arn:aws:es:eu-west-1:123456789012:domain/cribl-demo-logs",
           },
+          indexPrefix: "cribl-demo-audit",
           indexRetentionDays: 14,
         },
       ],
-      // The app stream to a Fluentd aggregator. The shared key stays in SSM; only its NAME is configuration (create
-      // it first: aws ssm put-parameter --type SecureString --name /cribl-demo/fluentd-shared-key --value ...).
+      // The app stream to a Fluentd aggregator, over TLS (the default; plaintext needs `plaintext: true` and is refused
+      // with a shared key). The shared key stays in SSM; only its NAME is configuration (create it first:
+      // aws ssm put-parameter --type SecureString --name /cribl-demo/fluentd-shared-key --value ...).
       // In production add vpc: { subnetIds: [...], securityGroupIds: [...] } to reach the aggregator privately.
       fluent: [
         {

@@ -46,7 +46,7 @@ export interface OpenSearchSinkConfig extends SinkCommonConfig {
   domain?: OpenSearchDomainProps;
   /** Use an existing domain (`es`) or Serverless collection (`aoss`). */
   existing?: ExistingOpenSearch;
-  /** @default "logs" */
+  /** Indices `<indexPrefix>-<log_type>-<YYYYMMDD>`; ISM covers exactly `<indexPrefix>-*`. @default "<name>-to-os-<sink>-logs" */
   indexPrefix?: string;
   /** @default 30 */
   indexRetentionDays?: number;
@@ -68,8 +68,10 @@ export interface FluentSinkConfig extends SinkCommonConfig {
   port?: number;
   /** @default "kinesis" */
   tag?: string;
-  /** @default false */
+  /** @default true */
   tls?: boolean;
+  /** Explicit opt-in to plaintext TCP; refused with a shared key. @default false */
+  plaintext?: boolean;
   tlsServerName?: string;
   /** NAME of the SSM SecureString holding the shared key; the key itself is never configuration. */
   sharedKeyParameterName?: string;

@@ -3,6 +3,7 @@
 import { TerraformOutput } from "cdktf";
 import type { ResolvedAppConfig } from "../config/app-config";
 import { AppStack } from "../modules/common/stack-base";
+import { ConfigError } from "../modules/common/validate";
 import type { KinesisConsumerCommonProps, KinesisConsumerOutputs } from "../modules/kinesis-consumer";
 import { KinesisToFluent } from "../modules/kinesis-to-fluent";
 import { KinesisToOpenSearch } from "../modules/kinesis-to-opensearch";
@@ -76,6 +77,18 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
 
   sinks.opensearch.forEach((sink, i) => {
     const field = `logRouting.sinks.opensearch[${i}]`;
+    // Each sink's ISM policy covers `<indexPrefix>-*`: no other sink's indices may match it.
+    sinks.opensearch.forEach((other, j) => {
+      // The module's default prefix is `<function name>-logs`.
+      const prefixOf = (s: typeof sink) => s.indexPrefix ?? `${config.name}-to-os-${s.name}-logs`;
+      const [mine, theirs] = [prefixOf(sink), prefixOf(other)];
+      if (i !== j && (mine === theirs || theirs.startsWith(`${mine}-`))) {
+        throw new ConfigError(
+          `${field}.indexPrefix`,
+          `${JSON.stringify(mine)}-* also matches the indices of sink ${JSON.stringify(other.name)} (${theirs}-*)`,
+        );
+      }
+    });
     const module = AppStack.underField(
       field,
       () => new KinesisToOpenSearch(stack, `to-opensearch-${sink.name}`, { ...sink, ...common("os", sink) }),
@@ -87,6 +100,8 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
       target_arn: o.targetArn,
       domain_name: o.domainName,
       ism_policy_id: o.ismPolicyId,
+      index_prefix: o.indexPrefix,
+      admin_setup: o.adminSetup,
     });
   });
 

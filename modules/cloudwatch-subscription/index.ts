@@ -5,11 +5,11 @@
  * stream's customer managed key, when it has one).
  */
 import { CloudwatchLogSubscriptionFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
 import { ConfigError, oneOf, optionalString, patterns, requireString, stringList } from "../common/validate";
 
@@ -63,9 +63,10 @@ export class CloudwatchSubscription extends Construct {
     }
     const distribution = oneOf("distribution", props.distribution ?? "ByLogStream", ["ByLogStream", "Random"] as const);
 
-    const account = new DataAwsCallerIdentity(this, "account");
+    // The log groups are in the configured region (it also names the trusted service principal).
+    const logsScope = { ...arnScope(this), region };
     const sourceArns = logGroupNames.flatMap((g) => {
-      const arn = `arn:aws:logs:${region}:${account.accountId}:log-group:${g}`;
+      const arn = arns.logGroup(logsScope, g);
       return [arn, `${arn}:*`];
     });
     this.role = new IamRole(this, "role", {

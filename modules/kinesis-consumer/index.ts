@@ -7,7 +7,7 @@
  * `KinesisConsumerProps`), plus `handler`, extra `environment` and least-privilege `statements` from the module that
  * wraps it. It sets `CONSUMER_ENV` (handlers/shared/kinesis-batch.ts) for `readConsumerEnv`, grants read on exactly the
  * source stream (and `kms:Decrypt` on its CMK when given), `s3:PutObject` on exactly
- * `arn:aws:s3:::<bucket>/<prefix>/*`, and send on exactly the on-failure destination. `outputs` carries what callers
+ * `arn:<partition>:s3:::<bucket>/<prefix>/*`, and send on exactly the on-failure destination. `outputs` carries what callers
  * need. Construct ids (`function`, `mapping`, `on-failure`) are Terraform addresses: do not rename them.
  */
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
@@ -16,6 +16,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { CONSUMER_ENV } from "../../handlers/shared/kinesis-batch";
+import { arns, partitionOf } from "../common/arns";
 import { NodeFunction, type PolicyStatement } from "../common/node-function";
 import {
   boolOrDefault,
@@ -242,7 +243,7 @@ export class KinesisConsumer extends Construct {
         Sid: "WriteFailedRecords",
         Effect: "Allow",
         Action: "s3:PutObject",
-        Resource: `arn:aws:s3:::${bucketName}/${prefix}/*`,
+        Resource: arns.s3Objects(partitionOf(this), bucketName, prefix),
       },
       ...(failedKms
         ? [

@@ -1,15 +1,14 @@
 /**
  * kinesis-to-fluent: a Lambda reading a stream and sending log events to a Fluentd / Fluent Bit forward input (tag
- * `<log_type>.<tag>`, PackedForward chunks with acks, optional TLS and shared-key handshake), normally inside the
+ * `<log_type>.<tag>`, PackedForward chunks with acks, TLS by default (plaintext only by explicit opt-in, and never with
+ * a shared key), optional shared-key handshake), normally inside the
  * aggregator's VPC. The shared key is never configuration: the function reads it at cold start from the SSM
  * SecureString whose NAME is given, with `ssm:GetParameter` on exactly that parameter.
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-fluent.
  */
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { Construct } from "constructs";
 import { TO_FLUENT_ENV } from "../../handlers/kinesis-to-fluent/env";
+import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
 import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { type VpcPlacement, validateVpc } from "../common/vpc";
@@ -22,8 +21,13 @@ export interface KinesisToFluentProps extends KinesisConsumerCommonProps {
   readonly port?: number;
   /** Second part of the tag `<log_type>.<tag>`; `""` sends `<log_type>` alone. @default "kinesis" */
   readonly tag?: string;
-  /** TLS to the forward input (`<transport tls>`). @default false */
+  /** TLS to the forward input (`<transport tls>`). @default true (plaintext only with `plaintext: true`) */
   readonly tls?: boolean;
+  /**
+   * Explicit opt-in to plaintext TCP (no TLS): events and the handshake cross the network readable by anyone on the
+   * path. Refused together with a shared key (the handshake would be sent in the clear). @default false
+   */
+  readonly plaintext?: boolean;
   /** Name checked against the server certificate when it differs from `host`. @default host */
   readonly tlsServerName?: string;
   /** NAME of the SSM SecureString holding the shared key (`<security> shared_key`). @default no handshake */
@@ -67,10 +71,21 @@ export class KinesisToFluent extends Construct {
     const host = requireString("host", props.host, HOST);
     const port = intOrDefault("port", props.port, 24224, 1, 65535);
     const tag = props.tag === "" ? "" : (optionalString("tag", props.tag, TAG) ?? "kinesis");
-    const tls = boolOrDefault("tls", props.tls, false);
+    const plaintext = boolOrDefault("plaintext", props.plaintext, false);
+    const tls = boolOrDefault("tls", props.tls, !plaintext);
+    if (tls && plaintext) throw new ConfigError("plaintext", "contradicts tls: true; set one of them");
+    if (!tls && !plaintext) {
+      throw new ConfigError("tls", "is on by default; sending in plaintext needs the explicit opt-in plaintext: true");
+    }
     const tlsServerName = optionalString("tlsServerName", props.tlsServerName, HOST);
     if (tlsServerName !== undefined && !tls) throw new ConfigError("tlsServerName", "applies only when tls is true");
     const parameter = optionalString("sharedKeyParameterName", props.sharedKeyParameterName, patterns.ssmParameterName);
+    if (plaintext && parameter !== undefined) {
+      throw new ConfigError(
+        "plaintext",
+        "is refused with sharedKeyParameterName: the shared-key handshake must not cross the network in the clear",
+      );
+    }
     const keyKms = optionalString("sharedKeyKmsKeyArn", props.sharedKeyKmsKeyArn, patterns.arn);
     if (keyKms !== undefined && parameter === undefined) {
       throw new ConfigError("sharedKeyKmsKeyArn", "applies only when sharedKeyParameterName is set");
@@ -94,10 +109,7 @@ export class KinesisToFluent extends Construct {
     let parameterArn: string | undefined;
     const statements: PolicyStatement[] = [];
     if (parameter !== undefined) {
-      const partition = new DataAwsPartition(this, "partition");
-      const region = new DataAwsRegion(this, "region");
-      const account = new DataAwsCallerIdentity(this, "account");
-      parameterArn = `arn:${partition.partition}:ssm:${region.name}:${account.accountId}:parameter${parameter}`;
+      parameterArn = arns.ssmParameter(arnScope(this), parameter);
       statements.push({ Sid: "ReadSharedKey", Effect: "Allow", Action: "ssm:GetParameter", Resource: parameterArn });
       if (keyKms)
         statements.push({ Sid: "DecryptSharedKey", Effect: "Allow", Action: "kms:Decrypt", Resource: keyKms });

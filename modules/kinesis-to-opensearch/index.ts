@@ -2,25 +2,32 @@
  * kinesis-to-opensearch: a Lambda reading a stream and indexing log events into daily indices
  * `<indexPrefix>-<log_type>-<YYYYMMDD>` with SigV4-signed `_bulk` requests and idempotent `_id`s, into either
  *
- * - a domain it creates (`domain`): encryption at rest, node-to-node encryption, HTTPS only with TLS 1.2+,
- *   fine-grained access control with an IAM master user (no passwords anywhere), optionally in a VPC; or
+ * - a domain it creates (`domain`): in a VPC (a public endpoint only with `publicEndpoint: true`), encryption at rest,
+ *   node-to-node encryption, HTTPS only with TLS 1.2+, fine-grained access control whose master user is a separate
+ *   admin principal (`masterUserArn`, required; never the function), audit, search and indexing slow logs and error
+ *   logs published to CloudWatch Logs; or
  * - an existing endpoint (`existing`): a managed domain (`es`) or an OpenSearch Serverless collection (`aoss`).
  *
- * IAM: `es:ESHttpPost`/`es:ESHttpPut` (and `es:ESHttpGet` for the lifecycle policy check) on exactly `<domain ARN>/*`,
- * or `aoss:APIAccessAll` on exactly the collection. Index retention replaces the original's separate index cleaner:
- * on a domain, the function installs an ISM policy (delete `<indexPrefix>-*` N days after creation) at cold start
- * (handlers/kinesis-to-opensearch/ism.ts); on a collection, the module creates a data lifecycle policy.
+ * IAM (identity policy, and for a created domain also its access policy): `es:ESHttpPost`/`es:ESHttpPut` on exactly
+ * `<domain ARN>/_bulk` (the only path the handler posts to) and `<domain ARN>/<indexPrefix>-*`; on an existing domain
+ * with retention, also `es:ESHttpGet`/`es:ESHttpPut` on exactly `<domain ARN>/_plugins/_ism/policies/<policy id>`
+ * (the function installs that policy, handlers/kinesis-to-opensearch/ism.ts). `aoss:APIAccessAll` on exactly a
+ * collection. IAM paths cannot limit the indices named inside a `_bulk` body: that is fine-grained access control's
+ * job. The function is mapped (by the admin, a data-plane call Terraform's AWS provider cannot make) to a write-only
+ * role on `<indexPrefix>-*`; the module renders that role, its mapping, the ISM policy and the slow-log index template
+ * as `adminSetup` (see docs/opensearch-security.md).
  * Built on KinesisConsumer; handler: handlers/kinesis-to-opensearch.
  */
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogResourcePolicy } from "@cdktf/provider-aws/lib/cloudwatch-log-resource-policy";
 import { OpensearchDomain } from "@cdktf/provider-aws/lib/opensearch-domain";
 import { OpensearchserverlessAccessPolicy } from "@cdktf/provider-aws/lib/opensearchserverless-access-policy";
 import { OpensearchserverlessLifecyclePolicy } from "@cdktf/provider-aws/lib/opensearchserverless-lifecycle-policy";
-import { Fn, Lazy } from "cdktf";
+import { Annotations, Fn, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { TO_OPENSEARCH_ENV } from "../../handlers/kinesis-to-opensearch/env";
+import { ismPolicyDocument } from "../../handlers/kinesis-to-opensearch/ism";
+import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
 import {
   boolOrDefault,
@@ -51,15 +58,18 @@ export interface OpenSearchDomainProps {
   /** CMK for encryption at rest. @default the AWS managed key */
   readonly kmsKeyArn?: string;
   /**
-   * IAM principal that is the fine-grained access control master user. @default the function's role (it can then
-   * write and install its lifecycle policy without any role mapping; set an admin role and map the function's role
-   * to a writer role in OpenSearch Dashboards instead when people administer the domain).
+   * IAM role or user ARN of the fine-grained access control master user: the domain's admin, who maps the function
+   * to its write-only role (see `adminSetup`). Required; never the function's own role.
    */
-  readonly masterUserArn?: string;
+  readonly masterUserArn: string;
   /** Both enforce TLS 1.2 or later. @default "Policy-Min-TLS-1-2-2019-07" */
   readonly tlsSecurityPolicy?: (typeof TLS_SECURITY_POLICIES)[number];
-  /** Place the domain in a VPC. @default public endpoint (still IAM-signed and HTTPS only) */
+  /** Place the domain in a VPC. Required unless `publicEndpoint: true`. */
   readonly vpc?: VpcPlacement;
+  /** Explicit opt-out of the VPC: a public endpoint (still IAM-signed, HTTPS only). @default false */
+  readonly publicEndpoint?: boolean;
+  /** Retention of the audit, slow and error log groups. @default 90 */
+  readonly logRetentionDays?: number;
 }
 
 /** An endpoint that already exists. */
@@ -82,7 +92,10 @@ export interface KinesisToOpenSearchProps extends KinesisConsumerCommonProps {
   readonly domain?: OpenSearchDomainProps;
   /** Use an existing domain or collection. */
   readonly existing?: ExistingOpenSearch;
-  /** Index names are `<indexPrefix>-<log_type>-<YYYYMMDD>`. @default "logs" */
+  /**
+   * Index names are `<indexPrefix>-<log_type>-<YYYYMMDD>`; the ISM policy covers exactly `<indexPrefix>-*`.
+   * @default "<name>-logs" (unique per deployment and sink)
+   */
   readonly indexPrefix?: string;
   /** Delete indices this many days after creation (ISM or data lifecycle policy); 0 keeps them. @default 30 */
   readonly indexRetentionDays?: number;
@@ -104,8 +117,15 @@ export interface KinesisToOpenSearchOutputs extends KinesisConsumerOutputs {
   /** Domain or collection ARN. */
   readonly targetArn: string;
   readonly domainName: string | undefined;
-  /** ISM policy id the function installs ("" when none). */
+  /** ISM policy id ("" when none): installed by the function on an existing domain, by the admin on a created one. */
   readonly ismPolicyId: string;
+  readonly indexPrefix: string;
+  /**
+   * Created domain only: the data-plane requests the admin (master user) makes once, as JSON
+   * `[{method, path, body}]`: the write-only role, its mapping to the function's role, the ISM policy and the
+   * slow-log index template. A Terraform-resolvable string (it contains the role ARN).
+   */
+  readonly adminSetup: string | undefined;
 }
 
 const INDEX_PREFIX = {
@@ -124,7 +144,8 @@ export class KinesisToOpenSearch extends Construct {
       throw new ConfigError("domain", "set exactly one of domain (create a domain) and existing (use an endpoint)");
     }
     const name = requireString("name", props.name);
-    const indexPrefix = optionalString("indexPrefix", props.indexPrefix, INDEX_PREFIX) ?? "logs";
+    const indexPrefix =
+      optionalString("indexPrefix", props.indexPrefix, INDEX_PREFIX) ?? `${name.toLowerCase().replace(/_/g, "-")}-logs`;
     const retentionDays = intOrDefault("indexRetentionDays", props.indexRetentionDays, 30, 0, 36500);
     const documentIds = boolOrDefault("documentIds", props.documentIds, true);
     const maxBulkDocs = intOrDefault("maxBulkDocs", props.maxBulkDocs, 500, 1, 10_000);
@@ -171,6 +192,17 @@ export class KinesisToOpenSearch extends Construct {
     }
     // ISM exists on managed domains only; Serverless retention is a Terraform-managed data lifecycle policy below.
     const ismPolicyId = service === "es" && retentionDays > 0 ? `${name}-retention`.toLowerCase() : "";
+    // On a created domain the admin installs the ISM policy (adminSetup): the function never gets ISM rights.
+    const functionInstallsIsm = ismPolicyId !== "" && domainProps === undefined;
+    if (functionInstallsIsm) {
+      Annotations.of(this).addWarning(
+        `${name}: indexRetentionDays (${retentionDays}) on an existing domain installs ISM policy ${ismPolicyId}, ` +
+          `which deletes every new index matching ${indexPrefix}-* ${retentionDays} days after creation; make sure ` +
+          "no one else's indices match that pattern (set indexRetentionDays: 0 to manage retention yourself)",
+      );
+    }
+    const indexPaths = (arn: string) => [`${arn}/_bulk`, `${arn}/${indexPrefix}-*`];
+    const ismPath = (arn: string) => `${arn}/_plugins/_ism/policies/${ismPolicyId}`;
 
     const statements: PolicyStatement[] =
       service === "es"
@@ -178,9 +210,19 @@ export class KinesisToOpenSearch extends Construct {
             {
               Sid: "WriteIndices",
               Effect: "Allow",
-              Action: ["es:ESHttpPost", "es:ESHttpPut", ...(ismPolicyId ? ["es:ESHttpGet"] : [])],
-              Resource: `${targetArn}/*`,
+              Action: ["es:ESHttpPost", "es:ESHttpPut"],
+              Resource: indexPaths(targetArn),
             },
+            ...(functionInstallsIsm
+              ? [
+                  {
+                    Sid: "InstallLifecyclePolicy",
+                    Effect: "Allow" as const,
+                    Action: ["es:ESHttpGet", "es:ESHttpPut"],
+                    Resource: ismPath(targetArn),
+                  },
+                ]
+              : []),
           ]
         : [{ Sid: "WriteCollection", Effect: "Allow", Action: "aoss:APIAccessAll", Resource: targetArn }];
 
@@ -199,7 +241,7 @@ export class KinesisToOpenSearch extends Construct {
         [TO_OPENSEARCH_ENV.maxBulkDocs]: String(maxBulkDocs),
         [TO_OPENSEARCH_ENV.maxBulkBytes]: String(maxBulkBytes),
         [TO_OPENSEARCH_ENV.maxAttempts]: String(maxAttempts),
-        ...(ismPolicyId
+        ...(functionInstallsIsm
           ? {
               [TO_OPENSEARCH_ENV.ismPolicyId]: ismPolicyId,
               [TO_OPENSEARCH_ENV.ismDeleteAfterDays]: String(retentionDays),
@@ -209,7 +251,19 @@ export class KinesisToOpenSearch extends Construct {
       statements,
     });
 
-    if (domainProps) this.domain = this.createDomain(domainProps, this.consumer.outputs.roleArn);
+    let adminSetup: string | undefined;
+    if (domainProps) {
+      this.domain = this.createDomain(domainProps, this.consumer.outputs.roleArn, indexPrefix, name);
+      adminSetup = Fn.jsonencode(
+        adminSetupRequests({
+          writerRole: `${name}-writer`.toLowerCase(),
+          functionRoleArn: this.consumer.outputs.roleArn,
+          indexPrefix,
+          ismPolicyId,
+          retentionDays,
+        }),
+      );
+    }
 
     if (service === "aoss" && collectionName !== undefined) {
       const indices = `index/${collectionName}/${indexPrefix}-*`;
@@ -248,6 +302,8 @@ export class KinesisToOpenSearch extends Construct {
       targetArn,
       domainName: this.domain?.domainName,
       ismPolicyId,
+      indexPrefix,
+      adminSetup,
     };
   }
 
@@ -268,16 +324,27 @@ export class KinesisToOpenSearch extends Construct {
     const instanceCount = intOrDefault("domain.instanceCount", d.instanceCount, 2, 1, 80);
     const volumeSize = intOrDefault("domain.volumeSizeGiB", d.volumeSizeGiB, 100, 10, 16384);
     const kmsKeyArn = optionalString("domain.kmsKeyArn", d.kmsKeyArn, patterns.arn);
-    const masterUserArn = optionalString("domain.masterUserArn", d.masterUserArn, {
+    const masterUserArn = requireString("domain.masterUserArn", d.masterUserArn, {
       pattern: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/,
-      hint: "an IAM role or user ARN",
+      hint: "the admin's IAM role or user ARN (a separate principal, never the function)",
     });
+    const publicEndpoint = boolOrDefault("domain.publicEndpoint", d.publicEndpoint, false);
+    const logRetentionDays = intOrDefault("domain.logRetentionDays", d.logRetentionDays, 90, 1, 3653);
     const tlsSecurityPolicy = oneOf(
       "domain.tlsSecurityPolicy",
       d.tlsSecurityPolicy ?? "Policy-Min-TLS-1-2-2019-07",
       TLS_SECURITY_POLICIES,
     );
     const vpc = validateVpc("domain.vpc", d.vpc);
+    if (vpc === undefined && !publicEndpoint) {
+      throw new ConfigError(
+        "domain.vpc",
+        "is required: the domain is placed in a VPC by default (opt out explicitly with publicEndpoint: true)",
+      );
+    }
+    if (vpc !== undefined && publicEndpoint) {
+      throw new ConfigError("domain.publicEndpoint", "contradicts domain.vpc; set one of them");
+    }
     const zones = instanceCount === 1 ? 1 : vpc ? Math.min(vpc.subnetIds.length, 3) : 2;
     if (instanceCount > 1 && zones > 1 && instanceCount % zones !== 0) {
       throw new ConfigError(
@@ -300,18 +367,58 @@ export class KinesisToOpenSearch extends Construct {
       tlsSecurityPolicy,
       vpc,
       zones,
+      logRetentionDays,
     };
   }
 
-  private createDomain(d: ReturnType<KinesisToOpenSearch["validateDomain"]>, roleArn: string): OpensearchDomain {
+  private createDomain(
+    d: ReturnType<KinesisToOpenSearch["validateDomain"]>,
+    roleArn: string,
+    indexPrefix: string,
+    name: string,
+  ): OpensearchDomain {
     const { domainName, engineVersion, instanceType, instanceCount, volumeSize, kmsKeyArn, masterUserArn } = d;
-    const { tlsSecurityPolicy, vpc, zones } = d;
-    const partition = new DataAwsPartition(this, "partition");
-    const region = new DataAwsRegion(this, "region");
-    const account = new DataAwsCallerIdentity(this, "account");
+    const { tlsSecurityPolicy, vpc, zones, logRetentionDays } = d;
+    const scope = arnScope(this);
     // The domain's own ARN, spelled out: referencing the domain's `arn` from its access policy would be a cycle.
-    const domainArn = `arn:${partition.partition}:es:${region.name}:${account.accountId}:domain/${domainName}`;
-    const principals = masterUserArn ? [roleArn, masterUserArn] : [roleArn];
+    const domainArn = arns.openSearchDomain(scope, domainName);
+
+    // Audit, slow and error logs, and the resource policy that lets OpenSearch write them (only for this domain).
+    const logTypes = {
+      AUDIT_LOGS: "audit-logs",
+      SEARCH_SLOW_LOGS: "search-slow-logs",
+      INDEX_SLOW_LOGS: "index-slow-logs",
+      ES_APPLICATION_LOGS: "error-logs",
+    } as const;
+    const groups = Object.entries(logTypes).map(
+      ([type, suffix]) =>
+        [
+          type,
+          new CloudwatchLogGroup(this, `log-${suffix}`, {
+            name: `/aws/opensearch/${domainName}/${suffix}`,
+            retentionInDays: logRetentionDays,
+          }),
+        ] as const,
+    );
+    const logPolicy = new CloudwatchLogResourcePolicy(this, "log-policy", {
+      policyName: `${name}-opensearch-logs`,
+      policyDocument: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OpenSearchPublishesDomainLogs",
+            Effect: "Allow",
+            Principal: { Service: "es.amazonaws.com" },
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: groups.map(([, g]) => `${g.arn}:*`),
+            Condition: {
+              StringEquals: { "aws:SourceAccount": scope.account },
+              ArnLike: { "aws:SourceArn": domainArn },
+            },
+          },
+        ],
+      }),
+    });
 
     return new OpensearchDomain(this, "domain", {
       domainName,
@@ -330,21 +437,100 @@ export class KinesisToOpenSearch extends Construct {
         enabled: true,
         anonymousAuthEnabled: false,
         internalUserDatabaseEnabled: false,
-        masterUserOptions: { masterUserArn: masterUserArn ?? roleArn },
+        masterUserOptions: { masterUserArn },
       },
       vpcOptions: vpc ? { subnetIds: [...vpc.subnetIds], securityGroupIds: [...vpc.securityGroupIds] } : undefined,
+      logPublishingOptions: groups.map(([logType, g]) => ({
+        logType,
+        cloudwatchLogGroupArn: g.arn,
+        enabled: true,
+      })),
       accessPolicies: Fn.jsonencode({
         Version: "2012-10-17",
         Statement: [
           {
-            Sid: "SignedRequestsFromKnownPrincipals",
+            Sid: "FunctionWritesItsIndicesOnly",
             Effect: "Allow",
-            Principal: { AWS: principals },
+            Principal: { AWS: [roleArn] },
+            Action: ["es:ESHttpPost", "es:ESHttpPut"],
+            Resource: [`${domainArn}/_bulk`, `${domainArn}/${indexPrefix}-*`],
+          },
+          {
+            Sid: "AdminAdministers",
+            Effect: "Allow",
+            Principal: { AWS: [masterUserArn] },
             Action: "es:ESHttp*",
             Resource: `${domainArn}/*`,
           },
         ],
       }),
+      dependsOn: [logPolicy],
     });
   }
+}
+
+/** Index actions of the function's write-only role: index documents (alone or in `_bulk`) and create its indices. */
+export const WRITER_INDEX_ACTIONS = [
+  "indices:data/write/index",
+  "indices:data/write/bulk*",
+  "indices:admin/create",
+  "indices:admin/mapping/put",
+] as const;
+
+/**
+ * The data-plane requests the domain's admin makes once after `terraform apply` (the AWS provider has no resource for
+ * the security plugin's roles or for ISM): a write-only role on `<prefix>-*` mapped to the function's IAM role, the
+ * ISM policy (its `ism_template` covers exactly `<prefix>-*`), and an index template turning slow logs on.
+ */
+export function adminSetupRequests(o: {
+  writerRole: string;
+  functionRoleArn: string;
+  indexPrefix: string;
+  ismPolicyId: string;
+  retentionDays: number;
+}): { method: "PUT"; path: string; body: unknown }[] {
+  const pattern = `${o.indexPrefix}-*`;
+  return [
+    {
+      method: "PUT",
+      path: `/_plugins/_security/api/roles/${o.writerRole}`,
+      body: {
+        description: `kinesis-to-opensearch: write ${pattern} only`,
+        cluster_permissions: ["indices:data/write/bulk"],
+        index_permissions: [{ index_patterns: [pattern], allowed_actions: [...WRITER_INDEX_ACTIONS] }],
+      },
+    },
+    {
+      method: "PUT",
+      path: `/_plugins/_security/api/rolesmapping/${o.writerRole}`,
+      body: { backend_roles: [o.functionRoleArn] },
+    },
+    ...(o.ismPolicyId
+      ? [
+          {
+            method: "PUT" as const,
+            path: `/_plugins/_ism/policies/${o.ismPolicyId}`,
+            body: ismPolicyDocument({
+              policyId: o.ismPolicyId,
+              indexPatterns: [pattern],
+              deleteAfterDays: o.retentionDays,
+            }),
+          },
+        ]
+      : []),
+    {
+      method: "PUT",
+      path: `/_index_template/${o.writerRole}-slow-logs`,
+      body: {
+        index_patterns: [pattern],
+        template: {
+          settings: {
+            "index.search.slowlog.threshold.query.warn": "5s",
+            "index.search.slowlog.threshold.fetch.warn": "1s",
+            "index.indexing.slowlog.threshold.index.warn": "5s",
+          },
+        },
+      },
+    },
+  ];
 }

@@ -4,7 +4,7 @@
  * (SSE-S3 or SSE-KMS, public access blocked, TLS-only policy, versioned unless `versioning: false`). Objects are written
  * with `If-None-Match: *` under names unique per batch (`…-<log_id>-<shard>-<first seq>-<last seq>-<digest>.gz`, see
  * handlers/shared/sinks/s3-objects.ts), so none is ever replaced. IAM: `s3:PutObject` on exactly
- * `arn:aws:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
+ * `arn:<partition>:s3:::<bucket>/<prefix>/*` (plus `kms:GenerateDataKey` on the CMK with SSE-KMS).
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-s3.
  *
  * Records without a type (type key absent, `null` or `""`, including an object that looks like a CloudWatch Logs
@@ -15,6 +15,7 @@
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { TO_S3_ENV } from "../../handlers/kinesis-to-s3/env";
+import { arns, partitionOf } from "../common/arns";
 import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
 import { SecureBucket } from "../secure-bucket";
@@ -86,7 +87,8 @@ export class KinesisToS3 extends Construct {
         }).bucket
       : undefined;
     const name = this.bucket?.bucket ?? bucketName;
-    const objects = prefix === "" ? `arn:aws:s3:::${name}/*` : `arn:aws:s3:::${name}/${prefix}/*`;
+    const partition = partitionOf(this);
+    const objects = arns.s3Objects(partition, name, prefix);
 
     this.consumer = new KinesisConsumer(this, "consumer", {
       ...props,
@@ -108,7 +110,7 @@ export class KinesisToS3 extends Construct {
     this.outputs = {
       ...this.consumer.outputs,
       bucketName: name,
-      bucketArn: this.bucket?.arn ?? `arn:aws:s3:::${bucketName}`,
+      bucketArn: this.bucket?.arn ?? arns.s3Bucket(partition, bucketName),
       prefix,
     };
   }

@@ -8,6 +8,7 @@ type Statement = { Sid?: string; Effect: string; Action: string | string[]; Reso
 
 const ACCOUNT = "123456789012";
 const KMS = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b1c2d3e-0000-4000-8000-000000000000`;
+const ADMIN = `arn:aws:iam::${ACCOUNT}:role/search-admin`;
 
 /** The example with the variants the example leaves out: a created domain in a VPC, SSE-KMS, a fluent VPC and TLS. */
 function fullConfig(): AppConfig {
@@ -19,6 +20,7 @@ function fullConfig(): AppConfig {
     whitelist: ["app"],
     domain: {
       domainName: "cribl-demo-logs",
+      masterUserArn: ADMIN,
       vpc: {
         subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
         securityGroupIds: ["sg-0123456789abcdef0"],
@@ -112,19 +114,30 @@ describe("sink modules in the log-routing stack", () => {
       Sid: "WriteLogObjects",
       Effect: "Allow",
       Action: "s3:PutObject",
-      Resource: expect.stringMatching(/^arn:aws:s3:::\$\{aws_s3_bucket\.to-s3-archive_bucket_\w+\.bucket\}\/logs\/\*$/),
+      Resource: expect.stringMatching(
+        /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:s3:::\$\{aws_s3_bucket\.to-s3-archive_bucket_\w+\.bucket\}\/logs\/\*$/,
+      ),
     });
     expect(s3.EncryptLogObjects).toMatchObject({ Action: "kms:GenerateDataKey", Resource: KMS });
     const os = bySid(example, "to-opensearch-search");
+    const existingDomain = `arn:aws:es:eu-west-1:${ACCOUNT}:domain/cribl-demo-logs`;
     expect(os.WriteIndices).toEqual({
       Sid: "WriteIndices",
       Effect: "Allow",
-      Action: ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
-      Resource: `arn:aws:es:eu-west-1:${ACCOUNT}:domain/cribl-demo-logs/*`,
+      Action: ["es:ESHttpPost", "es:ESHttpPut"],
+      Resource: [`${existingDomain}/_bulk`, `${existingDomain}/cribl-demo-audit-*`],
     });
-    expect(bySid(full, "to-opensearch-own-domain").WriteIndices!.Resource).toMatch(
-      /^\$\{aws_opensearch_domain\.[\w-]+\.arn\}\/\*$/,
-    );
+    expect(os.InstallLifecyclePolicy).toEqual({
+      Sid: "InstallLifecyclePolicy",
+      Effect: "Allow",
+      Action: ["es:ESHttpGet", "es:ESHttpPut"],
+      Resource: `${existingDomain}/_plugins/_ism/policies/cribl-demo-to-os-search-retention`,
+    });
+    expect(bySid(full, "to-opensearch-own-domain").WriteIndices!.Resource).toEqual([
+      expect.stringMatching(/^\$\{aws_opensearch_domain\.[\w-]+\.arn\}\/_bulk$/),
+      expect.stringMatching(/^\$\{aws_opensearch_domain\.[\w-]+\.arn\}\/cribl-demo-to-os-own-domain-logs-\*$/),
+    ]);
+    expect(bySid(full, "to-opensearch-own-domain").InstallLifecyclePolicy).toBeUndefined();
     const fluent = bySid(full, "to-fluent-aggregator");
     expect(fluent.ReadSharedKey).toMatchObject({ Action: "ssm:GetParameter" });
     expect(fluent.ReadSharedKey!.Resource).toMatch(/:parameter\/cribl-demo\/fluentd-shared-key$/);
@@ -136,7 +149,7 @@ describe("sink modules in the log-routing stack", () => {
     }
   });
 
-  it("creates the OpenSearch domain encrypted, node-to-node encrypted, HTTPS + TLS 1.2 only, with IAM-master FGAC in the VPC", () => {
+  it("creates the OpenSearch domain encrypted, node-to-node encrypted, HTTPS + TLS 1.2 only, with an admin-master FGAC in the VPC", () => {
     const domain = byName(full, "aws_opensearch_domain", "to-opensearch-own-domain");
     expect(domain).toMatchObject({
       domain_name: "cribl-demo-logs",
@@ -147,9 +160,7 @@ describe("sink modules in the log-routing stack", () => {
         enabled: true,
         anonymous_auth_enabled: false,
         internal_user_database_enabled: false,
-        master_user_options: {
-          master_user_arn: expect.stringMatching(/aws_iam_role\.to-opensearch-own-domain_\w+\.arn/),
-        },
+        master_user_options: { master_user_arn: ADMIN },
       },
       vpc_options: { subnet_ids: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"] },
       cluster_config: {
@@ -161,9 +172,10 @@ describe("sink modules in the log-routing stack", () => {
     expect(JSON.stringify(domain)).not.toMatch(/master_user_password|master_user_name/);
     expect(envOf(full, "to-opensearch-own-domain")).toMatchObject({
       OPENSEARCH_ENDPOINT: expect.stringMatching(/^https:\/\/\$\{aws_opensearch_domain\.[\w-]+\.endpoint\}$/),
-      OPENSEARCH_ISM_POLICY_ID: "cribl-demo-to-os-own-domain-retention",
-      OPENSEARCH_ISM_DELETE_AFTER_DAYS: "30",
+      OPENSEARCH_INDEX_PREFIX: "cribl-demo-to-os-own-domain-logs",
     });
+    // The admin installs the ISM policy on a created domain (admin_setup output): the function gets no ISM rights.
+    expect(envOf(full, "to-opensearch-own-domain").OPENSEARCH_ISM_POLICY_ID).toBeUndefined();
     expect(byName(full, "aws_lambda_function", "to-opensearch-own-domain").vpc_config).toMatchObject({
       subnet_ids: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
     });
@@ -256,8 +268,12 @@ describe("IAM simulation of the sink policies", () => {
   it("kinesis-to-opensearch may post and put only on its domain", async () => {
     const d = (action: string, resource: string) => decide(full, "to-opensearch-own-domain", action, resource);
     expect(await d("es:ESHttpPost", `${domainArn}/_bulk`)).toBe("Allowed");
-    expect(await d("es:ESHttpPut", `${domainArn}/_plugins/_ism/policies/x`)).toBe("Allowed");
-    expect(await d("es:ESHttpDelete", `${domainArn}/logs-app-20200314`)).toBe("ImplicitlyDenied");
+    expect(await d("es:ESHttpPut", `${domainArn}/cribl-demo-to-os-own-domain-logs-app-20200314`)).toBe("Allowed");
+    expect(await d("es:ESHttpPut", `${domainArn}/_plugins/_ism/policies/x`)).toBe("ImplicitlyDenied");
+    expect(await d("es:ESHttpPut", `${domainArn}/other-team-app-20200314`)).toBe("ImplicitlyDenied");
+    expect(await d("es:ESHttpDelete", `${domainArn}/cribl-demo-to-os-own-domain-logs-app-20200314`)).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await d("es:ESHttpPost", `arn:aws:es:eu-west-1:${ACCOUNT}:domain/other/_bulk`)).toBe("ImplicitlyDenied");
     expect(await d("es:DeleteDomain", domainArn)).toBe("ImplicitlyDenied");
   });
@@ -283,7 +299,7 @@ describe("sink configuration errors name the field", () => {
     ["logRouting.sinks.s3[0].batchSize", (c) => (c.logRouting.sinks!.s3![0]!.batchSize = 0)],
     [
       "logRouting.sinks.opensearch[0].domain",
-      (c) => (c.logRouting.sinks!.opensearch![0]!.domain = { domainName: "x-domain" }),
+      (c) => (c.logRouting.sinks!.opensearch![0]!.domain = { domainName: "x-domain", masterUserArn: ADMIN }),
     ],
     [
       "logRouting.sinks.opensearch[0].existing.arn",

@@ -83,7 +83,9 @@ describe("kinesis-forward modules in the log-routing stack", () => {
     expect(bySid.PutIntoTargetStream).toMatchObject({ Action: "kinesis:PutRecords" });
     expect(bySid.PutIntoTargetStream!.Resource).toMatch(/aws_kinesis_stream\.forward-app-stream_\w+\.arn/);
     expect(bySid.WriteFailedRecords).toMatchObject({ Action: "s3:PutObject" });
-    expect(bySid.WriteFailedRecords!.Resource).toMatch(/^arn:aws:s3:::.+\/failed\/forward-app\/\*$/);
+    expect(bySid.WriteFailedRecords!.Resource).toMatch(
+      /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:s3:::.+\/failed\/forward-app\/\*$/,
+    );
     expect(bySid.SendToOnFailureDestination).toMatchObject({ Action: "sqs:SendMessage" });
     for (const s of statements) {
       if (s.Resource === "*") expect(s.Sid).toBe("WriteTraces");
@@ -143,7 +145,8 @@ describe("IAM simulation of the forwarder policy", () => {
           `arn:aws:sqs:eu-west-1:${account}:cribl-demo-forward-app-failures`,
         )
         .replace(/\$\{aws_cloudwatch_log_group\.[\w-]+\.arn\}/g, `arn:aws:logs:eu-west-1:${account}:log-group:x`)
-        .replace(/\$\{aws_s3_bucket\.[\w-]+\.bucket\}/g, "cribl-demo-failed-records-eu-west-1"),
+        .replace(/\$\{aws_s3_bucket\.[\w-]+\.bucket\}/g, "cribl-demo-failed-records-eu-west-1")
+        .replace(/\$\{data\.aws_partition\.[\w-]+\.partition\}/g, "aws"),
     ) as Statement[];
 
   async function decide(action: string, resource: string): Promise<string> {
