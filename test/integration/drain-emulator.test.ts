@@ -5,12 +5,14 @@
 //
 // Pinned by these runs (moto 5.2.1 + test/support/moto_launcher.py):
 // - Heartbeat on an expired lifecycle action: Error `AutoScaling.AutoScalingException`, Cause `No active Lifecycle
-//   Action found with instance ID <id> (Service: AutoScaling, Status Code: 400, ...)`, caught by
-//   CheckLifecycleActionGone.
+//   Action found with instance ID <id> (Service: AutoScaling, Status Code: 400, ...)`; the definition retries the
+//   generic exception (bounded, real time here) and then classifies the Cause in ClassifyHeartbeatError.
+// - Where moto differs from AWS (not relied on): it catches States.Runtime with States.ALL; its States.JsonToString
+//   fails on the datetime in CreateSnapshots output (the definition keeps snapshot ids only); Retry backoff is real.
 // - SendCommand to a gone instance: the SDK error `InvalidInstanceId` inside check-queue, reported as
 //   result `invalid_instance_id`; EC2 DescribeInstances (filters instance-id + live states) then finds 0 reservations.
 // - An error thrown by check-queue: Error is its errorType (e.g. `CheckQueueInputError`), Cause the JSON payload
-//   {errorType, errorMessage, trace}, as for real lambda:invoke tasks.
+//   {errorType, errorMessage, trace}, as for real lambda:invoke tasks; the drain's own Cause carries both.
 // - The deadline Choice (`$$.State.EnteredTime` TimestampGreaterThanEqualsPath `$.deadline`, a toISOString() value)
 //   fires only with the launcher's RFC 3339 timestamp patch: moto alone parses neither side.
 
@@ -86,13 +88,19 @@ const instances: string[] = [];
 let workDir: string;
 
 /** The probe's exact stdout: one JSON line (modules/worker-fleet/queue-probe.ts QueueProbeResult). */
-function probeAnswer(bytes: number): SsmAgentResponse {
+function probeAnswer(bytes: number, serviceActive = true): SsmAgentResponse {
   const line = {
     v: 1,
     queues: [{ path: QUEUE_DIR, exists: true, bytes, files: bytes === 0 ? 0 : 3 }],
-    serviceActive: true,
+    serviceActive,
     errors: [],
   };
+  return { Status: "Success", StandardOutputContent: `${JSON.stringify(line)}\n`, ResponseCode: 0 };
+}
+
+/** What the graceful-stop document prints for `action` (stop or start). */
+function stopDocumentAnswer(action: "stop" | "start"): SsmAgentResponse {
+  const line = action === "stop" ? { v: 1, stopped: true } : { v: 1, action: "start", started: true };
   return { Status: "Success", StandardOutputContent: `${JSON.stringify(line)}\n`, ResponseCode: 0 };
 }
 
@@ -255,8 +263,8 @@ beforeAll(async () => {
       AutoScalingGroupName: GROUP,
       LaunchTemplate: { LaunchTemplateName: "cribl-workers", Version: "$Latest" },
       MinSize: 0,
-      MaxSize: 5,
-      DesiredCapacity: 5,
+      MaxSize: 6,
+      DesiredCapacity: 6,
       AvailabilityZones: ["us-east-1a"],
     }),
   );
@@ -486,6 +494,33 @@ describe("the shipped drain definition on the emulator, with the real check-queu
       "FailedUnexpectedError",
     ]);
   });
+
+  test("graceful stop on: data flushed by the stop fails the proof, Cribl is started again, and only a later proof completes", async () => {
+    // Prepare: each SendCommand consumes the next answer: probe, probe, stop, proof (700 B flushed), start, probe,
+    // probe, stop, proof (empty, service inactive).
+    const instanceId = instances[5]!;
+    await emulator.scriptSsmAgent(instanceId, [
+      probeAnswer(0),
+      probeAnswer(0),
+      stopDocumentAnswer("stop"),
+      probeAnswer(700, false),
+      stopDocumentAnswer("start"),
+      probeAnswer(0),
+      probeAnswer(0),
+      stopDocumentAnswer("stop"),
+      probeAnswer(0, false),
+    ]);
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId, { gracefulStop: true }), 60_000);
+    // Assess
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: "SUCCEEDED", error: undefined });
+    const { entered } = walk(await history(executionArn(execution)));
+    expect(entered.filter((s) => s === "StartCriblAgain")).toHaveLength(1);
+    expect(entered.filter((s) => s === "CheckQueuesAfterStop")).toHaveLength(2);
+    expect(entered.indexOf("CompleteLifecycleAction")).toBeGreaterThan(entered.lastIndexOf("CheckQueuesAfterStop"));
+    expect(entered.at(-1)).toBe("Drained");
+    expect(await actionOf(instanceId)).toMatchObject({ State: "Completed", Result: "CONTINUE" });
+  }, 90_000);
 
   test("the drains CLI lists the drains that ran and replays one to its outcome", async () => {
     // Prepare: the CLI's core over a real SDK client, against the executions of the scenarios above.
