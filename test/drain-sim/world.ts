@@ -59,6 +59,8 @@ export interface SimScenario {
   corruptPayload?: (real: CheckQueueResult, t: number) => unknown;
   /** Someone else completes (or the group abandons) the lifecycle action at this time. */
   externalEndAtSeconds?: number;
+  /** The reconciler runs at t = 0 at the same time as start-drain handles the event (a race). */
+  raceAtStart?: boolean;
   /** The scaling activity of the termination as DescribeScalingActivities reports it (default: at t = 0). */
   scalingActivityAtSeconds?: number | null;
 }
@@ -406,14 +408,13 @@ export async function simulate(scenario: SimScenario): Promise<SimResult> {
   // The system: the event at t = 0 (unless lost), then executions and the reconciler on its schedule.
   const interval = scenario.reconcileIntervalSeconds ?? 120;
   let nextReconcile = interval;
-  if (!scenario.eventLost) {
-    await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
-      config,
-      now: () => new Date(T0_MS + w.t * 1000),
-      sfn,
-      autoScaling,
-    });
-  }
+  const now = () => new Date(T0_MS + w.t * 1000);
+  await Promise.all([
+    scenario.eventLost
+      ? undefined
+      : startDrain(parseLifecycleEvent(terminateLifecycleEvent()), { config, now, sfn, autoScaling }),
+    scenario.raceAtStart ? reconcile({ config, now, sfn, autoScaling }) : undefined,
+  ]);
   const horizon = global + 3600;
   let guard = 0;
   while (w.t < horizon && guard++ < 10_000) {

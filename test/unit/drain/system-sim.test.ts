@@ -153,6 +153,15 @@ describe("the drain as a system, issue 9 case by case", () => {
     expect(r.snapshots).toHaveLength(0);
   });
 
+  test("7d. start-drain and the reconciler racing at the start: one drain, with one name", async () => {
+    const r = await simulate({
+      raceAtStart: true,
+      cribl: { initialBytes: 50_000, writeRate: () => 0, drainRate: () => 500, flushOnStopBytes: 0 },
+    });
+    expect(r.violations).toEqual([]);
+    expect(outcomes(r)).toEqual(["i-0abc1234def567890-1:SUCCEEDED:Drained"]);
+  });
+
   test("7c. AccessDenied on the graceful stop is never swallowed: every attempt fails, and the deadline preserves the queue", async () => {
     const r = await simulate({
       settings: { ...fast, drainDeadlineSeconds: HOUR },
