@@ -32,9 +32,13 @@ import {
  * envelope but has no `logEvents`) fails as `missing_type` and goes to failed records with its bytes, whatever the
  * whitelist; it is never filtered and never stored under an `unknown_type` directory. kinesis-forward,
  * -to-opensearch and -to-fluent fail it the same way (the pipeline's default).
+ *
+ * A record whose time key holds an unreadable value fails as `invalid_time` (counted, with its bytes), as in
+ * -to-opensearch and -to-fluent; only the explicit fallback `LOG_INVALID_TIME=deliver` stores it, under the
+ * `_no_timestamp` folder, never under its arrival time.
  */
 export function toS3PipelineOptions(consumer: PipelineOptions): PipelineOptions {
-  return { ...consumer, requireType: true };
+  return { ...consumer, requireType: true, invalidTime: consumer.invalidTime ?? "fail" };
 }
 
 /** The one S3 call the core makes (index.ts passes the signed-PUT writer; tests inject fakes). */

@@ -345,6 +345,40 @@ describe("kinesis-to-s3 handler: records without a type", () => {
     });
     expect(result.summary).toMatchObject({ filtered: 0, failed: 4, failedByReason: { missing_type: 4 } });
   });
+
+  it.each([
+    [
+      "by default: failed as invalid_time, nothing stored",
+      undefined,
+      { failed: 2, failedByReason: { invalid_time: 2 } },
+    ],
+    ["with the explicit fallback: stored under _no_timestamp", "deliver" as const, { failed: 0 }],
+  ])("an unreadable time is never filed under the arrival time, %s", async (_name, invalidTime, expected) => {
+    // Prepare
+    const s3 = fakeS3();
+    const records = [
+      jsonRecord(appLog({ time: "20200314" }, 0)), // compact ISO date: 2020-03-14, not epoch seconds
+      jsonRecord(appLog({ time: "not a time" }, 1)),
+      jsonRecord(appLog({ time: "03/04/2020" }, 2)), // ambiguous day and month
+    ];
+    // Act
+    const result = await processKinesisBatch(event(records), {
+      pipeline: createPipeline(toS3PipelineOptions({ ...(invalidTime ? { invalidTime } : {}) })),
+      sink: createS3Sink(options, s3.put),
+      writeFailedRecords: memoryWriter().write,
+    });
+    // Assess
+    expect(result.summary).toMatchObject(expected);
+    const keys = [...s3.objects.keys()];
+    expect(keys.filter((k) => k.includes("/2020-03/14/2020-03-14-00:00:00-id-0"))).toHaveLength(1);
+    const elsewhere = keys.filter((k) => !k.includes("-id-0"));
+    if (invalidTime === "deliver") {
+      expect(elsewhere.length).toBeGreaterThan(0);
+      expect(elsewhere.every((k) => k.includes("_no_timestamp"))).toBe(true);
+    } else {
+      expect(elsewhere).toEqual([]);
+    }
+  });
 });
 
 describe("createS3PutObject", () => {
