@@ -347,7 +347,9 @@ describe("the shipped drain definition on the emulator, with the real check-queu
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await emulator.expireLifecycleAction(instanceId)).toBe(true);
-    const execution = await waitForEnd(executionArn);
+    // The heartbeat's error arrives as AutoScaling.AutoScalingException, which the definition retries (throttling is
+    // reported that way too): 5 attempts, full jitter, up to 2+4+8+16+30 = 60 s of real waits on this engine.
+    const execution = await waitForEnd(executionArn, 100_000);
     // Assess
     expect({ status: execution.status, error: execution.error }).toEqual({
       status: "FAILED",
@@ -373,7 +375,7 @@ describe("the shipped drain definition on the emulator, with the real check-queu
     expect(await actionOf(instanceId)).toMatchObject({ State: "Expired", Result: null, HeartbeatCount: 1 });
     // The generic AutoScaling.AutoScalingException is retried (bounded, about 60 s of real backoff here) before the
     // Cause is classified: a Retry cannot read Cause, and throttling arrives under the same name.
-  }, 120_000);
+  }, 150_000);
 
   test("SSM InvalidInstanceId and the instance terminated in EC2 → InstanceGoneUnconfirmed (Fail)", async () => {
     // Prepare
