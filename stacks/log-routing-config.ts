@@ -35,6 +35,12 @@ export interface SchemaConfig {
   timezone?: string;
   /** @default "unknown" */
   unknownTypePrefix?: string;
+  /**
+   * What the sinks (S3, OpenSearch, fluent) do with a record whose time cannot be read: `fail` writes it to failed
+   * records as `invalid_time`; `deliver` is the explicit fallback that files it under its arrival time and marks it.
+   * @default "fail"
+   */
+  invalidTime?: "fail" | "deliver";
 }
 
 export interface FailedRecordsConfig {
@@ -230,6 +236,7 @@ export function validateLogRoutingConfig(field: string, raw: LogRoutingConfig | 
         pattern: /^[A-Za-z0-9_.-]{1,64}$/,
         hint: "1 to 64 of [A-Za-z0-9_.-]",
       }) ?? "unknown",
+    invalidTime: oneOf(`${field}.schema.invalidTime`, s.invalidTime ?? "fail", ["fail", "deliver"] as const),
   };
 
   const fr = objectOrEmpty(`${field}.failedRecords`, root.failedRecords) as FailedRecordsConfig;

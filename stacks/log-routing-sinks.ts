@@ -41,6 +41,7 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
       timeKey: schema.timeKey,
       timezone: schema.timezone,
       unknownTypePrefix: schema.unknownTypePrefix,
+      invalidTime: schema.invalidTime,
       failedRecords: { bucketName: failedRecordsBucket, prefix: `${failedRecords.prefix}/to-${kind}-${name}` },
     };
     return common;

@@ -97,6 +97,12 @@ export interface KinesisConsumerCommonProps {
   readonly unknownTypePrefix?: string;
   /** Log types to process; empty means all types. @default [] */
   readonly whitelist?: readonly string[];
+  /**
+   * What a record whose time cannot be read becomes: `fail` (an `invalid_time` failed record) or `deliver` (the
+   * explicit fallback: arrival time, document marked). Written to the function as `LOG_INVALID_TIME`.
+   * @default the handler's own: `fail` for the sinks that file by time; kinesis-forward does not read the time
+   */
+  readonly invalidTime?: "fail" | "deliver";
   /** @default "Active" */
   readonly tracingMode?: "Active" | "PassThrough";
   /** @default {} */
@@ -191,6 +197,8 @@ export class KinesisConsumer extends Construct {
         hint: "1 to 64 of [A-Za-z0-9_.-]",
       }) ?? "unknown";
     const whitelist = stringList("whitelist", props.whitelist ?? []);
+    const invalidTime =
+      props.invalidTime === undefined ? undefined : oneOf("invalidTime", props.invalidTime, ["fail", "deliver"] as const);
     if (props.failedRecords === undefined || typeof props.failedRecords !== "object") {
       throw new ConfigError("failedRecords", "must be an object with bucketName");
     }
@@ -285,6 +293,7 @@ export class KinesisConsumer extends Construct {
         [CONSUMER_ENV.failedRecordsBucket]: bucketName,
         [CONSUMER_ENV.failedRecordsPrefix]: prefix,
         ...(failedKms ? { [CONSUMER_ENV.failedRecordsKmsKeyId]: failedKms } : {}),
+        ...(invalidTime ? { [CONSUMER_ENV.invalidTime]: invalidTime } : {}),
         POWERTOOLS_SERVICE_NAME: name,
         POWERTOOLS_METRICS_NAMESPACE: LOG_ROUTING_METRICS_NAMESPACE,
         ...props.environment,

@@ -200,6 +200,17 @@ describe("sink modules in the log-routing stack", () => {
     });
   });
 
+  it("writes the unreadable-time rule to every sink: fail by default, the configured fallback when set", () => {
+    const sinks = ["to-s3-archive", "to-opensearch-search", "to-fluent-aggregator"];
+    for (const sink of sinks) expect(envOf(example, sink).LOG_INVALID_TIME).toBe("fail");
+    const config = exampleConfig();
+    config.logRouting.schema = { ...config.logRouting.schema, invalidTime: "deliver" };
+    const deliver = synthApp(config).stacks["log-routing"]!;
+    for (const sink of sinks) expect(envOf(deliver, sink).LOG_INVALID_TIME).toBe("deliver");
+    // kinesis-forward does not read the time (it passes records on), so it gets no rule.
+    expect(envOf(deliver, "forward-").LOG_INVALID_TIME).toBeUndefined();
+  });
+
   it("exposes outputs per sink", () => {
     const outputs = Object.keys(example.output ?? {});
     for (const o of [
@@ -317,6 +328,10 @@ describe("sink configuration errors name the field", () => {
     [
       "logRouting.sinks.fluent[0].vpc.subnetIds",
       (c) => (c.logRouting.sinks!.fluent![0]!.vpc = { subnetIds: [], securityGroupIds: ["sg-0123456789abcdef0"] }),
+    ],
+    [
+      "logRouting.schema.invalidTime",
+      (c) => (c.logRouting.schema = { invalidTime: "drop" as unknown as "fail" }),
     ],
     ["logRouting.sinks.fluent[0].ackTimeoutSeconds", (c) => (c.logRouting.sinks!.fluent![0]!.ackTimeoutSeconds = 60)],
   ];
