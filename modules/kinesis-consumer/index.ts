@@ -198,7 +198,9 @@ export class KinesisConsumer extends Construct {
       }) ?? "unknown";
     const whitelist = stringList("whitelist", props.whitelist ?? []);
     const invalidTime =
-      props.invalidTime === undefined ? undefined : oneOf("invalidTime", props.invalidTime, ["fail", "deliver"] as const);
+      props.invalidTime === undefined
+        ? undefined
+        : oneOf("invalidTime", props.invalidTime, ["fail", "deliver"] as const);
     if (props.failedRecords === undefined || typeof props.failedRecords !== "object") {
       throw new ConfigError("failedRecords", "must be an object with bucketName");
     }

@@ -329,10 +329,7 @@ describe("sink configuration errors name the field", () => {
       "logRouting.sinks.fluent[0].vpc.subnetIds",
       (c) => (c.logRouting.sinks!.fluent![0]!.vpc = { subnetIds: [], securityGroupIds: ["sg-0123456789abcdef0"] }),
     ],
-    [
-      "logRouting.schema.invalidTime",
-      (c) => (c.logRouting.schema = { invalidTime: "drop" as unknown as "fail" }),
-    ],
+    ["logRouting.schema.invalidTime", (c) => (c.logRouting.schema = { invalidTime: "drop" as unknown as "fail" })],
     ["logRouting.sinks.fluent[0].ackTimeoutSeconds", (c) => (c.logRouting.sinks!.fluent![0]!.ackTimeoutSeconds = 60)],
   ];
   it.each(cases)("%s", (field, breakIt) => {
