@@ -22,7 +22,10 @@ import {
   COLD_START_ALLOWANCE_SECONDS,
   checkFunctionTimeoutSeconds,
   maxHeartbeatGap,
+  maxRestartGap,
   minMaxWaitSeconds,
+  RECONCILE_FUNCTION_TIMEOUT_SECONDS,
+  ratePeriodSeconds,
 } from "../statemachines/drain-bounds";
 
 /** Cribl's well-known default worker token: never acceptable anywhere in the configuration. */
@@ -274,8 +277,9 @@ const fleetPatterns = {
     hint: "a target group ARN",
   },
   schedule: {
-    pattern: /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/,
-    hint: "an EventBridge schedule such as rate(2 minutes) or cron(...)",
+    // rate() only: its period bounds the time a failed drain waits for its restart (see maxRestartGap).
+    pattern: /^rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)$/,
+    hint: "an EventBridge rate schedule such as rate(2 minutes)",
   },
   email: { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "an email address" },
 } as const;
@@ -325,7 +329,12 @@ function renderDownloadUrl(field: string, template: string, version: string, arc
   return requireString(field, url, fleetPatterns.downloadUrl);
 }
 
-function validateDrain(field: string, raw: unknown, heartbeatTimeoutSeconds: number): ResolvedDrainConfig {
+function validateDrain(
+  field: string,
+  raw: unknown,
+  heartbeatTimeoutSeconds: number,
+  reconcile: { field: string; periodSeconds: number },
+): ResolvedDrainConfig {
   const d = ensureObject(field, raw, false) ?? {};
   const globalTimeout = lifecycleGlobalTimeoutSeconds(heartbeatTimeoutSeconds);
   const minWaitSeconds = intOrDefault(`${field}.minWaitSeconds`, d.minWaitSeconds, 10, 1, 3600);
@@ -334,15 +343,24 @@ function validateDrain(field: string, raw: unknown, heartbeatTimeoutSeconds: num
   // The longest gap between two heartbeats, derived from the shipped definition (waits, task timeouts, a cold start and
   // every Retry's backoff), must stay below the heartbeat timeout.
   const definition = JSON.parse(loadDrainDefinitionTemplate()) as AslDefinition;
-  const gap = maxHeartbeatGap(definition, {
+  const bounds = {
     maxWaitSeconds,
     checkFunctionTimeoutSeconds: checkFunctionTimeoutSeconds(checkBudgetSeconds),
     coldStartSeconds: COLD_START_ALLOWANCE_SECONDS,
-  });
+  };
+  const gap = maxHeartbeatGap(definition, bounds);
   if (gap.seconds >= heartbeatTimeoutSeconds) {
     throw new ConfigError(
       `${field}.maxWaitSeconds`,
       `gives a worst-case heartbeat gap of ${Math.ceil(gap.seconds)} s (after ${gap.after}: wait, check-queue timeout ${checkFunctionTimeoutSeconds(checkBudgetSeconds)} s + ${COLD_START_ALLOWANCE_SECONDS} s cold start, every Retry's backoff), which must stay below heartbeatTimeoutSeconds (${heartbeatTimeoutSeconds}); got ${maxWaitSeconds}`,
+    );
+  }
+  // A failed execution is restarted by the reconciler; the heartbeat timeout counts across that restart as well.
+  const restart = maxRestartGap(definition, bounds, reconcile.periodSeconds);
+  if (restart.seconds >= heartbeatTimeoutSeconds) {
+    throw new ConfigError(
+      reconcile.field,
+      `gives a worst-case gap of ${Math.ceil(restart.seconds)} s without a heartbeat when a failed drain is restarted (${Math.ceil(restart.toEnd)} s to the failure, ${reconcile.periodSeconds} s period, ${RECONCILE_FUNCTION_TIMEOUT_SECONDS} s reconcile run, ${Math.ceil(restart.toFirstHeartbeat)} s to the first heartbeat), which must stay below heartbeatTimeoutSeconds (${heartbeatTimeoutSeconds})`,
     );
   }
   const deadlineField = `${field}.drainDeadlineSeconds`;
@@ -475,6 +493,11 @@ export function validateWorkerFleetConfig(
   const templateField = f("cribl.downloadUrlTemplate");
   const template = requireString(templateField, cribl.downloadUrlTemplate ?? DEFAULT_CRIBL_DOWNLOAD_URL_TEMPLATE);
 
+  const reconcileSchedule = requireString(
+    f("reconcileSchedule"),
+    c.reconcileSchedule ?? "rate(2 minutes)",
+    fleetPatterns.schedule,
+  );
   return {
     amiId,
     architecture,
@@ -526,12 +549,11 @@ export function validateWorkerFleetConfig(
     rootDeviceName: requireString(f("rootDeviceName"), c.rootDeviceName ?? "/dev/xvda", fleetPatterns.deviceName),
     ebsKmsKeyArn: optionalString(f("ebsKmsKeyArn"), c.ebsKmsKeyArn, fleetPatterns.kmsKeyArn),
     targetGroupArns: stringList(f("targetGroupArns"), c.targetGroupArns ?? [], { ...fleetPatterns.targetGroupArn }),
-    drain: validateDrain(f("drain"), c.drain, heartbeatTimeoutSeconds),
-    reconcileSchedule: requireString(
-      f("reconcileSchedule"),
-      c.reconcileSchedule ?? "rate(2 minutes)",
-      fleetPatterns.schedule,
-    ),
+    drain: validateDrain(f("drain"), c.drain, heartbeatTimeoutSeconds, {
+      field: f("reconcileSchedule"),
+      periodSeconds: ratePeriodSeconds(reconcileSchedule)!,
+    }),
+    reconcileSchedule,
     alarmEmail: optionalString(f("alarmEmail"), c.alarmEmail, fleetPatterns.email),
     logRetentionDays: Number(
       oneOf(f("logRetentionDays"), String(c.logRetentionDays ?? 30), LOG_RETENTION_DAYS.map(String)),

@@ -157,6 +157,44 @@ export function maxHeartbeatGap(def: AslDefinition, p: BoundsParams): HeartbeatG
   return worst;
 }
 
+/** The reconcile function's timeout: one scheduled run that lists the group's instances and starts missing drains. */
+export const RECONCILE_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** Seconds between two runs of an EventBridge `rate(...)` schedule; undefined for anything else (cron has no bound here). */
+export function ratePeriodSeconds(schedule: string): number | undefined {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
+  if (!m) return undefined;
+  const unit = m[2]!.startsWith("minute") ? 60 : m[2]!.startsWith("hour") ? 3600 : 86_400;
+  return Number(m[1]) * unit;
+}
+
+export interface RestartGap {
+  seconds: number;
+  /** From a heartbeat's success to the execution's end (the longest heartbeat gap covers paths to an end too). */
+  toEnd: number;
+  /** From the reconciler's StartExecution to the new execution's first heartbeat. */
+  toFirstHeartbeat: number;
+}
+
+/**
+ * The longest time without a heartbeat when a drain has to be (re)started by the reconciler: the previous execution's
+ * last heartbeat until it ended (or, for a lost event, the instance entering Terminating:Wait), one whole reconcile
+ * period, the reconcile function's run, and the new execution's way to its first heartbeat. The lifecycle action's
+ * heartbeat timeout counts across executions, so this gap must stay below it too.
+ */
+export function maxRestartGap(def: AslDefinition, p: BoundsParams, reconcilePeriodSeconds: number): RestartGap {
+  const toEnd = maxHeartbeatGap(def, p).seconds;
+  const start = def.States[def.StartAt]!;
+  const toFirstHeartbeat =
+    stateWorstSeconds(def.StartAt, start, p) +
+    longestToHeartbeat(def, def.StartAt, (n, st) => stateWorstSeconds(n, st, p));
+  return {
+    seconds: toEnd + reconcilePeriodSeconds + RECONCILE_FUNCTION_TIMEOUT_SECONDS + toFirstHeartbeat,
+    toEnd,
+    toFirstHeartbeat,
+  };
+}
+
 /** A numeric literal of a Choice rule that leads to `next` (the loop bounds live in the definition's Choices). */
 function choiceLiteral(def: AslDefinition, state: string, next: string, op: string): number {
   const rules = def.States[state]?.Choices ?? [];

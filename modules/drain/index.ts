@@ -15,7 +15,7 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
 import { DRAIN_ENV, type DrainSettings } from "../../handlers/shared/drain-contract";
 import { renderDrainDefinition } from "../../statemachines/drain";
-import { checkFunctionTimeoutSeconds } from "../../statemachines/drain-bounds";
+import { checkFunctionTimeoutSeconds, RECONCILE_FUNCTION_TIMEOUT_SECONDS } from "../../statemachines/drain-bounds";
 import { NodeFunction, type PolicyStatement } from "../common/node-function";
 import { type ArnScope, ASG_INSTANCE_TAG_KEY, arns, GROUP_TAG_KEY, terraformLiteral } from "../worker-fleet/arns";
 
@@ -211,7 +211,7 @@ export class DrainWorkflow extends Construct {
       handler: "reconcile",
       functionName: fnName.reconcile,
       description: "Drain: starts drains missing for instances in Terminating:Wait (events can be lost)",
-      timeoutSeconds: 60,
+      timeoutSeconds: RECONCILE_FUNCTION_TIMEOUT_SECONDS,
       reservedConcurrency: 1,
       logRetentionDays: props.logRetentionDays,
       environment: commonEnv,

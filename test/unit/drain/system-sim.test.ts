@@ -2,12 +2,30 @@
 // cores, in the simulated world of test/drain-sim/world.ts. One test per case of the issue, then the same checks over
 // randomized worlds and fault schedules with a fixed fast-check seed.
 import fc from "fast-check";
+import { loadDrainDefinitionTemplate } from "../../../statemachines/drain";
+import {
+  type AslDefinition,
+  COLD_START_ALLOWANCE_SECONDS,
+  checkFunctionTimeoutSeconds,
+  maxRestartGap,
+} from "../../../statemachines/drain-bounds";
 import { type Fault, type SimResult, type SimScenario, simulate } from "../../drain-sim/world";
 
 const HOUR = 3600;
 /** maxWaitSeconds 900 keeps these 48-hour worlds quick; the validation accepts it with the 3600 s heartbeat. */
 const fast = { maxWaitSeconds: 900 };
 const destinationDown = { initialBytes: 5_000_000, writeRate: () => 0, drainRate: () => 0, flushOnStopBytes: 0 };
+
+/** The validation's bound on the gap around a reconciler restart, for the default check budget. */
+function restartBound(maxWaitSeconds: number, reconcilePeriodSeconds: number): number {
+  const definition = JSON.parse(loadDrainDefinitionTemplate()) as AslDefinition;
+  const p = {
+    maxWaitSeconds,
+    checkFunctionTimeoutSeconds: checkFunctionTimeoutSeconds(50),
+    coldStartSeconds: COLD_START_ALLOWANCE_SECONDS,
+  };
+  return maxRestartGap(definition, p, reconcilePeriodSeconds).seconds;
+}
 
 function outcomes(r: SimResult) {
   return r.executions.map((e) => `${e.name}:${e.status}:${e.outcome}`);
@@ -32,6 +50,8 @@ describe("the drain as a system, issue 9 case by case", () => {
     expect(r.actionEndedBy).toBe("complete");
     expect(r.terminatedAt!).toBeLessThan(48 * HOUR);
     expect(r.snapshots[0]!.bytes).toBe(5_000_000);
+    // The heartbeat timeout runs across the restart: the gap the validation allows for it holds in the world.
+    expect(r.maxHeartbeatGapSeconds).toBeLessThanOrEqual(restartBound(fast.maxWaitSeconds, 120));
   });
 
   test("2. data flushed by the stop after the last empty reading: the proof fails, Cribl starts again, and the drain completes only when proven", async () => {
@@ -151,6 +171,9 @@ describe("the drain as a system, issue 9 case by case", () => {
     expect(outcomes(r)).toEqual(["i-0abc1234def567890-1:SUCCEEDED:Drained"]);
     expect(r.executions[0]!.input.startedBy).toBe("reconciler");
     expect(r.snapshots).toHaveLength(0);
+    // From Terminating:Wait to the reconciler's first heartbeat: within the bound the validation allows.
+    expect(r.executions[0]!.heartbeats[0]!).toBeGreaterThan(0);
+    expect(r.maxHeartbeatGapSeconds).toBeLessThanOrEqual(restartBound(r.settings.maxWaitSeconds, 120));
   });
 
   test("7d. start-drain and the reconciler racing at the start: one drain, with one name", async () => {

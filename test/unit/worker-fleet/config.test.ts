@@ -90,10 +90,11 @@ describe("worker-fleet configuration", () => {
       /below the lifecycle hook's global timeout .* = 172800 s/,
     ],
     [
-      "deadline past 100 x heartbeat",
-      { heartbeatTimeoutSeconds: 1700, drain: { drainDeadlineSeconds: 170000, maxWaitSeconds: 300 } },
+      // With every heartbeat timeout the restart bound accepts (above 1,728 s), 100 x heartbeat is past the 48 h cap.
+      "deadline at the global timeout",
+      { heartbeatTimeoutSeconds: 3600, drain: { drainDeadlineSeconds: 172800 } },
       "workerFleet.drain.drainDeadlineSeconds",
-      /= 170000 s; got 170000/,
+      /= 172800 s; got 172800/,
     ],
     [
       // Issue 9, case 4: 351 s passed the old "wait + budget" rule; the gap derived from the definition does not.
@@ -164,6 +165,20 @@ describe("worker-fleet configuration", () => {
     ],
     ["subnet", { subnetIds: ["subnet-xyz"] }, "workerFleet.subnetIds[0]", /subnet id/],
     ["schedule", { reconcileSchedule: "every 2 minutes" }, "workerFleet.reconcileSchedule", /rate\(2 minutes\)/],
+    // cron has no period to bound a restart by; rate() does.
+    ["cron schedule", { reconcileSchedule: "cron(0/5 * * * ? *)" }, "workerFleet.reconcileSchedule", /rate/],
+    [
+      "restart gap",
+      { reconcileSchedule: "rate(40 minutes)" },
+      "workerFleet.reconcileSchedule",
+      /failed drain is restarted .*2400 s period.* below heartbeatTimeoutSeconds \(3600\)/,
+    ],
+    [
+      "heartbeat below the restart gap",
+      { heartbeatTimeoutSeconds: 1800 },
+      "workerFleet.reconcileSchedule",
+      /gap of 1921 s without a heartbeat when a failed drain is restarted/,
+    ],
     ["volume iops", { queueVolume: { type: "io2" } }, "workerFleet.queueVolume.iops", /integer/],
     ["retention", { logRetentionDays: 31 }, "workerFleet.logRetentionDays", /one of "1", "3"/],
     ["check budget", { drain: { checkBudgetSeconds: 120 } }, "workerFleet.drain.checkBudgetSeconds", /10 to 55/],
