@@ -62,7 +62,11 @@ export type QueueProbeErrorCode =
   | "unreadable"
   | "systemctl_unavailable"
   | "service_state_unknown"
-  | "errors_truncated";
+  | "errors_truncated"
+  /** A symbolic link inside a queue directory: its target is not counted, so the queue has no byte count. */
+  | "symlink"
+  /** Another file system mounted inside a queue directory: not walked, so the queue has no byte count. */
+  | "mount_point";
 
 export interface QueueProbeError {
   /** The configured queue directory concerned, or null for service errors. */

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import { factsFromProbe } from "../../handlers/check-queue/core";
 import {
   gracefulStopDocument,
   PROBE_HEREDOC_DELIMITER,
@@ -49,7 +50,13 @@ afterAll(() => {
 let scriptCount = 0;
 
 /** Writes the document's runCommand to a file, as the SSM agent does, and runs it with the given shell. */
-function runDocument(doc: SsmCommandDocument, vars: Record<string, string | undefined>, shell = "bash"): Run {
+function runDocument(
+  doc: SsmCommandDocument,
+  vars: Record<string, string | undefined>,
+  shell = "bash",
+  /** Runs the script inside a new mount namespace with a tmpfs mounted here first (root only: tests run as root). */
+  tmpfsAt?: string,
+): Run {
   expect(doc.mainSteps).toHaveLength(1);
   const script = join(scripts, `script-${scriptCount++}.sh`);
   writeFileSync(script, `${doc.mainSteps[0]!.inputs.runCommand.join("\n")}\n`);
@@ -60,15 +67,24 @@ function runDocument(doc: SsmCommandDocument, vars: Record<string, string | unde
   for (const [key, value] of Object.entries(vars)) {
     if (value !== undefined) env[key] = value;
   }
-  const result = spawnSync(shell, [script], { env, encoding: "utf8", timeout: 60_000, cwd: scripts });
+  const [command, args] = tmpfsAt
+    ? ["unshare", ["-m", "sh", "-c", 'mount -t tmpfs none "$1" && exec "$2" "$3"', "sh", tmpfsAt, shell, script]]
+    : [shell, [script]];
+  const result = spawnSync(command, args, { env, encoding: "utf8", timeout: 60_000, cwd: scripts });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function probe(queueDirectories: string | undefined, serviceName: string | undefined = "cribl", shell = "bash"): Run {
+function probe(
+  queueDirectories: string | undefined,
+  serviceName: string | undefined = "cribl",
+  shell = "bash",
+  tmpfsAt?: string,
+): Run {
   return runDocument(
     queueProbeDocument(),
     { SSM_queueDirectories: queueDirectories, SSM_serviceName: serviceName },
     shell,
+    tmpfsAt,
   );
 }
 
@@ -286,7 +302,7 @@ describe("queue probe: executed with bash against real directories", () => {
     expect(result.errors.filter((error) => error.path !== null)).toEqual([]);
   });
 
-  it("counts nested regular files exactly, by apparent size, without following symlinks out of the tree", () => {
+  it("counts nested regular files exactly, by apparent size", () => {
     // Prepare
     const root = dir("full", "queues");
     file(join(root, "top.bin"), 1);
@@ -296,15 +312,48 @@ describe("queue probe: executed with bash against real directories", () => {
     const sparse = join(root, "worker-0", "sparse.bin");
     writeFileSync(sparse, "");
     truncateSync(sparse, 1_048_576); // apparent size 1 MiB, next to nothing on disk
-    const outside = dir("full", "outside");
-    file(join(outside, "not-mine.bin"), 5000);
-    symlinkSync(join(outside, "not-mine.bin"), join(root, "link-to-file"));
-    symlinkSync(outside, join(root, "worker-0", "link-to-dir"));
-    symlinkSync(join(outside, "missing"), join(root, "dangling"));
     // Act
     const result = parseOneLine(probe(root));
     // Assess
     expect(result.queues).toEqual([{ path: root, exists: true, bytes: 1 + 10 + 0 + 4096 + 1_048_576, files: 5 }]);
+  });
+
+  it("reports symlinks inside a queue directory and gives no byte count, so the reading is unknown, never drained", () => {
+    // Prepare: the only data sits behind links (issue 12: a link hid it, and the probe said 0 bytes).
+    const root = dir("linked", "queues");
+    const outside = dir("linked", "outside");
+    file(join(outside, "not-counted.bin"), 5000);
+    symlinkSync(join(outside, "not-counted.bin"), join(root, "link-to-file"));
+    symlinkSync(outside, join(dir("linked", "queues", "worker-0"), "link-to-dir"));
+    symlinkSync(join(outside, "missing"), join(root, "dangling"));
+    // Act
+    const result = parseOneLine(probe(root));
+    const facts = factsFromProbe(result, "cmd-1");
+    // Assess
+    expect(result.queues).toEqual([{ path: root, exists: true, bytes: null, files: null }]);
+    const queueErrors = result.errors.filter((e) => e.path !== null);
+    expect(queueErrors.map((e) => [e.code, e.message.split(" ")[0]]).sort()).toEqual(
+      [
+        ["symlink", join(root, "dangling")],
+        ["symlink", join(root, "link-to-file")],
+        ["symlink", join(root, "worker-0", "link-to-dir")],
+      ].sort(),
+    );
+    expect(facts.totalBytes).toBeNull();
+  });
+
+  it("reports a mount point inside a queue directory and gives no byte count", () => {
+    // Prepare: a tmpfs mounted on a subdirectory, in a mount namespace of the probe's own.
+    const root = dir("mounted", "queues");
+    file(join(root, "q.bin"), 10);
+    const mountPoint = dir("mounted", "queues", "other-fs");
+    // Act
+    const result = parseOneLine(probe(root, "cribl", "bash", mountPoint));
+    // Assess
+    expect(result.queues).toEqual([{ path: root, exists: true, bytes: null, files: null }]);
+    expect(result.errors.filter((e) => e.path !== null)).toEqual([
+      expect.objectContaining({ path: root, code: "mount_point", message: expect.stringContaining(mountPoint) }),
+    ]);
   });
 
   it("follows a symlink at the configured root (a queue directory on a dedicated volume)", () => {

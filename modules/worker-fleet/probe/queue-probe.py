@@ -7,6 +7,8 @@
 # Output: exactly one JSON line on stdout, exit 0:
 #   {"v":1,"queues":[{"path":...,"exists":bool,"bytes":int|null,"files":int|null}],
 #    "serviceActive":true|false|null,"errors":[{"path":str|null,"code":str,"message":str}]}
+#   A symbolic link or a mount point inside a queue directory is reported (code "symlink" / "mount_point") and that
+#   queue gets null bytes and files: data behind it cannot be counted, so the reading can never say "drained".
 # A malformed or missing input prints a message on stderr, nothing on stdout, and exits 2.
 #
 # Stay compatible with Python 3.9 (Amazon Linux 2023) and the standard library. No double braces anywhere in this
@@ -65,7 +67,8 @@ def measure(path, report):
     """Facts about one configured queue directory. Never reports 0 bytes for something it could not read."""
     result = {"path": path, "exists": False, "bytes": None, "files": None}
     try:
-        # Follows a symlink at the root on purpose: the queue directory may be a link to a dedicated volume.
+        # Follows a symlink at the root on purpose: the queue directory may be a link to a dedicated volume. Inside it,
+        # links and mount points make the reading unknown (see below).
         root = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return result
@@ -77,6 +80,9 @@ def measure(path, report):
         report.error(path, "not_a_directory", "exists but is not a directory")
         return result
 
+    # A link or another file system inside a queue directory hides bytes from this walk (links are not followed, and a
+    # mount may be unmounted or full of someone else's data): the reading is then unknown, never 0 or "drained".
+    hidden = []
     total_bytes = 0
     total_files = 0
     pending = [path]
@@ -98,8 +104,13 @@ def measure(path, report):
                 for entry in iterator:
                     try:
                         # d_type answers these without a system call; symlinks are neither followed nor counted.
-                        if entry.is_dir(follow_symlinks=False):
-                            pending.append(entry.path)
+                        if entry.is_symlink():
+                            hidden.append(("symlink", entry.path))
+                        elif entry.is_dir(follow_symlinks=False):
+                            if entry.stat(follow_symlinks=False).st_dev != root.st_dev:
+                                hidden.append(("mount_point", entry.path))
+                            else:
+                                pending.append(entry.path)
                         elif entry.is_file(follow_symlinks=False):
                             size = entry.stat(follow_symlinks=False).st_size
                             total_bytes += size
@@ -110,6 +121,11 @@ def measure(path, report):
             report.error(path, "unreadable", exc)
             return result
 
+    if hidden:
+        for code, where in hidden[:MAX_ERRORS]:
+            what = "a symbolic link" if code == "symlink" else "a mount point (another file system)"
+            report.error(path, code, where + " is " + what + " inside the queue directory: its bytes cannot be counted")
+        return result
     result["bytes"] = total_bytes
     result["files"] = total_files
     return result
