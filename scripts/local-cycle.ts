@@ -25,19 +25,28 @@ export interface CycleOptions {
   configFile?: string;
   /** Keep resources (skip destroy). */
   keep?: boolean;
+  /** Checkout whose main.ts (and default config/local.ts) is synthesized; default this one. */
+  projectRoot?: string;
   log?: (line: string) => void;
 }
 
-/** Synthesizes the app for the emulator into a fresh directory and returns it. */
-export function synthForEmulator(opts: CycleOptions, workdir: string): string {
-  const outdir = path.join(workdir, "cdktf.out");
+/**
+ * Synthesizes the app for the emulator (Terraform state in `workdir`) into `outdir` (default `workdir/cdktf.out`) and
+ * returns that directory.
+ */
+export function synthForEmulator(
+  opts: CycleOptions,
+  workdir: string,
+  outdir: string = path.join(workdir, "cdktf.out"),
+): string {
+  const root = opts.projectRoot ?? PROJECT_ROOT;
   const run = () =>
-    execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), [path.join(PROJECT_ROOT, "main.ts")], {
-      cwd: PROJECT_ROOT,
+    execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "main.ts")], {
+      cwd: root,
       env: {
         ...process.env,
         ...opts.env,
-        APP_CONFIG: opts.configFile ?? path.join(PROJECT_ROOT, "config", "local.ts"),
+        APP_CONFIG: opts.configFile ?? path.join(root, "config", "local.ts"),
         AWS_ENDPOINT_URL: opts.endpoint,
         TF_STATE_DIR: workdir,
         CDKTF_OUTDIR: outdir,
@@ -54,15 +63,15 @@ export function synthForEmulator(opts: CycleOptions, workdir: string): string {
   return outdir;
 }
 
+/** Environment for Terraform against the emulator: its test credentials, no instance metadata lookups. */
+export function emulatorTerraformEnv(env?: Record<string, string>): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_EC2_METADATA_DISABLED: "true", ...env };
+}
+
 export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
   const log = opts.log ?? (() => {});
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-local-"));
-  const tfEnv = {
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_EC2_METADATA_DISABLED: "true",
-    ...opts.env,
-  };
+  const tfEnv = emulatorTerraformEnv(opts.env);
   const outdir = synthForEmulator(opts, workdir);
   try {
     // The stacks are independent; most of each command is the provider starting, so run them side by side.
@@ -86,7 +95,7 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
  */
 const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
 
-async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
+export async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
   for (let attempt = 1; ; attempt++) {
     const r = await terraform(args, dir, tfEnv);
     if (r.code === 0) return;
