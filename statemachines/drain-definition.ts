@@ -841,7 +841,7 @@ export function buildDrainDefinition(): Record<string, unknown> {
     CreateQueueSnapshots: {
       Type: "Task",
       Comment:
-        "Crash-consistent snapshots of the instance's volumes (boot volume excluded when a dedicated queue volume exists), tagged so operators can restore the queue.",
+        "Crash-consistent snapshots of the volumes attached to the instance (boot volume excluded when a dedicated queue volume exists), tagged with exactly these four keys so operators can restore the queue; the volume's own tags are not copied (IAM allows only these keys).",
       Resource: "arn:aws:states:::aws-sdk:ec2:createSnapshots",
       Parameters: {
         InstanceSpecification: {
@@ -849,7 +849,6 @@ export function buildDrainDefinition(): Record<string, unknown> {
           "ExcludeBootVolume.$": "$.settings.snapshotExcludeBootVolume",
         },
         "Description.$": "States.Format('Cribl persistent queues of {} (drain deadline reached)', $.instanceId)",
-        CopyTagsFromSource: "volume",
         TagSpecifications: [
           {
             ResourceType: "snapshot",

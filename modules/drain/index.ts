@@ -464,13 +464,31 @@ export class DrainWorkflow extends Construct {
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 
+/** The tags CreateQueueSnapshots puts on each snapshot (statemachines/drain-definition.ts), and no other. */
+export const SNAPSHOT_TAG_KEYS = [
+  GROUP_TAG_KEY,
+  "cribl-drain:instance-id",
+  "cribl-drain:execution-name",
+  "cribl-drain:execution-id",
+] as const;
+
 /**
- * Give-up path: snapshot this group's instance volumes, tagged with the group. Each resource type of
- * CreateSnapshot(s) has its own condition keys, so each gets its own statement (a statement's conditions apply to
- * every resource it names).
+ * Give-up path: `ec2:CreateSnapshots` of one of this group's instances. The definition names the instance
+ * (InstanceSpecification), so the volumes are the ones attached to it, never chosen by a tag. IAM authorizes the call
+ * on the instance, on each volume and on each new snapshot, and each resource type has its own condition keys, so
+ * each gets its own statement (a statement's conditions apply to every resource it names):
+ * - instance: the `aws:autoscaling:groupName` tag, which only Auto Scaling sets (users cannot set `aws:` tags);
+ * - volume: no condition of its own: CreateSnapshots reaches only the volumes attached to the instance above, and a
+ *   volume tag (one users can set) would add no scope;
+ * - snapshot: created with our group tag and only our tag keys.
+ * `ec2:CreateTags` is allowed only as part of that creation (`ec2:CreateAction`), with the same tags.
+ * No `ec2:CreateSnapshot` (single volume): the definition never calls it.
  */
 function snapshotStatements(s: ArnScope, groupName: string): PolicyStatement[] {
-  const snapshotActions = ["ec2:CreateSnapshots", "ec2:CreateSnapshot"];
+  const ourTags = {
+    StringEquals: { [`aws:RequestTag/${GROUP_TAG_KEY}`]: groupName },
+    "ForAllValues:StringEquals": { "aws:TagKeys": [...SNAPSHOT_TAG_KEYS] },
+  };
   return [
     {
       Sid: "SnapshotGroupInstances",
@@ -480,25 +498,27 @@ function snapshotStatements(s: ArnScope, groupName: string): PolicyStatement[] {
       Condition: { StringEquals: { [`aws:ResourceTag/${ASG_INSTANCE_TAG_KEY}`]: groupName } },
     },
     {
-      Sid: "SnapshotGroupVolumes",
+      Sid: "SnapshotVolumesAttachedToThoseInstances",
       Effect: "Allow",
-      Action: snapshotActions,
+      Action: "ec2:CreateSnapshots",
       Resource: arns.anyVolume(s),
-      Condition: { StringEquals: { [`aws:ResourceTag/${GROUP_TAG_KEY}`]: groupName } },
     },
     {
-      Sid: "CreateGroupTaggedSnapshots",
+      Sid: "CreateSnapshotsWithOurTagsOnly",
       Effect: "Allow",
-      Action: snapshotActions,
+      Action: "ec2:CreateSnapshots",
       Resource: arns.anySnapshot(s),
-      Condition: { StringEquals: { [`aws:RequestTag/${GROUP_TAG_KEY}`]: groupName } },
+      Condition: ourTags,
     },
     {
-      Sid: "TagSnapshotsOnCreate",
+      Sid: "TagSnapshotsOnlyAtCreation",
       Effect: "Allow",
       Action: "ec2:CreateTags",
       Resource: arns.anySnapshot(s),
-      Condition: { StringEquals: { "ec2:CreateAction": snapshotActions.map((a) => a.replace("ec2:", "")) } },
+      Condition: {
+        ...ourTags,
+        StringEquals: { ...ourTags.StringEquals, "ec2:CreateAction": "CreateSnapshots" },
+      },
     },
   ];
 }

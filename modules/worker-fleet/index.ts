@@ -61,10 +61,18 @@ export interface WorkerFleetOutputs {
   gracefulStopDocumentArn: string;
 }
 
+/** A Deny on everything but the resources named (IAM's NotResource). */
+export interface DenyExceptStatement {
+  Sid: string;
+  Effect: "Deny";
+  Action: string | string[];
+  NotResource: string[];
+}
+
 export class WorkerFleet extends Construct {
   readonly outputs: WorkerFleetOutputs;
   /** The instance role's inline policy statements (reviewed and simulated in tests). */
-  readonly instancePolicyStatements: PolicyStatement[];
+  readonly instancePolicyStatements: (PolicyStatement | DenyExceptStatement)[];
 
   constructor(scope: Construct, id: string, props: WorkerFleetProps) {
     super(scope, id);
@@ -125,6 +133,13 @@ export class WorkerFleet extends Construct {
       ].map((g) => g.id);
 
     // Instance profile: SSM agent (Run Command for the probe, Session Manager), plus reading exactly the token.
+    // AmazonSSMManagedInstanceCore stays attached, so the agent keeps exactly the actions AWS maintains for it (Run
+    // Command, Session Manager, inventory), but it also allows ssm:GetParameter(s) on "*": every parameter of the
+    // account, SecureStrings under the default aws/ssm key included. An explicit Deny takes that back: no parameter
+    // read except the leader token, the only parameter the worker reads (cribl-join.service at boot, user-data.ts).
+    // A Deny wins over every Allow, including a policy someone attaches to this role later; a worker that must read
+    // another parameter needs it added to `readableParameters` here, visibly. (The other choice, copying the managed
+    // policy's actions without the reads, would freeze the agent's permissions at today's list.)
     const role = new IamRole(this, "instance_role", {
       name: `${namePrefix}-cribl-worker`,
       assumeRolePolicy: JSON.stringify({
@@ -136,12 +151,20 @@ export class WorkerFleet extends Construct {
       role: role.name,
       policyArn: `arn:${arnScope.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
     });
+    const readableParameters = [arns.ssmParameter(arnScope, c.leaderAuthTokenParameter)];
     this.instancePolicyStatements = [
+      {
+        Sid: "ReadNoParameterButTheLeaderToken",
+        Effect: "Deny",
+        // GetParameter, GetParameters, GetParametersByPath, GetParameterHistory (and any later GetParameter* read).
+        Action: "ssm:GetParameter*",
+        NotResource: readableParameters,
+      },
       {
         Sid: "ReadLeaderToken",
         Effect: "Allow",
         Action: "ssm:GetParameter",
-        Resource: arns.ssmParameter(arnScope, c.leaderAuthTokenParameter),
+        Resource: readableParameters,
       },
       ...(c.leaderAuthTokenKmsKeyArn
         ? [

