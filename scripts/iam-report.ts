@@ -3,8 +3,17 @@
 // role (trust, inline and managed policies) and every resource policy; then the allowed and denied requests the IAM
 // tests prove (test/support/iam-cases.ts), each decided again here with all the policies that apply.
 import { loadConfig } from "../config/load";
-import { decide, iamModel, managedPolicy, type Policy, rawPolicy, type Statement } from "../test/support/iam";
-import { LOG_ROUTING_CASES, logRoutingCaseConfig } from "../test/support/iam-cases";
+import {
+  decide,
+  type IamModel,
+  iamModel,
+  managedPolicy,
+  type Policy,
+  rawPolicy,
+  type Statement,
+} from "../test/support/iam";
+import { type IamCase, LOG_ROUTING_CASES, logRoutingCaseConfig } from "../test/support/iam-cases";
+import { WORKER_FLEET_CASES, workerFleetCaseConfig, workerFleetModel } from "../test/support/iam-cases-worker-fleet";
 import { synthApp, type TfJson } from "../test/support/synth";
 
 const list = (v: unknown) => [v ?? []].flat().map(String);
@@ -28,10 +37,14 @@ function conditionsOf(s: Statement): string {
 function statementLines(policy: Policy, indent: string, withPrincipal = false): string[] {
   return policy.Statement.map((s) => {
     const actions = s.Action !== undefined ? list(s.Action).join(", ") : `NOT ${list(s.NotAction).join(", ")}`;
+    const resources =
+      s.NotResource !== undefined
+        ? `every resource EXCEPT ${list(s.NotResource).join(", ")}`
+        : list(s.Resource).join(", ") || "(the resource)";
     const parts = [
       `${indent}${s.Effect === "Deny" ? "DENY " : ""}${actions}`,
       withPrincipal ? `by ${principalsOf(s)}` : "",
-      `on ${list(s.Resource).join(", ") || "(the resource)"}`,
+      `on ${resources}`,
       conditionsOf(s) ? `if ${conditionsOf(s)}` : "",
     ].filter(Boolean);
     return tidy(parts.join("  ->  "));
@@ -104,6 +117,21 @@ function stackReport(id: string, stack: TfJson, only?: (what: string) => boolean
       p.access_policies,
       stack,
     ]),
+    ...Object.values(stack.resource?.aws_lambda_permission ?? {}).map((p): [string, unknown, unknown] => [
+      `lambda function ${String(p.function_name)} (permission ${String(p.statement_id)})`,
+      JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: String(p.principal) },
+            Action: String(p.action),
+            Resource: "(the function)",
+            ...(p.source_arn ? { Condition: { ArnLike: { "aws:SourceArn": String(p.source_arn) } } } : {}),
+          },
+        ],
+      }),
+      stack,
+    ]),
     ...Object.values(stack.resource?.aws_cloudwatch_log_resource_policy ?? {}).map((p): [string, unknown, unknown] => [
       `logs resource policy ${String(p.policy_name)}`,
       p.policy_document,
@@ -154,29 +182,49 @@ async function main(): Promise<void> {
       (what) => /to-os-own|opensearch domain|logs resource policy/.test(what),
     ),
     "",
-    "## Proven requests (log-routing)",
-    "",
-    "Decided with every policy that applies (identity: inline + managed; the resource's policy; trust for",
-    "sts:AssumeRole), on the case configuration, account 123456789012, eu-west-1.",
-    "The same list is asserted by test/unit/kinesis/iam.test.ts.",
-    "",
   );
-  const model = iamModel(caseStack);
   let failures = 0;
-  for (const c of LOG_ROUTING_CASES) {
-    const got = await decide(model, c);
-    const ok = got === c.expected;
-    if (!ok) failures++;
-    const ctx = c.context
-      ? ` [${Object.entries(c.context)
-          .map(([k, v]) => `${k}=${list(v).join("|")}`)
-          .join(", ")}]`
-      : "";
+  const proven = async (title: string, model: IamModel, cases: IamCase[], config: string, test: string) => {
     lines.push(
-      `${ok ? "ok  " : "FAIL"} ${got.padEnd(16)} ${c.principal}  ${c.action}  ${c.resource}${ctx}  (${c.why}${ok ? "" : `; expected ${c.expected}`})`,
+      `## Proven requests (${title})`,
+      "",
+      "Decided with every policy that applies (identity: inline + managed; the resource's policy; trust for",
+      `sts:AssumeRole), on ${config}, account 123456789012, eu-west-1.`,
+      `The same list is asserted by ${test}.`,
+      "",
     );
-  }
-  lines.push("", `${LOG_ROUTING_CASES.length - failures}/${LOG_ROUTING_CASES.length} cases as expected`);
+    let failed = 0;
+    for (const c of cases) {
+      const got = await decide(model, c);
+      const ok = got === c.expected;
+      if (!ok) failed++;
+      const ctx = c.context
+        ? ` [${Object.entries(c.context)
+            .map(([k, v]) => `${k}=${list(v).join("|")}`)
+            .join(", ")}]`
+        : "";
+      lines.push(
+        `${ok ? "ok  " : "FAIL"} ${got.padEnd(16)} ${c.principal}  ${c.action}  ${c.resource}${ctx}  (${c.why}${ok ? "" : `; expected ${c.expected}`})`,
+      );
+    }
+    lines.push("", `${cases.length - failed}/${cases.length} cases as expected`, "");
+    failures += failed;
+  };
+  await proven(
+    "log-routing",
+    iamModel(caseStack),
+    LOG_ROUTING_CASES,
+    "the case configuration",
+    "test/unit/kinesis/iam.test.ts",
+  );
+  const workerStack = synthApp(workerFleetCaseConfig()).stacks["worker-fleet"]!;
+  await proven(
+    "worker-fleet",
+    workerFleetModel(workerStack),
+    WORKER_FLEET_CASES,
+    "the example configuration with the leader token under its own KMS key (default key policy)",
+    "test/unit/worker-fleet/iam.test.ts",
+  );
   console.log(lines.join("\n"));
   if (failures > 0) process.exitCode = 1;
 }
