@@ -41,7 +41,14 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { CreateDocumentCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { followDrain, listDrains, type SfnPort } from "../../cli/drains-core";
+import {
+  exitCodeOf,
+  type FollowEvent,
+  followDrain,
+  formatFollowEvent,
+  listDrains,
+  type SfnPort,
+} from "../../cli/drains-core";
 import {
   DRAIN_ENV,
   type DrainInput,
@@ -535,13 +542,25 @@ describe("the shipped drain definition on the emulator, with the real check-queu
     const rows = await listDrains(port, stateMachineArn, { recent: 50 });
     const drained = rows.find((r) => r.instanceId === instances[0]);
     if (!drained) throw new Error(`no drain of ${instances[0]} in ${JSON.stringify(rows)}`);
-    const lines: string[] = [];
-    const status = await followDrain(port, drained!.executionArn, (l) => lines.push(l), { pollMs: 10, maxPolls: 3 });
-    // Assess
-    expect(drained).toMatchObject({ status: "SUCCEEDED", lastCheckBytes: 0 });
+    const events: FollowEvent[] = [];
+    const end = await followDrain(port, drained.executionArn, (e) => events.push(e), { pollMs: 10, maxPolls: 3 });
+    const text = events.map(formatFollowEvent).join("\n");
+    // Assess: the outcome is the terminal state's name, not only the status; a Fail ending is never SUCCEEDED.
+    expect(drained).toMatchObject({ status: "SUCCEEDED", outcome: "Drained", lastCheckBytes: 0 });
+    expect(drained.deadline).toEqual(expect.any(String));
+    expect(drained.durationSeconds).toEqual(expect.any(Number));
+    for (const row of rows.filter((r) => r.status === "FAILED")) {
+      expect(row.outcome).toMatch(/^(LifecycleActionGone|InstanceGone)Unconfirmed$|^GaveUp|^Failed/);
+    }
     expect(rows.map((r) => r.status)).toEqual(expect.arrayContaining(["SUCCEEDED", "FAILED"]));
-    expect(status).toBe("SUCCEEDED");
-    expect(lines.join("\n")).toMatch(/CompleteLifecycleAction/);
+    expect(end).toMatchObject({ status: "SUCCEEDED", outcome: "Drained", drained: true, lastBytes: 0 });
+    expect(exitCodeOf(end)).toBe(0);
+    const checks = events.filter((e) => e.type === "check");
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    expect(checks.every((c) => c.secondsToDeadline !== null)).toBe(true);
+    expect(events.some((e) => e.type === "wait" && e.seconds !== null && e.seconds > 0)).toBe(true);
+    expect(text).toMatch(/> CompleteLifecycleAction/);
+    expect(text).toMatch(/ended SUCCEEDED: Drained/);
   });
 });
 
