@@ -7,7 +7,7 @@
 // the completion, and a longer run of the system simulation's randomized property (test/drain-sim/world.ts).
 // Settings: minWaitSeconds 10, maxWaitSeconds 300, requiredConsecutiveChecks 2, gracefulStop on.
 import "../test/support/polyfills";
-import type { DrainProgress } from "../handlers/shared/drain-contract";
+import type { DrainProgress } from "../contracts/drain";
 import { simulate } from "../test/drain-sim/world";
 import {
   callsOf,

@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { createForwardSink, type PutRecordsRequest, type PutRecordsResponse } from "../handlers/kinesis-forward/core";
-import { processKinesisBatch } from "../handlers/shared/kinesis-batch";
-import { createPipeline } from "../handlers/shared/records/pipeline";
-import type { KinesisEventLike } from "../handlers/shared/records/types";
+import { processKinesisBatch } from "../handlers/shared/kinesis/batch";
+import { createPipeline } from "../handlers/shared/kinesis/records/pipeline";
+import type { KinesisEventLike } from "../handlers/shared/kinesis/records/types";
 import { against, type BenchResult, median, round } from "./types";
 
 const BATCH_BYTES = 5 * 1000 * 1000;

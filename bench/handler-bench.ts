@@ -19,7 +19,7 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONSUMER_ENV } from "../handlers/shared/kinesis-batch";
+import { consumerEnv as consumerContract } from "../contracts/kinesis";
 import { bundleHandler } from "../modules/common/bundle";
 import type { Destination } from "./ceilings";
 import type { ChildConfig, WorkloadSamples } from "./handler-child";
@@ -41,7 +41,7 @@ export const SHARE_OF_CEILING_TARGET = 0.6;
 
 /** What the kinesis-consumer construct sets for every Kinesis function (its defaults, all log types). */
 function consumerEnv(name: string): Record<string, string> {
-  const e = CONSUMER_ENV;
+  const e = consumerContract.names;
   return {
     [e.typeKey]: "log_type",
     [e.idKey]: "log_id",

@@ -1,5 +1,5 @@
 // kinesis-forward, whole invocation as deployed (see handler-bench.ts): PutRecords through the handler's KinesisClient.
-import { FORWARD_ENV } from "../handlers/kinesis-forward/env";
+import { forwardEnv } from "../contracts/kinesis";
 import { runHandlerBench } from "./handler-bench";
 import type { BenchResult } from "./types";
 
@@ -8,8 +8,8 @@ export default function kinesisForwardBench(): Promise<BenchResult[]> {
     handler: "kinesis-forward",
     destination: "forward",
     env: () => ({
-      [FORWARD_ENV.targetStreamArn]: "arn:aws:kinesis:eu-west-1:123456789012:stream/bench-out",
-      [FORWARD_ENV.maxPutAttempts]: "5",
+      [forwardEnv.names.targetStreamArn]: "arn:aws:kinesis:eu-west-1:123456789012:stream/bench-out",
+      [forwardEnv.names.maxPutAttempts]: "5",
     }),
     deliveredCounter: "kinesisRecords",
     targets: { plain: 100, cloudwatch: 80 },

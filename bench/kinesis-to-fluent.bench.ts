@@ -1,8 +1,10 @@
 // kinesis-to-fluent, whole invocation as deployed (see handler-bench.ts): a real TCP connection per batch to a
 // FluentServer (shared-key handshake with the key read from SSM at cold start, PackedForward chunks, acks).
-import { TO_FLUENT_ENV as E } from "../handlers/kinesis-to-fluent/env";
+import { toFluentEnv } from "../contracts/kinesis";
 import { runHandlerBench } from "./handler-bench";
 import type { BenchResult } from "./types";
+
+const E = toFluentEnv.names;
 
 export default function kinesisToFluentBench(): Promise<BenchResult[]> {
   return runHandlerBench({

@@ -1,8 +1,10 @@
 // kinesis-to-opensearch, whole invocation as deployed (see handler-bench.ts): SigV4 `_bulk` requests over fetch, with
 // the index lifecycle policy installed on the first (warm-up) invocation as the example configuration does.
-import { TO_OPENSEARCH_ENV as E } from "../handlers/kinesis-to-opensearch/env";
+import { toOpenSearchEnv } from "../contracts/kinesis";
 import { runHandlerBench } from "./handler-bench";
 import type { BenchResult } from "./types";
+
+const E = toOpenSearchEnv.names;
 
 export default function kinesisToOpenSearchBench(): Promise<BenchResult[]> {
   return runHandlerBench({

@@ -1,5 +1,5 @@
 // kinesis-to-s3, whole invocation as deployed (see handler-bench.ts): signed PutObject of gzip JSON-lines objects.
-import { TO_S3_ENV } from "../handlers/kinesis-to-s3/env";
+import { toS3Env } from "../contracts/kinesis";
 import { runHandlerBench } from "./handler-bench";
 import type { BenchResult } from "./types";
 
@@ -8,9 +8,9 @@ export default function kinesisToS3Bench(): Promise<BenchResult[]> {
     handler: "kinesis-to-s3",
     destination: "s3",
     env: () => ({
-      [TO_S3_ENV.bucket]: "bench-archive",
-      [TO_S3_ENV.prefix]: "logs",
-      [TO_S3_ENV.maxConcurrentPuts]: "8",
+      [toS3Env.names.bucket]: "bench-archive",
+      [toS3Env.names.prefix]: "logs",
+      [toS3Env.names.maxConcurrentPuts]: "8",
     }),
     deliveredCounter: "s3Lines",
     targets: { plain: 70 },

@@ -96,9 +96,9 @@ function runChild(name: string, records: ReturnType<typeof record>[]): ChildRepo
 /** In the child: one batch through the real pipeline, forward sink and failed-records renderer. */
 async function child(file: string): Promise<void> {
   const { createForwardSink } = await import("../handlers/kinesis-forward/core");
-  const { createFailedRecordsWriter } = await import("../handlers/shared/failed-records");
-  const { processKinesisBatch, readConsumerEnv } = await import("../handlers/shared/kinesis-batch");
-  const { createPipeline } = await import("../handlers/shared/records/pipeline");
+  const { createFailedRecordsWriter } = await import("../handlers/shared/kinesis/failed-records");
+  const { processKinesisBatch, readConsumerEnv } = await import("../handlers/shared/kinesis/batch");
+  const { createPipeline } = await import("../handlers/shared/kinesis/records/pipeline");
   const consumer = readConsumerEnv({ ...process.env, FAILED_RECORDS_BUCKET: "bench" });
   const event = JSON.parse(fs.readFileSync(file, "utf8"));
   let written = 0;

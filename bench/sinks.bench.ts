@@ -1,11 +1,12 @@
 // MICRO-BENCHMARKS (not headline figures: see kinesis-*.bench.ts for each handler's whole invocation as deployed):
 // sink cores alone on a 5 MB batch of ~1 KB records (real pipeline outcomes): no decode pipeline, no SigV4, no SHA-256
 // of request bodies, no sockets. MB/s of record JSON per CPU second (process.cpuUsage), median of 7 runs.
-import { processRecords } from "../handlers/shared/records/pipeline";
-import type { DeliveredOutcome } from "../handlers/shared/records/types";
-import { encodeForwardChunks } from "../handlers/shared/sinks/fluent-forward";
-import { buildBulkBodies } from "../handlers/shared/sinks/opensearch-bulk";
-import { groupForS3 } from "../handlers/shared/sinks/s3-objects";
+
+import { encodeForwardChunks } from "../handlers/kinesis-to-fluent/fluent-forward";
+import { buildBulkBodies } from "../handlers/kinesis-to-opensearch/opensearch-bulk";
+import { groupForS3 } from "../handlers/kinesis-to-s3/s3-objects";
+import { processRecords } from "../handlers/shared/kinesis/records/pipeline";
+import type { DeliveredOutcome } from "../handlers/shared/kinesis/records/types";
 import { type BenchResult, median } from "./types";
 
 const TARGET_BYTES = 5 * 1024 * 1024;

@@ -3,6 +3,7 @@
 // folded. Beyond tfcmt, JSON documents are diffed by meaning: a Step Functions definition by state name, IAM and
 // resource policies by statement (actions, resources, principals), instead of two jsonencode blobs.
 // Pure functions only (no I/O): scripts/plan-review.ts reads the files and writes the markdown.
+import { isObject } from "../contracts/values";
 
 /** The parts of Terraform's JSON plan format (format_version 1.x) this renderer reads. */
 export interface TerraformPlan {
@@ -103,7 +104,6 @@ export interface AttributeChange {
   forcesReplacement: boolean;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isContainer = (v: unknown): v is Record<string, unknown> | unknown[] => typeof v === "object" && v !== null;
 
 function child(v: unknown, key: string | number): unknown {

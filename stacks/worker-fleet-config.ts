@@ -2,7 +2,8 @@
 // original CloudFormation stack ("LogStream Worker Group with Autoscaling Scale Down Hooks") has a typed equivalent
 // here; the leader auth token is never a value, only the name of the SSM SecureString that workers read at boot.
 
-import { snapshotWaitMarginSeconds } from "../handlers/shared/drain-contract";
+import { snapshotWaitMarginSeconds } from "../contracts/drain";
+import { QUEUE_DIRECTORIES_MAX_LENGTH, QUEUE_DIRECTORIES_PATTERN } from "../contracts/queue-probe";
 import { LOG_RETENTION_DAYS } from "../modules/common/node-function";
 import {
   boolOrDefault,
@@ -15,7 +16,6 @@ import {
   requireString,
   stringList,
 } from "../modules/common/validate";
-import { QUEUE_DIRECTORIES_MAX_LENGTH, QUEUE_DIRECTORIES_PATTERN } from "../modules/worker-fleet/queue-probe";
 import { loadDrainDefinitionTemplate } from "../statemachines/drain";
 import {
   type AslDefinition,
@@ -92,7 +92,7 @@ export interface QueueVolumeConfig {
   mountPath?: string;
 }
 
-/** Thresholds and timings of one drain (see handlers/shared/drain-contract.ts). */
+/** Thresholds and timings of one drain (see contracts/drain.ts). */
 export interface DrainConfig {
   /** A queue directory counts as empty at or below this many bytes. @default 0 */
   maxBytes?: number;

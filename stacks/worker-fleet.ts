@@ -8,12 +8,12 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config/app-config";
-import type { DrainSettings } from "../handlers/shared/drain-contract";
+import type { DrainSettings } from "../contracts/drain";
+import { DEFAULT_SERVICE_NAME } from "../contracts/queue-probe";
 import { AppStack } from "../modules/common/stack-base";
 import { DrainWorkflow } from "../modules/drain";
 import { WorkerFleet } from "../modules/worker-fleet";
 import { type ArnScope, partitionOf } from "../modules/worker-fleet/arns";
-import { DEFAULT_SERVICE_NAME } from "../modules/worker-fleet/queue-probe";
 
 export class WorkerFleetStack extends AppStack {
   readonly alarmTopic: SnsTopic;

@@ -1,7 +1,7 @@
 // Loads statemachines/drain.asl.json (the reviewable definition) and fills its ${Name} placeholders.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DRAIN_DEFINITION_PLACEHOLDERS, type DrainDefinitionPlaceholder } from "../handlers/shared/drain-contract";
+import { DRAIN_DEFINITION_PLACEHOLDERS, type DrainDefinitionPlaceholder } from "../contracts/drain";
 
 export const DRAIN_DEFINITION_PATH = join(__dirname, "drain.asl.json");
 

@@ -5,43 +5,10 @@ import type {
   SendCommandCommandInput,
   SendCommandCommandOutput,
 } from "@aws-sdk/client-ssm";
-import {
-  QUEUE_DIRECTORIES_PATTERN,
-  type QueueProbeQueue,
-  type QueueProbeResult,
-  SERVICE_NAME_PATTERN,
-} from "../../modules/worker-fleet/queue-probe";
-import { errorName, RETRYABLE_AWS_ERRORS } from "../shared/drain-settings";
-
-/** What the state machine passes in. */
-export interface CheckQueueEvent {
-  instanceId: string;
-  queueDirectories: string;
-  serviceName: string;
-}
-
-/**
- * `ok`: the probe ran and printed a valid line (directories may still be missing: see allDirectoriesExist).
- * `unknown`: no usable reading (SSM status, agent, budget, output). Never "drained".
- * `invalid_instance_id`: SSM refused the instance (agent not registered, or the instance is shutting down or gone);
- * the state machine asks EC2 which one it is.
- */
-export type CheckQueueOutcome = "ok" | "unknown" | "invalid_instance_id";
-
-export interface CheckQueueResult {
-  result: CheckQueueOutcome;
-  /** Machine-readable why, when result is not ok (null otherwise). */
-  reason: string | null;
-  /** Last SSM status (and StatusDetails when different), when an invocation was seen. */
-  ssmStatus: string | null;
-  commandId: string | null;
-  queues: QueueProbeQueue[];
-  /** Sum of bytes; null unless every configured directory exists and was measured. */
-  totalBytes: number | null;
-  allDirectoriesExist: boolean;
-  missingDirectories: string[];
-  serviceActive: boolean | null;
-}
+import type { CheckQueueEvent, CheckQueueOutcome, CheckQueueResult } from "../../contracts/drain";
+import { QUEUE_DIRECTORIES_PATTERN, type QueueProbeResult, SERVICE_NAME_PATTERN } from "../../contracts/queue-probe";
+import { RETRYABLE_AWS_ERRORS } from "../shared/aws/errors";
+import { errorName } from "../shared/errors";
 
 /** Thrown for throttling-like SSM errors: the state machine retries the check with backoff. */
 export class CheckQueueRetryableError extends Error {

@@ -1,22 +1,12 @@
 // Lambda entry of check-queue: environment and SSM client built once, per-call work in core.ts.
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { DRAIN_ENV } from "../shared/drain-contract";
-import { parsedAtLoad } from "../shared/drain-settings";
-import { requireEnv } from "../shared/env";
+import { type CheckQueueResult, checkQueueEnv } from "../../contracts/drain";
+import { loadEnv } from "../../contracts/env";
 import { logger, metrics, withObservability } from "../shared/observability";
-import { type CheckQueueResult, checkQueue, parseCheckQueueEvent } from "./core";
+import { checkQueue, parseCheckQueueEvent } from "./core";
 
-const loadEnv = parsedAtLoad(() => {
-  const env = {
-    documentName: requireEnv(process.env, DRAIN_ENV.queueProbeDocumentName),
-    budgetSeconds: Number(process.env[DRAIN_ENV.checkBudgetSeconds] ?? "50"),
-  };
-  if (!Number.isFinite(env.budgetSeconds) || env.budgetSeconds <= 0 || env.budgetSeconds > 55) {
-    throw new Error(`${DRAIN_ENV.checkBudgetSeconds} must be a number of seconds in (0, 55]`);
-  }
-  return env;
-});
+const environment = loadEnv(() => checkQueueEnv.read(process.env));
 
 const ssm = new SSMClient({});
 const ssmPort = {
@@ -26,12 +16,12 @@ const ssmPort = {
 };
 
 export const handler = withObservability(async (event: unknown): Promise<CheckQueueResult> => {
-  const env = loadEnv();
+  const env = environment();
   const input = parseCheckQueueEvent(event);
   const result = await checkQueue(input, {
     ssm: ssmPort,
-    documentName: env.documentName,
-    budgetSeconds: env.budgetSeconds,
+    documentName: env.queueProbeDocumentName,
+    budgetSeconds: env.checkBudgetSeconds,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });

@@ -17,9 +17,12 @@
  */
 import { createHash } from "node:crypto";
 import type { KinesisStreamBatchResponse } from "aws-lambda";
-import { type KinesisBatchDeps, processKinesisBatch, type Sink, type SinkResult } from "../shared/kinesis-batch";
-import { toFailed } from "../shared/records/outcomes";
-import type { DeliveredOutcome, FailedOutcome, KinesisEventLike } from "../shared/records/types";
+import { backoffDelayMs, sleep } from "../shared/backoff";
+import { errorText } from "../shared/errors";
+import { type KinesisBatchDeps, processKinesisBatch } from "../shared/kinesis/batch";
+import { toFailed } from "../shared/kinesis/records/outcomes";
+import type { DeliveredOutcome, FailedOutcome, KinesisEventLike } from "../shared/kinesis/records/types";
+import type { Sink, SinkResult } from "../shared/kinesis/sink";
 
 export const MAX_RECORDS_PER_REQUEST = 500;
 export const MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024;
@@ -138,30 +141,23 @@ export function planPutRecords(delivered: readonly DeliveredOutcome[], partition
   return { chunks, tooLarge };
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Full jitter: uniform in [0, min(cap, base · 2^retry)). */
-export function backoffMs(retry: number, baseMs: number, capMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** retry));
-}
-
 /** Sends one chunk; returns the entries still failing after the bounded attempts, and the last error. */
 async function sendChunk(
   chunk: PlannedEntry[],
   opts: Required<ForwardOptions>,
   deps: ForwardDeps,
 ): Promise<{ failed: PlannedEntry[]; detail?: string }> {
-  const sleep = deps.sleep ?? defaultSleep;
+  const wait = deps.sleep ?? sleep;
   const random = deps.random ?? Math.random;
   let pending = chunk;
   let detail: string | undefined;
   for (let attempt = 0; attempt < opts.maxAttempts; attempt++) {
-    if (attempt > 0) await sleep(backoffMs(attempt - 1, opts.baseDelayMs, opts.maxDelayMs, random));
+    if (attempt > 0) await wait(backoffDelayMs(attempt - 1, opts.baseDelayMs, opts.maxDelayMs, random));
     let response: PutRecordsResponse;
     try {
       response = await deps.putRecords({ StreamARN: opts.streamArn, Records: pending.map((p) => p.entry) });
     } catch (error) {
-      detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      detail = errorText(error);
       continue;
     }
     if (!response.FailedRecordCount) return { failed: [] };

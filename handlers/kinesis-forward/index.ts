@@ -3,22 +3,15 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Logger } from "@smithy/types";
 import type { KinesisStreamEvent } from "aws-lambda";
-import { requireEnv } from "../shared/env";
-import { createFailedRecordsWriter } from "../shared/failed-records";
-import { readConsumerEnv } from "../shared/kinesis-batch";
+import { loadEnv } from "../../contracts/env";
+import { forwardEnv } from "../../contracts/kinesis";
+import { createS3PutObject } from "../shared/aws/s3-put-object";
+import { readConsumerEnv } from "../shared/kinesis/batch";
+import { createFailedRecordsWriter } from "../shared/kinesis/failed-records";
+import { createPipeline } from "../shared/kinesis/records/pipeline";
 import { logger, metrics, withObservability } from "../shared/observability";
-import { createPipeline } from "../shared/records/pipeline";
-import { createS3PutObject } from "../shared/s3-put-object";
 import { createForwardSink, forwardBatch } from "./core";
-import { FORWARD_ENV } from "./env";
 import { putRecordsBodyPlugin } from "./put-records-body";
-
-const consumer = readConsumerEnv(process.env);
-const targetStreamArn = requireEnv(process.env, FORWARD_ENV.targetStreamArn);
-const maxAttempts = Number(process.env[FORWARD_ENV.maxPutAttempts] || 5);
-if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-  throw new Error(`environment variable ${FORWARD_ENV.maxPutAttempts} must be an integer from 1 to 20`);
-}
 
 // HTTP/1.1 handler: fine for PutRecords, and the only one Kinesis emulators speak.
 // Timeouts bound a hung connection well inside the function timeout; the SDK retries, then our backoff does.
@@ -33,21 +26,28 @@ const kinesis = new KinesisClient({
 // PutRecords bodies written in one pass instead of by the SDK's generic schema serializer (the largest CPU cost of this
 // function); same bytes, and the client keeps credentials, endpoints, retries and signing. See put-records-body.ts.
 kinesis.middlewareStack.use(putRecordsBodyPlugin());
-const pipeline = createPipeline(consumer.pipeline);
-const sink = createForwardSink(
-  {
-    streamArn: targetStreamArn,
-    partitionKeyField: process.env[FORWARD_ENV.partitionKeyField] || pipeline.options.idKey,
-    maxAttempts,
-  },
-  { putRecords: (request) => kinesis.send(new PutRecordsCommand(request)) },
-);
-const writeFailedRecords = createFailedRecordsWriter({
-  ...consumer.failedRecords,
-  // Failed records are rare: a signed PUT, not @aws-sdk/client-s3 (see s3-put-object.ts for the bundle-size reason).
-  putObject: createS3PutObject({ credentials: kinesis.config.credentials, region: kinesis.config.region }),
+
+// Built once; a bad environment is reported on every call (contracts/env.ts).
+const setup = loadEnv(() => {
+  const consumer = readConsumerEnv(process.env);
+  const env = forwardEnv.read(process.env);
+  const pipeline = createPipeline(consumer.pipeline);
+  const sink = createForwardSink(
+    {
+      streamArn: env.targetStreamArn,
+      partitionKeyField: env.partitionKeyField || pipeline.options.idKey,
+      maxAttempts: env.maxPutAttempts,
+    },
+    { putRecords: (request) => kinesis.send(new PutRecordsCommand(request)) },
+  );
+  const writeFailedRecords = createFailedRecordsWriter({
+    ...consumer.failedRecords,
+    // Failed records are rare: a signed PUT, not @aws-sdk/client-s3 (see s3-put-object.ts for the bundle-size reason).
+    putObject: createS3PutObject({ credentials: kinesis.config.credentials, region: kinesis.config.region }),
+  });
+  return { pipeline, sink, writeFailedRecords };
 });
 
 export const handler = withObservability((event: KinesisStreamEvent) =>
-  forwardBatch(event, { pipeline, sink, writeFailedRecords, logger, metrics }),
+  forwardBatch(event, { ...setup(), logger, metrics }),
 );

@@ -1,6 +1,6 @@
 /**
  * kinesis-to-fluent core: delivered log events → Fluentd forward protocol (PackedForward chunks with ack, optional TLS
- * and shared-key handshake; see handlers/shared/sinks/fluent-forward.ts). Unacknowledged chunks come back
+ * and shared-key handshake; see fluent-forward.ts). Unacknowledged chunks come back
  * `retryable` (batch item failures), records that cannot be encoded `rejected` (failed records).
  *
  * The shared key is a secret: the handler reads it at cold start from an SSM SecureString whose NAME is configured
@@ -12,10 +12,10 @@
  * its arrival time and an `_invalid_time` key naming the problem.
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
-import { type KinesisBatchDeps, processKinesisBatch, type Sink } from "../shared/kinesis-batch";
-import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/records/types";
-import type { SinkResult } from "../shared/sinks/common";
-import { type FluentForwardOptions, sendToFluent } from "../shared/sinks/fluent-forward";
+import { type KinesisBatchDeps, processKinesisBatch } from "../shared/kinesis/batch";
+import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/kinesis/records/types";
+import type { Sink, SinkResult } from "../shared/kinesis/sink";
+import { type FluentForwardOptions, sendToFluent } from "./fluent-forward";
 
 export type SendFn = (outcomes: readonly DeliveredOutcome[], options: FluentForwardOptions) => Promise<SinkResult>;
 
@@ -26,14 +26,7 @@ export function fluentPipelineOptions(options: PipelineOptions): PipelineOptions
 
 /** The fluent sink over the forward client (injectable for tests). */
 export function createFluentSink(options: FluentForwardOptions, send: SendFn = sendToFluent): Sink {
-  return async (delivered) => {
-    const result = await send(delivered, options);
-    return {
-      rejected: result.rejected,
-      retryable: result.unsent.map((u) => u.outcome),
-      retryDetail: result.unsent[0]?.detail,
-    };
-  };
+  return (delivered) => send(delivered, options);
 }
 
 /** The one SSM call: the decrypted value of a SecureString parameter. */

@@ -4,7 +4,7 @@
  * Lambda role's, from the environment. Honours AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL (emulators).
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
-import { createSigner, environmentCredentials } from "../shared/sinks/sigv4";
+import { environmentCredentials, fetchTransport, signedRequester } from "../shared/aws/signed-request";
 
 export interface SsmReaderOptions {
   readonly region: string;
@@ -24,28 +24,22 @@ export function createSecureStringReader(options: SsmReaderOptions): (name: stri
     process.env.AWS_ENDPOINT_URL ??
     `https://ssm.${options.region}.amazonaws.com`;
   const url = new URL("/", endpoint);
-  const sign = createSigner({
+  const request = signedRequester({
     credentials: options.credentials ?? environmentCredentials,
     region: options.region,
     service: "ssm",
+    transport: fetchTransport(),
+    timeoutMs: options.timeoutMs ?? 5_000,
   });
   return async (name) => {
-    const body = JSON.stringify({ Name: name, WithDecryption: true });
-    const signed = await sign({
+    const response = await request({
       method: "POST",
       url,
       headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter" },
-      body: Buffer.from(body),
+      body: Buffer.from(JSON.stringify({ Name: name, WithDecryption: true })),
     });
-    const { host: _host, ...headers } = signed;
-    const response = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
-    });
-    const text = await response.text();
-    if (!response.ok) {
+    const { text } = response;
+    if (response.status < 200 || response.status >= 300) {
       const type = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text)?.[1] ?? `HTTP ${response.status}`;
       throw new Error(`SSM GetParameter ${name} failed: ${type}`);
     }

@@ -1,6 +1,6 @@
 /**
  * kinesis-to-opensearch core: delivered log events → daily indices `<prefix>-<log_type>-<YYYYMMDD>` through `_bulk`
- * (see handlers/shared/sinks/opensearch-bulk.ts for bodies, ids, signing and retries).
+ * (see opensearch-bulk.ts for bodies, ids, signing and retries).
  *
  * The sink maps the bulk results onto the batch contract: item rejections (mapping errors, …) and oversized documents
  * are `rejected` (→ failed records, with the error), what still fails transiently after the bounded retries is
@@ -13,20 +13,16 @@
  * (`LOG_INVALID_TIME=deliver`) it is indexed under its arrival day with an `_invalid_time` member naming the problem.
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
+import { errorText } from "../shared/errors";
 import {
   type BatchLogger,
   type BatchMetrics,
   type KinesisBatchDeps,
   processKinesisBatch,
-  type Sink,
-} from "../shared/kinesis-batch";
-import type { KinesisEventLike, PipelineOptions } from "../shared/records/types";
-import {
-  type BulkBuildOptions,
-  type BulkSender,
-  buildBulkBodies,
-  sendBulkBodies,
-} from "../shared/sinks/opensearch-bulk";
+} from "../shared/kinesis/batch";
+import type { KinesisEventLike, PipelineOptions } from "../shared/kinesis/records/types";
+import type { Sink } from "../shared/kinesis/sink";
+import { type BulkBuildOptions, type BulkSender, buildBulkBodies, sendBulkBodies } from "./opensearch-bulk";
 
 /** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
 export function openSearchPipelineOptions(options: PipelineOptions): PipelineOptions {
@@ -38,12 +34,7 @@ export function createOpenSearchSink(options: BulkBuildOptions, send: BulkSender
   return async (delivered) => {
     const { bodies, rejected } = buildBulkBodies(delivered, options);
     const result = await sendBulkBodies(bodies, send);
-    const allRejected = rejected.length > 0 ? [...rejected, ...result.rejected] : result.rejected;
-    return {
-      rejected: allRejected,
-      retryable: result.unsent.map((u) => u.outcome),
-      retryDetail: result.unsent[0]?.detail,
-    };
+    return rejected.length > 0 ? { ...result, rejected: [...rejected, ...result.rejected] } : result;
   };
 }
 
@@ -61,7 +52,7 @@ export function onceUntilSuccess(
       done = true;
     } catch (error) {
       logger?.error("index lifecycle policy not installed; retrying on the next batch", {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorText(error),
       });
       metrics?.addMetric("IsmPolicyInstallErrors", "Count", 1);
     }

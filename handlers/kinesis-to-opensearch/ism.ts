@@ -13,8 +13,13 @@
  * OpenSearch Serverless has no ISM: its retention is a data lifecycle policy the module creates in Terraform.
  */
 import { createHash } from "node:crypto";
-import type { FetchLike } from "../shared/sinks/opensearch-bulk";
-import { type Credentials, createSigner } from "../shared/sinks/sigv4";
+import {
+  type Credentials,
+  type FetchLike,
+  fetchTransport,
+  type SignedResponse,
+  signedRequester,
+} from "../shared/aws/signed-request";
 
 export interface IsmPolicySpec {
   readonly policyId: string;
@@ -55,10 +60,7 @@ export function ismPolicyDocument(spec: IsmPolicySpec): IsmPolicyDocument {
   return { policy: { description, default_state: "hot", states, ism_template } };
 }
 
-export interface SignedResponse {
-  readonly status: number;
-  readonly text: string;
-}
+export type { SignedResponse };
 
 /** A SigV4-signed JSON request to the domain: `(method, path with query, body?)`. */
 export type SignedRequest = (method: "GET" | "PUT", pathAndQuery: string, body?: unknown) => Promise<SignedResponse>;
@@ -75,27 +77,20 @@ export interface SignedRequesterOptions {
 }
 
 export function createSignedRequester(options: SignedRequesterOptions): SignedRequest {
-  const sign = createSigner({ region: options.region, service: options.service, credentials: options.credentials });
-  const doFetch: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
-  return async (method, pathAndQuery, body) => {
-    const url = new URL(pathAndQuery, options.endpoint);
-    const bytes = body === undefined ? new Uint8Array() : Buffer.from(JSON.stringify(body), "utf8");
-    const headers = await sign({
+  const request = signedRequester({
+    region: options.region,
+    service: options.service,
+    credentials: options.credentials,
+    transport: fetchTransport(options.fetch),
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+  return (method, pathAndQuery, body) =>
+    request({
       method,
-      url,
+      url: new URL(pathAndQuery, options.endpoint),
       headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: bytes,
+      ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body), "utf8") }),
     });
-    const { host: _host, ...sendHeaders } = headers;
-    const response = await doFetch(url.toString(), {
-      method,
-      headers: sendHeaders,
-      // fetch refuses a body on GET, even an empty one.
-      body: (body === undefined ? undefined : bytes) as Uint8Array,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    });
-    return { status: response.status, text: await response.text() };
-  };
 }
 
 export type IsmInstallResult = "created" | "updated" | "unchanged" | "concurrent";

@@ -16,15 +16,11 @@
  */
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchResponse } from "aws-lambda";
-import { type KinesisBatchDeps, processKinesisBatch, type SinkResult } from "../shared/kinesis-batch";
-import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/records/types";
-import {
-  groupForS3,
-  putObjectInput,
-  type S3BatchInfo,
-  type S3Encryption,
-  type S3GroupingOptions,
-} from "../shared/sinks/s3-objects";
+import { errorText } from "../shared/errors";
+import { type KinesisBatchDeps, processKinesisBatch } from "../shared/kinesis/batch";
+import type { DeliveredOutcome, KinesisEventLike, PipelineOptions } from "../shared/kinesis/records/types";
+import type { SinkResult } from "../shared/kinesis/sink";
+import { groupForS3, putObjectInput, type S3BatchInfo, type S3Encryption, type S3GroupingOptions } from "./s3-objects";
 
 /**
  * The pipeline options of kinesis-to-s3: the consumer's, with the rule every module shares for records without a type.
@@ -56,8 +52,6 @@ export interface ToS3Options extends S3GroupingOptions {
 
 /** The S3 sink: a `Sink` that also takes what the batch knows about its shard. */
 export type S3Sink = (delivered: readonly DeliveredOutcome[], batch?: S3BatchInfo) => Promise<SinkResult>;
-
-const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** S3's answer to a conditional write whose key exists: from our writer (`code`) or the SDK (`name`, `$metadata`). */
 export function isPreconditionFailed(error: unknown): boolean {

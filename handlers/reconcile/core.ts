@@ -14,7 +14,7 @@ import {
   type SfnPort,
   type StartOutcome,
   startDrainOnce,
-} from "../shared/drain-start";
+} from "../shared/drain/start";
 
 export interface AutoScalingPort extends CompleteLifecyclePort {
   describeAutoScalingGroups(

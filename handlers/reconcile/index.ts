@@ -8,12 +8,12 @@ import {
   DescribeWarmPoolCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { parsedAtLoad } from "../shared/drain-settings";
-import { drainConfigFromEnv } from "../shared/drain-start";
+import { loadEnv } from "../../contracts/env";
+import { drainConfigFromEnv } from "../shared/drain/start";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { type ReconcileItem, reconcile } from "./core";
 
-const loadConfig = parsedAtLoad(() => drainConfigFromEnv(process.env));
+const loadConfig = loadEnv(() => drainConfigFromEnv(process.env));
 const sfn = new SFNClient({});
 const autoScaling = new AutoScalingClient({});
 

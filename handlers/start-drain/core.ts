@@ -6,7 +6,7 @@ import {
   type SfnPort,
   type StartOutcome,
   startDrainOnce,
-} from "../shared/drain-start";
+} from "../shared/drain/start";
 
 export const TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
 export const TERMINATING_TRANSITION = "autoscaling:EC2_INSTANCE_TERMINATING";

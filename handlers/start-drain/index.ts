@@ -3,12 +3,12 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { parsedAtLoad } from "../shared/drain-settings";
-import { drainConfigFromEnv } from "../shared/drain-start";
+import { loadEnv } from "../../contracts/env";
+import { drainConfigFromEnv } from "../shared/drain/start";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { parseLifecycleEvent, type StartDrainResult, startDrain } from "./core";
 
-const loadConfig = parsedAtLoad(() => drainConfigFromEnv(process.env));
+const loadConfig = loadEnv(() => drainConfigFromEnv(process.env));
 const sfn = new SFNClient({});
 const autoScaling = new AutoScalingClient({});
 

@@ -13,7 +13,7 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
-import { DRAIN_ENV, type DrainSettings } from "../../handlers/shared/drain-contract";
+import { checkQueueEnv, type DrainSettings, startDrainEnv } from "../../contracts/drain";
 import { renderDrainDefinition } from "../../statemachines/drain";
 import { checkFunctionTimeoutSeconds, RECONCILE_FUNCTION_TIMEOUT_SECONDS } from "../../statemachines/drain-bounds";
 import { NodeFunction, type PolicyStatement } from "../common/node-function";
@@ -88,10 +88,12 @@ export class DrainWorkflow extends Construct {
     };
     const commonEnv = {
       ...observabilityEnv,
-      [DRAIN_ENV.stateMachineArn]: stateMachineArn,
-      [DRAIN_ENV.autoScalingGroupName]: props.groupName,
-      [DRAIN_ENV.lifecycleHookName]: props.lifecycleHookName,
-      [DRAIN_ENV.drainSettings]: JSON.stringify(props.settings),
+      ...startDrainEnv.write({
+        stateMachineArn,
+        autoScalingGroupName: props.groupName,
+        lifecycleHookName: props.lifecycleHookName,
+        settings: props.settings,
+      }),
     };
 
     // ssm:GetCommandInvocation supports no resource-level permissions: "*" is the only resource AWS accepts.
@@ -136,8 +138,10 @@ export class DrainWorkflow extends Construct {
       logRetentionDays: props.logRetentionDays,
       environment: {
         ...observabilityEnv,
-        [DRAIN_ENV.queueProbeDocumentName]: props.queueProbeDocument.name,
-        [DRAIN_ENV.checkBudgetSeconds]: String(props.checkBudgetSeconds),
+        ...checkQueueEnv.write({
+          queueProbeDocumentName: props.queueProbeDocument.name,
+          checkBudgetSeconds: props.checkBudgetSeconds,
+        }),
       },
       statements: checkQueuePolicy,
     });

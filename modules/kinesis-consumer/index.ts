@@ -15,7 +15,7 @@ import type { LambdaFunctionVpcConfig } from "@cdktf/provider-aws/lib/lambda-fun
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { CONSUMER_ENV } from "../../handlers/shared/kinesis-batch";
+import { consumerEnv } from "../../contracts/kinesis";
 import { arns, partitionOf } from "../common/arns";
 import { NodeFunction, type PolicyStatement } from "../common/node-function";
 import {
@@ -286,16 +286,18 @@ export class KinesisConsumer extends Construct {
       vpcConfig: props.vpcConfig,
       statements,
       environment: {
-        [CONSUMER_ENV.typeKey]: typeKey,
-        [CONSUMER_ENV.idKey]: idKey,
-        [CONSUMER_ENV.timeKey]: timeKey,
-        [CONSUMER_ENV.timeZone]: timezone,
-        [CONSUMER_ENV.whitelist]: JSON.stringify(whitelist),
-        [CONSUMER_ENV.unknownTypePrefix]: unknownTypePrefix,
-        [CONSUMER_ENV.failedRecordsBucket]: bucketName,
-        [CONSUMER_ENV.failedRecordsPrefix]: prefix,
-        ...(failedKms ? { [CONSUMER_ENV.failedRecordsKmsKeyId]: failedKms } : {}),
-        ...(invalidTime ? { [CONSUMER_ENV.invalidTime]: invalidTime } : {}),
+        ...consumerEnv.write({
+          typeKey,
+          idKey,
+          timeKey,
+          timeZone: timezone,
+          whitelist,
+          unknownTypePrefix,
+          failedRecordsBucket: bucketName,
+          failedRecordsPrefix: prefix,
+          failedRecordsKmsKeyId: failedKms || undefined,
+          invalidTime: invalidTime || undefined,
+        }),
         POWERTOOLS_SERVICE_NAME: name,
         POWERTOOLS_METRICS_NAMESPACE: LOG_ROUTING_METRICS_NAMESPACE,
         ...props.environment,

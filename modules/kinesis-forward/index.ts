@@ -4,7 +4,7 @@
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-forward.
  */
 import { Construct } from "constructs";
-import { FORWARD_ENV } from "../../handlers/kinesis-forward/env";
+import { forwardEnv } from "../../contracts/kinesis";
 import { intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
 
@@ -40,11 +40,11 @@ export class KinesisForward extends Construct {
       ...props,
       handler: "kinesis-forward",
       description: "Forwards whitelisted log events from a router stream to a target stream",
-      environment: {
-        [FORWARD_ENV.targetStreamArn]: targetStreamArn,
-        [FORWARD_ENV.maxPutAttempts]: String(maxPutAttempts),
-        ...(partitionKeyField ? { [FORWARD_ENV.partitionKeyField]: partitionKeyField } : {}),
-      },
+      environment: forwardEnv.write({
+        targetStreamArn,
+        maxPutAttempts,
+        partitionKeyField: partitionKeyField || undefined,
+      }),
       statements: [
         { Sid: "PutIntoTargetStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: targetStreamArn },
         ...(targetKms

@@ -7,7 +7,7 @@
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-to-fluent.
  */
 import { Construct } from "constructs";
-import { TO_FLUENT_ENV } from "../../handlers/kinesis-to-fluent/env";
+import { toFluentEnv } from "../../contracts/kinesis";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
 import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
@@ -120,21 +120,21 @@ export class KinesisToFluent extends Construct {
       handler: "kinesis-to-fluent",
       description: "Sends log events to a Fluentd forward input",
       vpcConfig: vpc ? { subnetIds: [...vpc.subnetIds], securityGroupIds: [...vpc.securityGroupIds] } : undefined,
-      environment: {
-        [TO_FLUENT_ENV.host]: host,
-        [TO_FLUENT_ENV.port]: String(port),
-        [TO_FLUENT_ENV.tag]: tag,
-        [TO_FLUENT_ENV.tls]: String(tls),
-        [TO_FLUENT_ENV.wrapAsMessage]: String(wrapAsMessage),
-        [TO_FLUENT_ENV.compress]: String(compress),
-        [TO_FLUENT_ENV.requireAck]: String(requireAck),
-        [TO_FLUENT_ENV.ackTimeoutMs]: String(ackTimeout * 1000),
-        [TO_FLUENT_ENV.connectTimeoutMs]: String(connectTimeout * 1000),
-        [TO_FLUENT_ENV.maxAttempts]: String(maxAttempts),
-        ...(tlsServerName ? { [TO_FLUENT_ENV.tlsServerName]: tlsServerName } : {}),
-        ...(parameter ? { [TO_FLUENT_ENV.sharedKeyParameter]: parameter } : {}),
-        ...(selfHostname ? { [TO_FLUENT_ENV.selfHostname]: selfHostname } : {}),
-      },
+      environment: toFluentEnv.write({
+        host,
+        port,
+        tag,
+        tls,
+        wrapAsMessage,
+        compress,
+        requireAck,
+        ackTimeoutMs: ackTimeout * 1000,
+        connectTimeoutMs: connectTimeout * 1000,
+        maxAttempts,
+        tlsServerName: tlsServerName || undefined,
+        sharedKeyParameter: parameter || undefined,
+        selfHostname: selfHostname || undefined,
+      }),
       statements,
     });
     this.outputs = { ...this.consumer.outputs, host, port, sharedKeyParameterArn: parameterArn };

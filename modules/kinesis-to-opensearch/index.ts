@@ -25,7 +25,7 @@ import { OpensearchserverlessAccessPolicy } from "@cdktf/provider-aws/lib/opense
 import { OpensearchserverlessLifecyclePolicy } from "@cdktf/provider-aws/lib/opensearchserverless-lifecycle-policy";
 import { Annotations, Fn, Lazy } from "cdktf";
 import { Construct } from "constructs";
-import { TO_OPENSEARCH_ENV } from "../../handlers/kinesis-to-opensearch/env";
+import { toOpenSearchEnv } from "../../contracts/kinesis";
 import { ismPolicyDocument } from "../../handlers/kinesis-to-opensearch/ism";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
@@ -233,21 +233,16 @@ export class KinesisToOpenSearch extends Construct {
       vpcConfig: lambdaVpc
         ? { subnetIds: [...lambdaVpc.subnetIds], securityGroupIds: [...lambdaVpc.securityGroupIds] }
         : undefined,
-      environment: {
-        [TO_OPENSEARCH_ENV.endpoint]: endpoint,
-        [TO_OPENSEARCH_ENV.service]: service,
-        [TO_OPENSEARCH_ENV.indexPrefix]: indexPrefix,
-        [TO_OPENSEARCH_ENV.documentIds]: String(documentIds),
-        [TO_OPENSEARCH_ENV.maxBulkDocs]: String(maxBulkDocs),
-        [TO_OPENSEARCH_ENV.maxBulkBytes]: String(maxBulkBytes),
-        [TO_OPENSEARCH_ENV.maxAttempts]: String(maxAttempts),
-        ...(functionInstallsIsm
-          ? {
-              [TO_OPENSEARCH_ENV.ismPolicyId]: ismPolicyId,
-              [TO_OPENSEARCH_ENV.ismDeleteAfterDays]: String(retentionDays),
-            }
-          : {}),
-      },
+      environment: toOpenSearchEnv.write({
+        endpoint,
+        service,
+        indexPrefix,
+        documentIds,
+        maxBulkDocs,
+        maxBulkBytes,
+        maxAttempts,
+        ...(functionInstallsIsm ? { ismPolicyId, ismDeleteAfterDays: retentionDays } : {}),
+      }),
       statements,
     });
 

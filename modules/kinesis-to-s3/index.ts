@@ -14,7 +14,7 @@
  */
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
-import { TO_S3_ENV } from "../../handlers/kinesis-to-s3/env";
+import { toS3Env } from "../../contracts/kinesis";
 import { arns, partitionOf } from "../common/arns";
 import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
 import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
@@ -94,12 +94,12 @@ export class KinesisToS3 extends Construct {
       ...props,
       handler: "kinesis-to-s3",
       description: "Writes log events to S3 as gzip JSON lines per log type and day",
-      environment: {
-        [TO_S3_ENV.bucket]: name,
-        [TO_S3_ENV.prefix]: prefix,
-        [TO_S3_ENV.maxConcurrentPuts]: String(maxConcurrentPuts),
-        ...(kmsKeyArn ? { [TO_S3_ENV.kmsKeyArn]: kmsKeyArn } : {}),
-      },
+      environment: toS3Env.write({
+        bucket: name,
+        prefix,
+        maxConcurrentPuts,
+        kmsKeyArn: kmsKeyArn || undefined,
+      }),
       statements: [
         { Sid: "WriteLogObjects", Effect: "Allow", Action: "s3:PutObject", Resource: objects },
         ...(kmsKeyArn

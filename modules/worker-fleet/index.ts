@@ -15,10 +15,11 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { DEFAULT_SERVICE_NAME } from "../../contracts/queue-probe";
 import type { ResolvedWorkerFleetConfig } from "../../stacks/worker-fleet-config";
 import type { PolicyStatement } from "../common/node-function";
 import { type ArnScope, arns, GROUP_TAG_KEY, terraformLiteral } from "./arns";
-import { DEFAULT_SERVICE_NAME, gracefulStopDocument, queueProbeDocument } from "./queue-probe";
+import { gracefulStopDocument, queueProbeDocument } from "./queue-probe";
 import { renderUserData } from "./user-data";
 
 /** Device name of the dedicated queue volume in the launch template (AL2023's udev rules link it to the NVMe device). */

@@ -11,26 +11,10 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_SERVICE_NAME, QUEUE_DIRECTORIES_PATTERN, SERVICE_NAME_PATTERN } from "../../contracts/queue-probe";
 
-/**
- * allowedPattern of the `queueDirectories` parameter: one or more absolute paths separated by commas (no spaces around
- * the commas), each made of letters, digits, space, `_`, `-`, `/` and `.`, never two dots in a row. Written without
- * look-around so every regex engine (SSM's, JavaScript's, Python's) reads it the same way. The probe additionally caps
- * the value at {@link QUEUE_DIRECTORIES_MAX_LENGTH} characters.
- */
-export const QUEUE_DIRECTORIES_PATTERN =
-  "^/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?(,/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?)*$";
-
-/** allowedPattern of the `serviceName` parameter (a systemd unit name). */
-export const SERVICE_NAME_PATTERN = "^[A-Za-z0-9@._-]{1,64}$";
 /** The graceful-stop document's `action`: stop (the default) or start (after a failed proof reading). */
 export const GRACEFUL_STOP_ACTION_PATTERN = "^(stop|start)$";
-
-/** The probe refuses a `queueDirectories` value longer than this (keeps its output well under SSM's 24,000 chars). */
-export const QUEUE_DIRECTORIES_MAX_LENGTH = 4096;
-
-/** Default systemd unit of Cribl Stream (`cribl boot-start enable` installs `cribl.service`). */
-export const DEFAULT_SERVICE_NAME = "cribl";
 
 /** Bound on `systemctl stop` in the graceful-stop document, seconds. */
 export const GRACEFUL_STOP_TIMEOUT_SECONDS = 120;
@@ -44,57 +28,6 @@ export const PROBE_HEREDOC_DELIMITER = "CRIBL_QUEUE_PROBE_END";
 
 /** Path of the probe program embedded in the queue-probe document. */
 export const QUEUE_PROBE_PROGRAM_PATH = join(__dirname, "probe", "queue-probe.py");
-
-/** One configured queue directory as the probe saw it. */
-export interface QueueProbeQueue {
-  /** The path exactly as configured. */
-  path: string;
-  /** False when the path is missing (or its status could not be read: see `errors`). */
-  exists: boolean;
-  /** Sum of st_size of regular files under the directory; null when unknown (missing, not a directory, unreadable). */
-  bytes: number | null;
-  /** Count of regular files under the directory; null exactly when `bytes` is null. */
-  files: number | null;
-}
-
-export type QueueProbeErrorCode =
-  | "not_a_directory"
-  | "unreadable"
-  | "systemctl_unavailable"
-  | "service_state_unknown"
-  | "errors_truncated"
-  /** A symbolic link inside a queue directory: its target is not counted, so the queue has no byte count. */
-  | "symlink"
-  /** Another file system mounted inside a queue directory: not walked, so the queue has no byte count. */
-  | "mount_point";
-
-export interface QueueProbeError {
-  /** The configured queue directory concerned, or null for service errors. */
-  path: string | null;
-  code: QueueProbeErrorCode;
-  message: string;
-}
-
-/** The single JSON line the queue probe prints on stdout. */
-export interface QueueProbeResult {
-  v: 1;
-  /** One entry per configured directory, in the configured order. */
-  queues: QueueProbeQueue[];
-  /**
-   * `systemctl is-active`: true when active (or activating, reloading, deactivating, refreshing), false when inactive
-   * or failed, null when systemctl is absent or could not answer.
-   */
-  serviceActive: boolean | null;
-  /** At most 20 entries, plus one `errors_truncated` entry when more were dropped. */
-  errors: QueueProbeError[];
-}
-
-/** The single JSON line the graceful-stop document prints on stdout. */
-export interface GracefulStopResult {
-  v: 1;
-  /** True when `systemctl stop` succeeded within the bound. */
-  stopped: boolean;
-}
 
 export interface SsmStringParameter {
   type: "String";

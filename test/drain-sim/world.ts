@@ -5,14 +5,11 @@
 // reconciler on its schedule and scripted faults at every task. The clock is simulated: Waits, checks and retries
 // advance it, nothing sleeps. The ground truth is the bytes on the disk when the instance terminates.
 import { StateMachine } from "aws-local-stepfunctions";
-import { type CheckQueueResult, checkQueue } from "../../handlers/check-queue/core";
+import type { CheckQueueResult } from "../../contracts/drain";
+import { type DrainInput, type DrainSettings, lifecycleGlobalTimeoutSeconds } from "../../contracts/drain";
+import { checkQueue } from "../../handlers/check-queue/core";
 import { type AutoScalingPort, reconcile } from "../../handlers/reconcile/core";
-import {
-  type DrainInput,
-  type DrainSettings,
-  lifecycleGlobalTimeoutSeconds,
-} from "../../handlers/shared/drain-contract";
-import type { DrainConfig, SfnPort } from "../../handlers/shared/drain-start";
+import type { DrainConfig, SfnPort } from "../../handlers/shared/drain/start";
 import { parseLifecycleEvent, startDrain } from "../../handlers/start-drain/core";
 import { terminateLifecycleEvent } from "../fixtures/drain/events";
 import {

@@ -50,12 +50,12 @@ import {
   type SfnPort,
 } from "../../cli/drains-core";
 import {
-  DRAIN_ENV,
+  checkQueueEnv,
   type DrainInput,
   type DrainSettings,
   drainExecutionName,
   initialProgress,
-} from "../../handlers/shared/drain-contract";
+} from "../../contracts/drain";
 import { bundleHandler } from "../../modules/common/bundle";
 import { gracefulStopDocument, queueProbeDocument } from "../../modules/worker-fleet/queue-probe";
 import { renderDrainDefinition } from "../../statemachines/drain";
@@ -163,8 +163,7 @@ async function createCheckQueueFunction(roleArn: string): Promise<string> {
       Code: { ZipFile: readFileSync(bundle.zipFile).toString("base64") },
       Environment: {
         Variables: {
-          [DRAIN_ENV.queueProbeDocumentName]: PROBE_DOCUMENT,
-          [DRAIN_ENV.checkBudgetSeconds]: "5",
+          ...checkQueueEnv.write({ queueProbeDocumentName: PROBE_DOCUMENT, checkBudgetSeconds: 5 }),
           POWERTOOLS_LOG_LEVEL: "WARN",
         },
       },

@@ -24,7 +24,7 @@ import {
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { FluentServer } from "@fluent-org/logger";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { KinesisRecordData } from "../../handlers/shared/records/types";
+import type { KinesisRecordData } from "../../handlers/shared/kinesis/records/types";
 import { awsClientConfig, type Emulator, startEmulator } from "../support/emulator";
 import { type FakeBulkServer, startFakeBulkServer } from "../support/fake-bulk-server";
 import { type FakeIsm, startFakeIsm } from "../unit/kinesis-sinks/support";

@@ -19,11 +19,11 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { createForwardSink, type PutRecordsRequest } from "../../handlers/kinesis-forward/core";
-import { createFailedRecordsWriter } from "../../handlers/shared/failed-records";
-import { processKinesisBatch } from "../../handlers/shared/kinesis-batch";
-import { createPipeline } from "../../handlers/shared/records/pipeline";
-import type { KinesisRecordData } from "../../handlers/shared/records/types";
-import { createS3PutObject } from "../../handlers/shared/s3-put-object";
+import { createS3PutObject } from "../../handlers/shared/aws/s3-put-object";
+import { processKinesisBatch } from "../../handlers/shared/kinesis/batch";
+import { createFailedRecordsWriter } from "../../handlers/shared/kinesis/failed-records";
+import { createPipeline } from "../../handlers/shared/kinesis/records/pipeline";
+import type { KinesisRecordData } from "../../handlers/shared/kinesis/records/types";
 import { encodeKplAggregate } from "../fixtures/records/kpl";
 import { awsClientConfig, type Emulator, startEmulator } from "../support/emulator";
 

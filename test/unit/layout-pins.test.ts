@@ -8,17 +8,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseFailedRecords } from "../../cli/replay-core";
+import { drainExecutionName, drainSequenceOf } from "../../contracts/drain";
 import { toS3PipelineOptions } from "../../handlers/kinesis-to-s3/core";
-import { drainExecutionName, drainSequenceOf } from "../../handlers/shared/drain-contract";
-import { failedRecordObjects } from "../../handlers/shared/failed-records";
-import { processRecords } from "../../handlers/shared/records/pipeline";
+import { groupForS3 } from "../../handlers/kinesis-to-s3/s3-objects";
+import { failedRecordObjects } from "../../handlers/shared/kinesis/failed-records";
+import { processRecords } from "../../handlers/shared/kinesis/records/pipeline";
 import {
   type DeliveredOutcome,
   FAILURE_REASONS,
   type FailedOutcome,
   type KinesisRecordData,
-} from "../../handlers/shared/records/types";
-import { groupForS3 } from "../../handlers/shared/sinks/s3-objects";
+} from "../../handlers/shared/kinesis/records/types";
 import { synthApp, type TfJson } from "../support/synth";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -15,16 +15,18 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import {
+  QUEUE_DIRECTORIES_MAX_LENGTH,
+  QUEUE_DIRECTORIES_PATTERN,
+  type QueueProbeResult,
+  SERVICE_NAME_PATTERN,
+} from "../../contracts/queue-probe";
 import { factsFromProbe } from "../../handlers/check-queue/core";
 import {
   gracefulStopDocument,
   PROBE_HEREDOC_DELIMITER,
-  QUEUE_DIRECTORIES_MAX_LENGTH,
-  QUEUE_DIRECTORIES_PATTERN,
   QUEUE_PROBE_PROGRAM_PATH,
-  type QueueProbeResult,
   queueProbeDocument,
-  SERVICE_NAME_PATTERN,
   type SsmCommandDocument,
 } from "../../modules/worker-fleet/queue-probe";
 

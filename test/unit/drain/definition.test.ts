@@ -5,11 +5,7 @@ const aslValidator = require("asl-validator") as (
   options: { checkArn: boolean; checkPaths: boolean },
 ) => { isValid: boolean; errors: unknown[] };
 
-import {
-  DRAIN_DEFINITION_PLACEHOLDERS,
-  drainExecutionName,
-  drainSequenceOf,
-} from "../../../handlers/shared/drain-contract";
+import { DRAIN_DEFINITION_PLACEHOLDERS, drainExecutionName, drainSequenceOf } from "../../../contracts/drain";
 import { loadDrainDefinitionTemplate, renderDrainDefinition } from "../../../statemachines/drain";
 import { buildDrainDefinition } from "../../../statemachines/drain-definition";
 import { CHECK_QUEUE_ARN, GRACEFUL_STOP_DOCUMENT } from "../../fixtures/drain/sfn-harness";

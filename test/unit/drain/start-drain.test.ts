@@ -1,8 +1,8 @@
 // start-drain and reconcile cores with fake Step Functions and Auto Scaling ports.
 import type { ListExecutionsCommandInput, StartExecutionCommandInput } from "@aws-sdk/client-sfn";
+import type { DrainInput } from "../../../contracts/drain";
 import { reconcile } from "../../../handlers/reconcile/core";
-import type { DrainInput } from "../../../handlers/shared/drain-contract";
-import type { DrainConfig, SfnPort } from "../../../handlers/shared/drain-start";
+import type { DrainConfig, SfnPort } from "../../../handlers/shared/drain/start";
 import { parseLifecycleEvent, startDrain } from "../../../handlers/start-drain/core";
 import { terminateLifecycleEvent } from "../../fixtures/drain/events";
 import { awsError, DEFAULT_TEST_SETTINGS } from "../../fixtures/drain/sfn-harness";

@@ -2,8 +2,8 @@
 // and an HTTP fake that serves the ISM policy API and passes `_bulk` on to the fake bulk server.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { KinesisBatchResult } from "../../../handlers/shared/kinesis-batch";
-import type { FailedOutcome, KinesisRecordData } from "../../../handlers/shared/records/types";
+import type { KinesisBatchResult } from "../../../handlers/shared/kinesis/batch";
+import type { FailedOutcome, KinesisRecordData } from "../../../handlers/shared/kinesis/records/types";
 
 export const event = (records: KinesisRecordData[]) => ({ Records: records.map((kinesis) => ({ kinesis })) });
 

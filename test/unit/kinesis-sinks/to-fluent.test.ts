@@ -8,9 +8,9 @@ import {
   lazySink,
   toFluentBatch,
 } from "../../../handlers/kinesis-to-fluent/core";
-import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis-batch";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import type { FluentForwardOptions } from "../../../handlers/shared/sinks/fluent-forward";
+import type { FluentForwardOptions } from "../../../handlers/kinesis-to-fluent/fluent-forward";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis/batch";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
 import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
 import { event, expectConserved, memoryWriter } from "./support";
 

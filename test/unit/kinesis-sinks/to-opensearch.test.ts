@@ -8,9 +8,9 @@ import {
   toOpenSearchBatch,
 } from "../../../handlers/kinesis-to-opensearch/core";
 import { createSignedRequester, ensureIsmPolicy, ismPolicyDocument } from "../../../handlers/kinesis-to-opensearch/ism";
-import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis-batch";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import { createBulkSender } from "../../../handlers/shared/sinks/opensearch-bulk";
+import { createBulkSender } from "../../../handlers/kinesis-to-opensearch/opensearch-bulk";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis/batch";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
 import { appLog, jsonRecord, rawRecord, sequenceNumber } from "../../fixtures/records/events";
 import { type FakeBulkServer, startFakeBulkServer } from "../../support/fake-bulk-server";
 import { event, expectConserved, type FakeIsm, memoryWriter, startFakeIsm } from "./support";

@@ -11,9 +11,9 @@ import {
   toS3Batch,
   toS3PipelineOptions,
 } from "../../../handlers/kinesis-to-s3/core";
-import { processKinesisBatch } from "../../../handlers/shared/kinesis-batch";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import { createS3PutObject, putHeaders, S3PutError } from "../../../handlers/shared/s3-put-object";
+import { createS3PutObject, putHeaders, S3PutError } from "../../../handlers/shared/aws/s3-put-object";
+import { processKinesisBatch } from "../../../handlers/shared/kinesis/batch";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
 import { appLog, jsonRecord, kinesisEvent, rawRecord, sequenceNumber } from "../../fixtures/records/events";
 import { event, expectConserved, memoryWriter } from "./support";
 

@@ -1,6 +1,5 @@
 // The forward sink: PutRecords limits, partition keys, partial-failure retries and what is left for the mapping.
 import {
-  backoffMs,
   createForwardSink,
   forwardBatch,
   MAX_BYTES_PER_RECORD,
@@ -10,8 +9,9 @@ import {
   partitionKeyOf,
   planPutRecords,
 } from "../../../handlers/kinesis-forward/core";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import type { DeliveredOutcome, KinesisRecordData } from "../../../handlers/shared/records/types";
+import { backoffDelayMs as backoffMs } from "../../../handlers/shared/backoff";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
+import type { DeliveredOutcome, KinesisRecordData } from "../../../handlers/shared/kinesis/records/types";
 import { appLog, cloudWatchDataRecord, jsonRecord, sequenceNumber } from "../../fixtures/records/events";
 
 const STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/target";

@@ -1,10 +1,15 @@
 // The shared batch scaffolding: what is delivered, failed, retried, and the records reported to the mapping.
 import fc from "fast-check";
-import { createFailedRecordsWriter, type PutObjectRequest } from "../../../handlers/shared/failed-records";
-import { processKinesisBatch, readConsumerEnv, type Sink } from "../../../handlers/shared/kinesis-batch";
-import { toFailed } from "../../../handlers/shared/records/outcomes";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import type { DeliveredOutcome, FailedOutcome, KinesisRecordData } from "../../../handlers/shared/records/types";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis/batch";
+import { createFailedRecordsWriter, type PutObjectRequest } from "../../../handlers/shared/kinesis/failed-records";
+import { toFailed } from "../../../handlers/shared/kinesis/records/outcomes";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
+import type {
+  DeliveredOutcome,
+  FailedOutcome,
+  KinesisRecordData,
+} from "../../../handlers/shared/kinesis/records/types";
+import type { Sink } from "../../../handlers/shared/kinesis/sink";
 import {
   appLog,
   cloudWatchControlRecord,

@@ -3,9 +3,9 @@
 // the pipeline reading the replayed record sees the same events again.
 import { gzipSync } from "node:zlib";
 import { type KinesisPort, type PutRecordsEntry, replay } from "../../../cli/replay-core";
-import { failedRecordObjects } from "../../../handlers/shared/failed-records";
-import { createPipeline } from "../../../handlers/shared/records/pipeline";
-import type { FailedOutcome, KinesisRecordData, Outcome } from "../../../handlers/shared/records/types";
+import { failedRecordObjects } from "../../../handlers/shared/kinesis/failed-records";
+import { createPipeline } from "../../../handlers/shared/kinesis/records/pipeline";
+import type { FailedOutcome, KinesisRecordData, Outcome } from "../../../handlers/shared/kinesis/records/types";
 
 const envelope = (messages: string[]) =>
   gzipSync(

@@ -2,7 +2,7 @@
 import { Readable } from "node:stream";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { HttpRequest } from "@smithy/types";
-import { createS3PutObject } from "../../../handlers/shared/s3-put-object";
+import { createS3PutObject } from "../../../handlers/shared/aws/s3-put-object";
 
 function fakeHandler(statusCode: number, body = "") {
   const requests: HttpRequest[] = [];

@@ -7,8 +7,8 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { FinalizeRequestMiddleware, HttpRequest, MetadataBearer } from "@smithy/types";
 import fc from "fast-check";
-import { createS3PutObject, type S3PutObjectInput } from "../../../handlers/shared/s3-put-object";
-import { sanitizeKeySegment } from "../../../handlers/shared/sinks/s3-objects";
+import { sanitizeKeySegment } from "../../../handlers/kinesis-to-s3/s3-objects";
+import { createS3PutObject, type S3PutObjectInput } from "../../../handlers/shared/aws/s3-put-object";
 
 const FIXED = Date.UTC(2024, 4, 1, 12, 34, 56);
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };

@@ -4,10 +4,11 @@
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { createForwardSink } from "../../../handlers/kinesis-forward/core";
-import { processKinesisBatch, type Sink } from "../../../handlers/shared/kinesis-batch";
-import { createPipeline, type DeliveredOutcome, type FailedOutcome } from "../../../handlers/shared/records";
-import { encodeForwardChunks } from "../../../handlers/shared/sinks/fluent-forward";
-import { buildBulkBodies } from "../../../handlers/shared/sinks/opensearch-bulk";
+import { encodeForwardChunks } from "../../../handlers/kinesis-to-fluent/fluent-forward";
+import { buildBulkBodies } from "../../../handlers/kinesis-to-opensearch/opensearch-bulk";
+import { processKinesisBatch } from "../../../handlers/shared/kinesis/batch";
+import { createPipeline, type DeliveredOutcome, type FailedOutcome } from "../../../handlers/shared/kinesis/records";
+import type { Sink } from "../../../handlers/shared/kinesis/sink";
 import { appLog, cloudWatchDataEnvelope, rawRecord } from "../../fixtures/records/events";
 import { encodeKplAggregate } from "../../fixtures/records/kpl";
 

@@ -1,7 +1,7 @@
 // The fluent map-mode encoder: MessagePack straight from the JSON text (issue 10, case 5).
 import { decode } from "@msgpack/msgpack";
 import fc from "fast-check";
-import { type ByteWriter, jsonToMsgpack } from "../../../handlers/shared/records/json-msgpack";
+import { type ByteWriter, jsonToMsgpack } from "../../../handlers/shared/kinesis/records/json-msgpack";
 
 function writer(): ByteWriter {
   return {

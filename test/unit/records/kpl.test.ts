@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { deaggregate, hasKplMagic } from "../../../handlers/shared/records/kpl";
+import { deaggregate, hasKplMagic } from "../../../handlers/shared/kinesis/records/kpl";
 import { encodeAggregatedRecordProtobuf, encodeKplAggregate, KPL_MAGIC_BYTES } from "../../fixtures/records/kpl";
 
 // Test vector from awslabs/kinesis-aggregation (node/test), produced by the reference aggregator: partition key "p1",

@@ -1,13 +1,13 @@
 // Case 7 of issue 10: memory is bounded per batch (decoded bytes and fan-out), not per unit.
 import { gzipSync } from "node:zlib";
-import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis-batch";
+import { processKinesisBatch, readConsumerEnv } from "../../../handlers/shared/kinesis/batch";
 import {
   budgetForMemory,
   createPipeline,
   type FailedOutcome,
   type Outcome,
   summarize,
-} from "../../../handlers/shared/records";
+} from "../../../handlers/shared/kinesis/records";
 import { appLog, cloudWatchDataRecord, jsonRecord, kplRecord, rawRecord } from "../../fixtures/records/events";
 
 const MiB = 1024 * 1024;

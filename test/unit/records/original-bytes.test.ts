@@ -1,14 +1,14 @@
 // Case 8 of issue 10: failed records carry the original Kinesis record bytes (gzip, KPL framing, envelope included)
 // beside the reason and, where one exists, the decoded event.
 import { gzipSync } from "node:zlib";
-import { failedRecordObjects } from "../../../handlers/shared/failed-records";
+import { failedRecordObjects } from "../../../handlers/shared/kinesis/failed-records";
 import {
   createPipeline,
   type DeliveredOutcome,
   type FailedOutcome,
   failedRecordLine,
   toFailed,
-} from "../../../handlers/shared/records";
+} from "../../../handlers/shared/kinesis/records";
 import {
   appLog,
   cloudWatchDataEnvelope,

@@ -9,7 +9,7 @@ import {
   processRecords,
   summarize,
   toFailed,
-} from "../../../handlers/shared/records";
+} from "../../../handlers/shared/kinesis/records";
 import {
   appLog,
   cloudWatchControlRecord,

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { planPutRecords } from "../../../handlers/kinesis-forward/core";
+import { buildBulkBodies } from "../../../handlers/kinesis-to-opensearch/opensearch-bulk";
 import {
   createPipeline,
   type DeliveredOutcome,
@@ -8,8 +9,7 @@ import {
   type KinesisRecordData,
   parseLogTime,
   summarize,
-} from "../../../handlers/shared/records";
-import { buildBulkBodies } from "../../../handlers/shared/sinks/opensearch-bulk";
+} from "../../../handlers/shared/kinesis/records";
 import { appLog, cloudWatchControlEnvelope, cloudWatchDataEnvelope, rawRecord } from "../../fixtures/records/events";
 import { encodeKplAggregate } from "../../fixtures/records/kpl";
 

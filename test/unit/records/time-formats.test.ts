@@ -6,7 +6,7 @@ import {
   readLogTime,
   resolveTimeZone,
   TimeParseError,
-} from "../../../handlers/shared/records/time";
+} from "../../../handlers/shared/kinesis/records/time";
 
 /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (microseconds, as the dateutil table is written) → epoch ms with the fraction. */
 function microsIsoToEpochMs(iso: string): number {

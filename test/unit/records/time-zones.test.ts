@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { DateTime, IANAZone } from "luxon";
-import { readLogTime, resolveTimeZone } from "../../../handlers/shared/records/time";
+import { readLogTime, resolveTimeZone } from "../../../handlers/shared/kinesis/records/time";
 
 const SECOND = 1000;
 const DAY = 86_400_000;

@@ -1,4 +1,4 @@
-import { parseLogTime, TimeParseError, tryParseLogTime } from "../../../handlers/shared/records/time";
+import { parseLogTime, TimeParseError, tryParseLogTime } from "../../../handlers/shared/kinesis/records/time";
 
 const TOKYO_2330 = 1584196200000; // 2020-03-14T14:30:00Z
 

@@ -10,7 +10,7 @@ import {
   type FluentForwardOptions,
   sanitizeTagPart,
   sendToFluent,
-} from "../../../handlers/shared/sinks/fluent-forward";
+} from "../../../handlers/kinesis-to-fluent/fluent-forward";
 import { appLog, delivered } from "./outcomes";
 
 interface Entry {
@@ -184,7 +184,7 @@ describe("sendToFluent against a real FluentServer", () => {
     );
     const result = await sendToFluent(outcomes, { ...base(server.port!), tag: "kinesis" });
     expect(result.delivered).toHaveLength(3);
-    expect(result.unsent).toEqual([]);
+    expect(result.retryable).toEqual([]);
     const byId = new Map(entries.map((e) => [e.record.log_id, e]));
     expect(byId.get("id-0")).toMatchObject({ tag: "app.kinesis", time: { epoch: 1584196200, nano: 0 } });
     expect(byId.get("id-0")!.record).toEqual(outcomes[0]!.record);
@@ -205,7 +205,7 @@ describe("sendToFluent against a real FluentServer", () => {
     const { server, entries } = await start();
     const outcomes = delivered(Array.from({ length: 300 }, (_, i) => appLog({ log_type: `t${i % 3}` }, i)));
     const result = await sendToFluent(outcomes, { ...base(server.port!), maxChunkRecords: 25 });
-    expect(result.delivered.length + result.rejected.length + result.unsent.length).toBe(300);
+    expect(result.delivered.length + result.rejected.length + result.retryable.length).toBe(300);
     expect(result.delivered).toHaveLength(300);
     expect(entries).toHaveLength(300);
   });
@@ -220,8 +220,8 @@ describe("sendToFluent against a real FluentServer", () => {
 
     const bad = await sendToFluent(outcomes, { ...base(server.port!), sharedKey: "wrong", selfHostname: "lambda" });
     expect(bad.delivered).toEqual([]);
-    expect(bad.unsent).toHaveLength(2);
-    expect(bad.unsent[0]!.detail).toMatch(/authentication failed: shared key mismatch/);
+    expect(bad.retryable).toHaveLength(2);
+    expect(bad.retryDetail).toMatch(/authentication failed: shared key mismatch/);
     expect(entries).toHaveLength(2);
   });
 
@@ -230,7 +230,7 @@ describe("sendToFluent against a real FluentServer", () => {
     const { server } = await start({ security });
     const options = { ...base(server.port!), sharedKey: "k", selfHostname: "lambda", username: "alice" };
     expect((await sendToFluent(delivered([appLog({}, 0)]), { ...options, password: "pw" })).delivered).toHaveLength(1);
-    expect((await sendToFluent(delivered([appLog({}, 0)]), { ...options, password: "no" })).unsent).toHaveLength(1);
+    expect((await sendToFluent(delivered([appLog({}, 0)]), { ...options, password: "no" })).retryable).toHaveLength(1);
   });
 
   it("sends over TLS, verifying the server certificate", async () => {
@@ -240,8 +240,8 @@ describe("sendToFluent against a real FluentServer", () => {
     expect(trusted.delivered).toHaveLength(1);
     expect(entries).toHaveLength(1);
     const untrusted = await sendToFluent(outcomes, { ...base(server.port!), tls: true, maxAttempts: 1 });
-    expect(untrusted.unsent).toHaveLength(1);
-    expect(untrusted.unsent[0]!.detail).toMatch(/cannot connect.*(self.signed|certificate)/i);
+    expect(untrusted.retryable).toHaveLength(1);
+    expect(untrusted.retryDetail).toMatch(/cannot connect.*(self.signed|certificate)/i);
   });
 
   it("reports every record unsent when the port is closed", async () => {
@@ -252,8 +252,8 @@ describe("sendToFluent against a real FluentServer", () => {
     const outcomes = delivered([appLog({}, 0), appLog({ log_type: "b" }, 1)]);
     const result = await sendToFluent(outcomes, base(port));
     expect(result.delivered).toEqual([]);
-    expect(result.unsent.map((u) => u.outcome.eventId)).toEqual(outcomes.map((o) => o.eventId));
-    expect(result.unsent[0]!.detail).toMatch(/ECONNREFUSED.*after 2 attempts/);
+    expect(result.retryable.map((o) => o.eventId)).toEqual(outcomes.map((o) => o.eventId));
+    expect(result.retryDetail).toMatch(/ECONNREFUSED.*after 2 attempts/);
   });
 
   it("reports records unsent when the server drops the connection without an ack, and retries on a new one", async () => {
@@ -277,8 +277,8 @@ describe("sendToFluent against a real FluentServer", () => {
       const outcomes = delivered(Array.from({ length: 10 }, (_, i) => appLog({}, i)));
       const once = await sendToFluent(outcomes, { ...base(port), maxAttempts: 1 });
       expect(once.delivered).toEqual([]);
-      expect(once.unsent).toHaveLength(10);
-      expect(once.unsent[0]!.detail).toMatch(/closed|reset|error/);
+      expect(once.retryable).toHaveLength(10);
+      expect(once.retryDetail).toMatch(/closed|reset|error/);
 
       const retried = await sendToFluent(outcomes, { ...base(port), maxAttempts: 2 });
       expect(retried.delivered).toHaveLength(10);
@@ -311,9 +311,9 @@ describe("sendToFluent against a real FluentServer", () => {
       const outcomes = delivered(Array.from({ length: 10 }, (_, i) => appLog({}, i)));
       const result = await sendToFluent(outcomes, { ...base(port), maxChunkRecords: 1, maxAttempts: 1 });
       expect(result.delivered.length).toBeGreaterThanOrEqual(1);
-      expect(result.unsent.length).toBeGreaterThanOrEqual(1);
-      expect(result.delivered.length + result.unsent.length).toBe(10);
-      const ids = [...result.delivered, ...result.unsent.map((u) => u.outcome)].map((o) => o.eventId).sort();
+      expect(result.retryable.length).toBeGreaterThanOrEqual(1);
+      expect(result.delivered.length + result.retryable.length).toBe(10);
+      const ids = [...result.delivered, ...result.retryable].map((o) => o.eventId).sort();
       expect(ids).toEqual(outcomes.map((o) => o.eventId).sort());
       // Everything reported delivered reached the server (unsent ones may have too: at least once).
       const received = new Set(entries.map((e) => e.record.log_id));
@@ -335,8 +335,8 @@ describe("sendToFluent against a real FluentServer", () => {
         ackTimeoutMs: 100,
         maxAttempts: 1,
       });
-      expect(result.unsent).toHaveLength(1);
-      expect(result.unsent[0]!.detail).toMatch(/no ack within 100 ms/);
+      expect(result.retryable).toHaveLength(1);
+      expect(result.retryDetail).toMatch(/no ack within 100 ms/);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));

@@ -9,7 +9,7 @@ import {
   documentId,
   indexName,
   sendBulkBodies,
-} from "../../../handlers/shared/sinks/opensearch-bulk";
+} from "../../../handlers/kinesis-to-opensearch/opensearch-bulk";
 import { type FakeBulkServer, startFakeBulkServer } from "../../support/fake-bulk-server";
 import { appLog, delivered } from "./outcomes";
 
@@ -156,7 +156,7 @@ describe("createBulkSender against a fake _bulk server", () => {
     expect(result.rejected).toHaveLength(1);
     expect(result.rejected[0]).toMatchObject({ eventId: outcomes[1]!.eventId, reason: "destination_rejected" });
     expect(result.rejected[0]!.detail).toMatch(/^400 mapper_parsing_exception: failed to parse field/);
-    expect(result.unsent).toEqual([]);
+    expect(result.retryable).toEqual([]);
   });
 
   it("retries a whole request answered 429 or 503, with growing jittered delays", async () => {
@@ -189,16 +189,16 @@ describe("createBulkSender against a fake _bulk server", () => {
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
     const result = await createBulkSender(options(server, { maxAttempts: 3 }))(bodies[0]!);
     expect(result.delivered).toEqual([]);
-    expect(result.unsent.map((u) => u.outcome.eventId)).toEqual(outcomes.map((o) => o.eventId));
-    expect(result.unsent[0]!.detail).toMatch(/answered 503.*after 3 attempts/);
+    expect(result.retryable.map((o) => o.eventId)).toEqual(outcomes.map((o) => o.eventId));
+    expect(result.retryDetail).toMatch(/answered 503.*after 3 attempts/);
   });
 
   it("reports a closed endpoint as unsent", async () => {
     await server.close();
     const { bodies } = buildBulkBodies(delivered([appLog({}, 0)]), { indexPrefix: "logs" });
     const result = await createBulkSender(options(server, { maxAttempts: 2 }))(bodies[0]!);
-    expect(result.unsent).toHaveLength(1);
-    expect(result.unsent[0]!.detail).toMatch(/request failed/);
+    expect(result.retryable).toHaveLength(1);
+    expect(result.retryDetail).toMatch(/request failed/);
     server = await startFakeBulkServer(); // for afterEach
   });
 

@@ -1,6 +1,6 @@
 /** Delivered outcomes built by running realistic Kinesis records through the real decode pipeline. */
-import { processRecords } from "../../../handlers/shared/records/pipeline";
-import type { DeliveredOutcome, PipelineOptions } from "../../../handlers/shared/records/types";
+import { processRecords } from "../../../handlers/shared/kinesis/records/pipeline";
+import type { DeliveredOutcome, PipelineOptions } from "../../../handlers/shared/kinesis/records/types";
 import { appLog, jsonRecord, type RecordOptions, sequenceNumber } from "../../fixtures/records/events";
 
 export { appLog };

@@ -6,7 +6,7 @@ import {
   normalizeS3Prefix,
   putObjectInput,
   sanitizeKeySegment,
-} from "../../../handlers/shared/sinks/s3-objects";
+} from "../../../handlers/kinesis-to-s3/s3-objects";
 import { sequenceNumber } from "../../fixtures/records/events";
 import { appLog, delivered } from "./outcomes";
 

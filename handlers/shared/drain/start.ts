@@ -12,7 +12,6 @@ import type {
   StartExecutionCommandOutput,
 } from "@aws-sdk/client-sfn";
 import {
-  DRAIN_ENV,
   type DrainInput,
   type DrainProgress,
   type DrainSettings,
@@ -22,9 +21,9 @@ import {
   initialProgress,
   lifecycleGlobalTimeoutSeconds,
   snapshotWaitMarginSeconds,
-} from "./drain-contract";
-import { errorName, parseDrainSettings } from "./drain-settings";
-import { requireEnv } from "./env";
+  startDrainEnv,
+} from "../../../contracts/drain";
+import { errorName } from "../errors";
 
 export interface SfnPort {
   listExecutions(input: ListExecutionsCommandInput): Promise<ListExecutionsCommandOutput>;
@@ -40,13 +39,8 @@ export interface DrainConfig {
 }
 
 /** The configuration start-drain and reconcile read from the environment the drain construct sets. */
-export function drainConfigFromEnv(env: NodeJS.ProcessEnv): DrainConfig {
-  return {
-    stateMachineArn: requireEnv(env, DRAIN_ENV.stateMachineArn),
-    autoScalingGroupName: requireEnv(env, DRAIN_ENV.autoScalingGroupName),
-    lifecycleHookName: requireEnv(env, DRAIN_ENV.lifecycleHookName),
-    settings: parseDrainSettings(env[DRAIN_ENV.drainSettings]),
-  };
+export function drainConfigFromEnv(env: Readonly<Record<string, string | undefined>>): DrainConfig {
+  return startDrainEnv.read(env);
 }
 
 export type StartOutcome =

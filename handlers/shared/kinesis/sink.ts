@@ -1,10 +1,37 @@
 /**
- * Helpers shared by the sink cores: calendar fields of an instant in an IANA zone, deterministic fallback ids, name
- * sanitising, and the result shape every sink returns.
+ * What a sink is (`Sink`, `SinkResult`: the one result shape every sink and destination client returns, and
+ * `processKinesisBatch` reads), and the helpers the sinks share: calendar fields of an instant in an IANA zone,
+ * deterministic fallback ids, name sanitising.
  */
 import { createHash } from "node:crypto";
-import { assertTimeZone, resolveTimeZone } from "../records/time";
-import type { DeliveredOutcome, FailedOutcome } from "../records/types";
+import { assertTimeZone, resolveTimeZone } from "./records/time";
+import type { DeliveredOutcome, FailedOutcome } from "./records/types";
+
+/**
+ * What a sink could not deliver; every input outcome not listed here counts as delivered.
+ * - `rejected`: permanent refusals (`record_too_large`, `destination_rejected`, `encoding_failed`, `invalid_time`),
+ *   written to the failed-records location and never retried.
+ * - `retryable`: transient failures that outlived the sink's own bounded retries (network, throttling, timeouts): their
+ *   Kinesis records become batch item failures and are retried.
+ */
+export interface SinkResult {
+  /** What the destination took, when the sink lists it (informational: the batch counts input − rejected − retryable). */
+  readonly delivered?: readonly DeliveredOutcome[];
+  readonly rejected?: readonly FailedOutcome[];
+  readonly retryable?: readonly DeliveredOutcome[];
+  /** The first transient error, for the summary log line. */
+  readonly retryDetail?: string;
+}
+
+/** A SinkResult that lists every input outcome (what the destination clients return): delivered + rejected + retryable = input. */
+export type ListedSinkResult = SinkResult & {
+  readonly delivered: DeliveredOutcome[];
+  readonly rejected: FailedOutcome[];
+  readonly retryable: DeliveredOutcome[];
+};
+
+/** A destination: takes the delivered outcomes of a batch (or slice), does its own batching and bounded retries. */
+export type Sink = (delivered: readonly DeliveredOutcome[]) => Promise<SinkResult>;
 
 /** Wall-clock fields of an instant in a zone. */
 export interface CalendarFields {
@@ -71,27 +98,3 @@ export function capName(text: string, maxBytes: number): string {
   const suffix = `~${shortHash(text)}`;
   return truncateUtf8(text, maxBytes - suffix.length) + suffix;
 }
-
-/** A delivered record the destination did not take this time (transient): report it as a batch item failure. */
-export interface UnsentOutcome {
-  readonly outcome: DeliveredOutcome;
-  readonly detail: string;
-}
-
-/**
- * What every sink returns, one entry per input record: `delivered + rejected + unsent = input`.
- * - `rejected`: permanent refusals (`record_too_large`, `destination_rejected`, `invalid_time`) → failed-records location.
- * - `unsent`: transient failures (network, throttling, timeouts after retries) → batch item failures, Kinesis retries.
- */
-export interface SinkResult {
-  readonly delivered: DeliveredOutcome[];
-  readonly rejected: FailedOutcome[];
-  readonly unsent: UnsentOutcome[];
-}
-
-/** Backoff with full jitter: uniform in [0, min(maxDelayMs, baseDelayMs · 2^attempt)). */
-export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

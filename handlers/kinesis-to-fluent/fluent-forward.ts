@@ -2,7 +2,7 @@
  * kinesis-to-fluent core: a Fluentd forward-protocol (v1) client. Records become PackedForward (optionally
  * CompressedPackedForward) chunks per tag, each sent with a `chunk` id and acknowledged by the server (at least once),
  * over TCP or TLS, with optional shared-key (and user) authentication. Every record comes back delivered, rejected or
- * unsent.
+ * retryable.
  */
 import { createHash, randomBytes } from "node:crypto";
 import * as net from "node:net";
@@ -10,10 +10,11 @@ import { hostname } from "node:os";
 import * as tls from "node:tls";
 import { gzipSync } from "node:zlib";
 import { decodeMultiStream, Encoder } from "@msgpack/msgpack";
-import { jsonToMsgpack, writeStr } from "../records/json-msgpack";
-import { INVALID_TIME_MARK, toFailed } from "../records/outcomes";
-import type { DeliveredOutcome, FailedOutcome } from "../records/types";
-import { backoffDelayMs, type SinkResult, sleep, type UnsentOutcome } from "./common";
+import { backoffDelayMs, sleep } from "../shared/backoff";
+import { jsonToMsgpack, writeStr } from "../shared/kinesis/records/json-msgpack";
+import { INVALID_TIME_MARK, toFailed } from "../shared/kinesis/records/outcomes";
+import type { DeliveredOutcome, FailedOutcome } from "../shared/kinesis/records/types";
+import type { ListedSinkResult } from "../shared/kinesis/sink";
 
 export interface ForwardEncodeOptions {
   /** Second part of the tag: `<log_type>.<tag>`; `""` sends `<log_type>` alone. @default "kinesis" */
@@ -491,14 +492,14 @@ async function sendOnce(
 
 /**
  * Sends records to a Fluentd forward input. Chunks not acknowledged (refused connection, handshake failure, dropped
- * connection, ack timeout) are re-sent on a new connection up to `maxAttempts`, then come back `unsent` so the caller
- * reports batch item failures. Records that cannot be encoded come back `rejected`. delivered + rejected + unsent =
- * input.
+ * connection, ack timeout) are re-sent on a new connection up to `maxAttempts`, then come back `retryable` (with the
+ * last error in `retryDetail`) so the caller reports batch item failures. Records that cannot be encoded come back
+ * `rejected`. delivered + rejected + retryable = input.
  */
 export async function sendToFluent(
   outcomes: readonly DeliveredOutcome[],
   options: FluentForwardOptions,
-): Promise<SinkResult> {
+): Promise<ListedSinkResult> {
   const { chunks, rejected } = encodeForwardChunks(outcomes, options);
   const maxAttempts = options.maxAttempts ?? 2;
   let pending = chunks;
@@ -513,12 +514,12 @@ export async function sendToFluent(
   }
   const unacked = new Set(pending);
   const delivered: DeliveredOutcome[] = [];
-  const unsent: UnsentOutcome[] = [];
+  const retryable: DeliveredOutcome[] = [];
   for (const chunk of chunks) {
-    if (unacked.has(chunk)) {
-      const detail = `${error} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`;
-      for (const outcome of chunk.outcomes) unsent.push({ outcome, detail });
-    } else for (const outcome of chunk.outcomes) delivered.push(outcome);
+    const into = unacked.has(chunk) ? retryable : delivered;
+    for (const outcome of chunk.outcomes) into.push(outcome);
   }
-  return { delivered, rejected, unsent };
+  const retryDetail =
+    retryable.length > 0 ? `${error} (after ${attempt} attempt${attempt === 1 ? "" : "s"})` : undefined;
+  return { delivered, rejected, retryable, retryDetail };
 }

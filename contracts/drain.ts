@@ -1,5 +1,8 @@
 // The contract between the drain starter/reconciler, the drain state machine, the check-queue handler and the
-// infrastructure that configures them. Plain types and pure functions only.
+// infrastructure that configures them: the execution input and its settings, what check-queue takes and returns, and
+// the functions' environments. Plain types and pure functions only.
+import { defineEnv, EnvironmentError, json, positive, required } from "./env";
+import type { QueueProbeQueue } from "./queue-probe";
 
 /** Thresholds and timings of one drain, fixed when the drain starts and carried in the execution input. */
 export interface DrainSettings {
@@ -69,17 +72,103 @@ export interface DrainInput {
   previous: Record<string, unknown>;
 }
 
-/** Lambda environment variable names, shared by the handlers and the construct that sets them. */
-export const DRAIN_ENV = {
-  stateMachineArn: "STATE_MACHINE_ARN",
-  autoScalingGroupName: "AUTO_SCALING_GROUP_NAME",
-  lifecycleHookName: "LIFECYCLE_HOOK_NAME",
+function invalid(field: string, why: string): never {
+  throw new EnvironmentError(`DRAIN_SETTINGS.${field}: ${why}`);
+}
+
+function int(o: Record<string, unknown>, field: keyof DrainSettings, min: number): number {
+  const v = o[field];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) invalid(field, `must be an integer >= ${min}`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, field: keyof DrainSettings): boolean {
+  const v = o[field];
+  if (typeof v !== "boolean") invalid(field, "must be a boolean");
+  return v;
+}
+
+function str(o: Record<string, unknown>, field: keyof DrainSettings): string {
+  const v = o[field];
+  if (typeof v !== "string" || v.length === 0) invalid(field, "must be a non-empty string");
+  return v;
+}
+
+/** Parses and validates DrainSettings from JSON text (DRAIN_SETTINGS), with errors that name the field. */
+export function parseDrainSettings(json: string | undefined): DrainSettings {
+  if (json === undefined || json === "") throw new EnvironmentError("DRAIN_SETTINGS is not set");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new EnvironmentError("DRAIN_SETTINGS is not valid JSON");
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new EnvironmentError("DRAIN_SETTINGS must be an object");
+  const o = raw as Record<string, unknown>;
+  const settings: DrainSettings = {
+    queueDirectories: str(o, "queueDirectories"),
+    maxBytes: int(o, "maxBytes", 0),
+    requiredConsecutiveChecks: int(o, "requiredConsecutiveChecks", 1),
+    minWaitSeconds: int(o, "minWaitSeconds", 1),
+    maxWaitSeconds: int(o, "maxWaitSeconds", 1),
+    drainDeadlineSeconds: int(o, "drainDeadlineSeconds", 60),
+    heartbeatTimeoutSeconds: int(o, "heartbeatTimeoutSeconds", 30),
+    gracefulStop: bool(o, "gracefulStop"),
+    serviceName: str(o, "serviceName"),
+    snapshotOnGiveUp: bool(o, "snapshotOnGiveUp"),
+    snapshotExcludeBootVolume: bool(o, "snapshotExcludeBootVolume"),
+  };
+  if (settings.maxWaitSeconds < settings.minWaitSeconds) invalid("maxWaitSeconds", "must be >= minWaitSeconds");
+  return settings;
+}
+
+/** Environment of start-drain and reconcile (set by modules/drain). */
+export const startDrainEnv = defineEnv({
+  stateMachineArn: required("STATE_MACHINE_ARN"),
+  autoScalingGroupName: required("AUTO_SCALING_GROUP_NAME"),
+  lifecycleHookName: required("LIFECYCLE_HOOK_NAME"),
   /** JSON of DrainSettings. */
-  drainSettings: "DRAIN_SETTINGS",
-  queueProbeDocumentName: "QUEUE_PROBE_DOCUMENT_NAME",
+  settings: json("DRAIN_SETTINGS", parseDrainSettings),
+});
+
+/** Environment of check-queue (set by modules/drain). */
+export const checkQueueEnv = defineEnv({
+  queueProbeDocumentName: required("QUEUE_PROBE_DOCUMENT_NAME"),
   /** Seconds check-queue may wait for one probe result before reporting "unknown". */
-  checkBudgetSeconds: "CHECK_BUDGET_SECONDS",
-} as const;
+  checkBudgetSeconds: positive("CHECK_BUDGET_SECONDS", 50, 55),
+});
+
+/** What the state machine passes to check-queue. */
+export interface CheckQueueEvent {
+  instanceId: string;
+  queueDirectories: string;
+  serviceName: string;
+}
+
+/**
+ * `ok`: the probe ran and printed a valid line (directories may still be missing: see allDirectoriesExist).
+ * `unknown`: no usable reading (SSM status, agent, budget, output). Never "drained".
+ * `invalid_instance_id`: SSM refused the instance (agent not registered, or the instance is shutting down or gone);
+ * the state machine asks EC2 which one it is.
+ */
+export type CheckQueueOutcome = "ok" | "unknown" | "invalid_instance_id";
+
+/** What check-queue returns; the state machine's Choice states read every field. */
+export interface CheckQueueResult {
+  result: CheckQueueOutcome;
+  /** Machine-readable why, when result is not ok (null otherwise). */
+  reason: string | null;
+  /** Last SSM status (and StatusDetails when different), when an invocation was seen. */
+  ssmStatus: string | null;
+  commandId: string | null;
+  queues: QueueProbeQueue[];
+  /** Sum of bytes; null unless every configured directory exists and was measured. */
+  totalBytes: number | null;
+  allDirectoriesExist: boolean;
+  missingDirectories: string[];
+  serviceActive: boolean | null;
+}
 
 /** Placeholders in statemachines/drain.asl.json, replaced at synth (and by the tests) with real values. */
 export const DRAIN_DEFINITION_PLACEHOLDERS = ["CheckQueueFunctionArn", "GracefulStopDocumentName"] as const;

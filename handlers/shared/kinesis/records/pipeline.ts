@@ -16,6 +16,7 @@
  * - Every failed outcome keeps the Kinesis record's data as received (`kinesisData`), the event's own bytes
  *   (`payload`) and, when decoding got that far, its text.
  */
+import { isObject } from "../../../../contracts/values";
 import { decodeBase64, decodeUtf8, gunzip, isGzip } from "./decode";
 import { deaggregate, hasKplMagic, TOO_MANY_RECORDS } from "./kpl";
 import { resolveOptions, SchemaChecker } from "./schema";
@@ -103,10 +104,6 @@ function trimJsonText(text: string): string {
   const n = text.length;
   if (n === 0) return text;
   return text.charCodeAt(0) <= 32 || text.charCodeAt(n - 1) <= 32 ? text.trim() : text;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** JSON of a value, or undefined when it cannot be serialised (nesting too deep for the stack). */

@@ -21,17 +21,19 @@
  *   unless the batch is large); each slice is sunk and its failures written before the next is decoded. When a slice
  *   leaves events to retry, the later records are not processed (`deferred`) but reported, since Kinesis redelivers
  *   from the earliest reported record anyway.
- * - `Sink`: `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff, and
- *   returns only what it could not deliver: `rejected` (permanent, as `FailedOutcome` via `toFailed`) and `retryable`.
- * - `readConsumerEnv(env)`: parses the variables the kinesis-consumer construct sets (`CONSUMER_ENV`) once, at module
- *   load, into pipeline options and the failed-records target; throws naming the variable when one is invalid.
+ * - `Sink` (sink.ts): `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff,
+ *   and returns only what it could not deliver: `rejected` (permanent, as `FailedOutcome` via `toFailed`) and
+ *   `retryable`.
+ * - `readConsumerEnv(env)`: the variables the kinesis-consumer construct sets (`consumerEnv` in contracts/kinesis.ts)
+ *   as pipeline options and the failed-records target; throws `InvalidEnvironment` naming the variable.
  *
  * Why not Powertools `BatchProcessor`: its unit is one Kinesis record and one handler call per record. Our pipeline
  * yields many log events per record (KPL aggregates, CloudWatch Logs envelopes), and destinations want the whole
  * batch at once (500-record PutRecords, bulk requests, one S3 object per type and day), so per-record processing would
  * multiply requests by up to 100. The partial-response contract is the same (`{ batchItemFailures }`).
  */
-import { requireEnv } from "./env";
+import { consumerEnv } from "../../../contracts/kinesis";
+import { errorText } from "../errors";
 import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
 import { summarize } from "./records/outcomes";
 import type { Pipeline, PipelineSlice } from "./records/pipeline";
@@ -43,17 +45,7 @@ import type {
   KinesisEventLike,
   PipelineOptions,
 } from "./records/types";
-
-export interface SinkResult {
-  /** Delivered outcomes the destination refused for good: written to failed records, not retried. */
-  readonly rejected?: readonly FailedOutcome[];
-  /** Delivered outcomes whose delivery failed transiently after the sink's bounded retries: their records are retried. */
-  readonly retryable?: readonly DeliveredOutcome[];
-  /** Last transient error, for the summary log line. */
-  readonly retryDetail?: string;
-}
-
-export type Sink = (delivered: readonly DeliveredOutcome[]) => Promise<SinkResult>;
+import type { Sink } from "./sink";
 
 /** Structural subsets of the Powertools Logger and Metrics, so cores and tests need neither. */
 export interface BatchLogger {
@@ -102,8 +94,6 @@ export interface KinesisBatchResult {
   readonly batchItemFailures: { itemIdentifier: string }[];
   readonly summary: BatchSummary;
 }
-
-const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 export async function processKinesisBatch(
   event: KinesisEventLike,
@@ -234,74 +224,30 @@ export async function processKinesisBatch(
   return { batchItemFailures, summary };
 }
 
-/** Environment variables the kinesis-consumer construct sets for every Kinesis handler. */
-export const CONSUMER_ENV = {
-  typeKey: "LOG_TYPE_KEY",
-  idKey: "LOG_ID_KEY",
-  timeKey: "LOG_TIME_KEY",
-  timeZone: "LOG_TIMEZONE",
-  /** JSON array of types; `[]` (or unset) forwards all types. */
-  whitelist: "LOG_TYPE_WHITELIST",
-  unknownTypePrefix: "LOG_TYPE_UNKNOWN_PREFIX",
-  failedRecordsBucket: "FAILED_RECORDS_BUCKET",
-  failedRecordsPrefix: "FAILED_RECORDS_PREFIX",
-  failedRecordsKmsKeyId: "FAILED_RECORDS_KMS_KEY_ID",
-  /**
-   * `fail` or `deliver`: what a record whose time key holds an unreadable value becomes (see `invalidTime` in
-   * records/types.ts). Unset: the module's default (`fail` for kinesis-to-opensearch and kinesis-to-fluent).
-   */
-  invalidTime: "LOG_INVALID_TIME",
-  /** Set by Lambda itself: the function's memory in MB; sizes the batch memory budgets (`budgetForMemory`). */
-  memorySize: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-} as const;
-
 export interface ConsumerEnv {
   readonly pipeline: PipelineOptions;
   readonly unknownTypePrefix: string;
   readonly failedRecords: FailedRecordsTarget;
 }
 
-type Env = Record<string, string | undefined>;
-
-/** Parses the kinesis-consumer variables once (call at module load). */
-export function readConsumerEnv(env: Env): ConsumerEnv {
-  const e = CONSUMER_ENV;
-  let whitelist: string[] = [];
-  const rawWhitelist = env[e.whitelist];
-  if (rawWhitelist !== undefined && rawWhitelist !== "") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawWhitelist);
-    } catch {
-      parsed = undefined;
-    }
-    if (!Array.isArray(parsed) || !parsed.every((t) => typeof t === "string" && t !== "")) {
-      throw new Error(`environment variable ${e.whitelist} must be a JSON array of non-empty strings`);
-    }
-    whitelist = parsed as string[];
-  }
-  const opt = (name: string) => (env[name] === "" ? undefined : env[name]);
-  const kmsKeyId = opt(e.failedRecordsKmsKeyId);
-  const memory = opt(e.memorySize);
-  const invalidTime = opt(e.invalidTime);
-  if (invalidTime !== undefined && invalidTime !== "fail" && invalidTime !== "deliver") {
-    throw new Error(`environment variable ${e.invalidTime} must be "fail" or "deliver"`);
-  }
+/** Parses the kinesis-consumer variables (call once, at module load, through `loadEnv`). */
+export function readConsumerEnv(env: Readonly<Record<string, string | undefined>>): ConsumerEnv {
+  const e = consumerEnv.read(env);
   return {
     pipeline: {
-      typeKey: opt(e.typeKey),
-      idKey: opt(e.idKey),
-      timeKey: opt(e.timeKey),
-      timeZone: opt(e.timeZone),
-      whitelist,
-      ...budgetForMemory(memory === undefined ? DEFAULT_MEMORY_MB : Number(memory)),
-      ...(invalidTime === undefined ? {} : { invalidTime }),
+      typeKey: e.typeKey,
+      idKey: e.idKey,
+      timeKey: e.timeKey,
+      timeZone: e.timeZone,
+      whitelist: e.whitelist,
+      ...budgetForMemory(e.memorySize === undefined ? DEFAULT_MEMORY_MB : Number(e.memorySize)),
+      ...(e.invalidTime === undefined ? {} : { invalidTime: e.invalidTime }),
     },
-    unknownTypePrefix: opt(e.unknownTypePrefix) ?? "unknown",
+    unknownTypePrefix: e.unknownTypePrefix,
     failedRecords: {
-      bucket: requireEnv(env, e.failedRecordsBucket),
-      prefix: normalizePrefix(env[e.failedRecordsPrefix] ?? "failed"),
-      ...(kmsKeyId ? { kmsKeyId } : {}),
+      bucket: e.failedRecordsBucket,
+      prefix: normalizePrefix(e.failedRecordsPrefix),
+      ...(e.failedRecordsKmsKeyId ? { kmsKeyId: e.failedRecordsKmsKeyId } : {}),
     },
   };
 }

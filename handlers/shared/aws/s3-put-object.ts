@@ -1,5 +1,5 @@
 /**
- * A light S3 PutObject: a SigV4-signed HTTPS PUT through the SDK's own signer and HTTP handler, instead of
+ * A light S3 PutObject: a SigV4-signed HTTPS PUT (signed-request.ts, over the SDK's own HTTP handler), instead of
  * `@aws-sdk/client-s3` (its XML protocol, checksums and S3 middleware add ~150 KB to a bundle and push the Kinesis
  * handlers over their 500 KB budget). Used for failed records by every Kinesis handler and for the objects of
  * kinesis-to-s3. Retries 429, 5xx, SlowDown, RequestTimeout and network errors with full jitter. Honours
@@ -9,9 +9,9 @@
  */
 import { createHash } from "node:crypto";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type { AwsCredentialIdentity, HttpRequest, Provider } from "@smithy/types";
-import { NodeSha256 } from "./sinks/sigv4";
+import type { AwsCredentialIdentity, Provider } from "@smithy/types";
+import { backoffDelayMs, sleep } from "../backoff";
+import { nodeHttpTransport, signedRequester } from "./signed-request";
 
 /** The PutObject fields this writer sends (a subset of the SDK's PutObjectCommandInput, same names). */
 export interface S3PutObjectInput {
@@ -102,24 +102,21 @@ export function createS3PutObject(options: S3PutObjectOptions): (input: S3PutObj
   const regionOf = typeof options.region === "string" ? async () => options.region as string : options.region;
   const maxAttempts = options.maxAttempts ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 100;
-  let signing: Promise<{ signer: SignatureV4; region: string }> | undefined;
-  const signerFor = () => {
-    signing ??= regionOf().then((region) => ({
-      region,
-      signer: new SignatureV4({
-        credentials: options.credentials,
-        region,
-        service: "s3",
-        sha256: NodeSha256,
-        uriEscapePath: false,
-        applyChecksum: true,
-      }),
-    }));
-    return signing;
+  let regionValue: Promise<string> | undefined;
+  const region = () => {
+    regionValue ??= regionOf();
+    return regionValue;
   };
+  const request = signedRequester({
+    credentials: options.credentials,
+    region,
+    service: "s3",
+    // The path is sent as escaped below; S3 signs it as sent.
+    uriEscapePath: false,
+    transport: nodeHttpTransport(handler),
+  });
 
   const putOnce = async (input: S3PutObjectInput, body: Buffer): Promise<void> => {
-    const { signer, region } = await signerFor();
     const bucket = input.Bucket ?? "";
     const key = encodeS3KeyPath(input.Key ?? "");
     // The path is assembled here, never parsed by URL (which would resolve `.`/`..` segments the SDK sends as is).
@@ -129,30 +126,23 @@ export function createS3PutObject(options: S3PutObjectOptions): (input: S3PutObj
       url = new URL(endpoint);
       path = `${url.pathname.replace(/\/+$/, "")}/${escapeSegment(bucket)}/${key}`;
     } else if (bucket.includes(".")) {
-      url = new URL(`https://s3.${region}.amazonaws.com`);
+      url = new URL(`https://s3.${await region()}.amazonaws.com`);
       path = `/${escapeSegment(bucket)}/${key}`;
     } else {
-      url = new URL(`https://${bucket}.s3.${region}.amazonaws.com`);
+      url = new URL(`https://${bucket}.s3.${await region()}.amazonaws.com`);
       path = `/${key}`;
     }
-    const request = {
+    const response = await request({
       method: "PUT",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
+      url,
       path,
-      query: {},
       headers: { host: url.host, ...putHeaders(input, body) },
       body,
-    } as unknown as HttpRequest;
-    const signed = await signer.sign(request);
-    const { response } = await handler.handle(signed as never);
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = Buffer.concat(chunks).toString("utf8").slice(0, 500);
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP${response.statusCode}`;
-      throw new S3PutError(code, response.statusCode, `PutObject ${bucket}/${input.Key} failed: ${code}: ${text}`);
+    });
+    if (response.status < 200 || response.status >= 300) {
+      const text = response.text.slice(0, 500);
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP${response.status}`;
+      throw new S3PutError(code, response.status, `PutObject ${bucket}/${input.Key} failed: ${code}: ${text}`);
     }
   };
 
@@ -165,7 +155,7 @@ export function createS3PutObject(options: S3PutObjectOptions): (input: S3PutObj
         const again =
           attempt < maxAttempts && (!(error instanceof S3PutError) || retriable(error.statusCode, error.code));
         if (!again) throw error;
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * baseDelayMs * 2 ** attempt)));
+        await sleep(backoffDelayMs(attempt, baseDelayMs, Number.POSITIVE_INFINITY, Math.random));
       }
     }
   };

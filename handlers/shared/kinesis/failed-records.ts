@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 
 import { failedRecordLine } from "./records/outcomes";
 import type { FailedOutcome } from "./records/types";
+import { pad2 } from "./sink";
 
 // REPLAY CONTRACT: `kinesis_data_base64` (with `kinesis_partition_key`) in each failed-record line is the original
 // Kinesis record, byte for byte; `npm run replay` re-puts exactly those bytes. Do not rename or re-encode it.
@@ -63,8 +64,6 @@ export interface FailedRecordsTarget {
 }
 
 export type FailedRecordsWriter = (failed: readonly FailedOutcome[]) => Promise<FailedRecordsObject[]>;
-
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 function datePath(epochMs: number): string {
   const d = new Date(Number.isFinite(epochMs) ? epochMs : 0);

@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import { constants, gzipSync } from "node:zlib";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { jsonLine } from "../records/outcomes";
-import type { DeliveredOutcome } from "../records/types";
-import { assertZone, calendarFields, capName, fallbackId, pad2, pad4 } from "./common";
+import { jsonLine } from "../shared/kinesis/records/outcomes";
+import type { DeliveredOutcome } from "../shared/kinesis/records/types";
+import { assertZone, calendarFields, capName, fallbackId, pad2, pad4 } from "../shared/kinesis/sink";
 
 export interface S3GroupingOptions {
   /** Key prefix, e.g. `logs` or `logs/prod` (slashes at either end ignored; `""` = keys start at the type). */

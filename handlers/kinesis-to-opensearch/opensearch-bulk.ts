@@ -3,20 +3,11 @@
  * never re-stringified), and a SigV4 bulk client with whole-request and per-item retries.
  */
 import { createHash } from "node:crypto";
-import { INVALID_TIME_MARK, jsonLine, toFailed, withLeadingMember } from "../records/outcomes";
-import type { DeliveredOutcome, FailedOutcome } from "../records/types";
-import {
-  assertZone,
-  backoffDelayMs,
-  calendarFields,
-  capName,
-  pad2,
-  pad4,
-  type SinkResult,
-  sleep,
-  type UnsentOutcome,
-} from "./common";
-import { type Credentials, createSigner, type Signer } from "./sigv4";
+import { type Credentials, type FetchLike, fetchTransport, signedRequester } from "../shared/aws/signed-request";
+import { backoffDelayMs, sleep } from "../shared/backoff";
+import { INVALID_TIME_MARK, jsonLine, toFailed, withLeadingMember } from "../shared/kinesis/records/outcomes";
+import type { DeliveredOutcome, FailedOutcome } from "../shared/kinesis/records/types";
+import { assertZone, calendarFields, capName, type ListedSinkResult, pad2, pad4 } from "../shared/kinesis/sink";
 
 export interface IndexNameOptions {
   /** Index prefix, e.g. `logs` → `logs-<type>-<YYYYMMDD>`; `""` → `<type>-<YYYYMMDD>`. */
@@ -173,10 +164,7 @@ function byteLength(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
-export type FetchLike = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: Uint8Array; signal?: AbortSignal },
-) => Promise<{ status: number; text(): Promise<string> }>;
+export type { FetchLike };
 
 export interface BulkClientOptions {
   /** Domain or collection endpoint, e.g. `https://search-logs-abc.eu-west-1.es.amazonaws.com` (path ignored). */
@@ -203,7 +191,7 @@ export interface BulkClientOptions {
 }
 
 /** A bulk client: sends one body, returns one result per document. Build it once per container. */
-export type BulkSender = (body: BulkBody) => Promise<SinkResult & { readonly attempts: number }>;
+export type BulkSender = (body: BulkBody) => Promise<ListedSinkResult & { readonly attempts: number }>;
 
 interface BulkItemResult {
   status?: number;
@@ -237,23 +225,23 @@ export function parseBulkResponse(text: string, expectedItems: number): BulkItem
  * Creates a bulk sender. Each call POSTs `/_bulk` signed with SigV4; a whole request answered 429/5xx, a network
  * error or a timeout is retried with exponential backoff and full jitter; items answered 429/5xx are re-sent alone
  * (their byte ranges cut from the body); other item errors (mapper_parsing_exception, …) are `rejected` as
- * `destination_rejected` with the error. Whatever still fails transiently after `maxAttempts` comes back `unsent`.
+ * `destination_rejected` with the error. Whatever still fails transiently after `maxAttempts` comes back `retryable`.
  */
 export function createBulkSender(options: BulkClientOptions): BulkSender {
   const url = new URL("/_bulk", options.endpoint);
-  const doFetch: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
-  const sign: Signer = createSigner({
+  const now = options.now ?? (() => new Date());
+  const request = signedRequester({
     region: options.region,
     service: options.service,
     credentials: options.credentials,
+    transport: fetchTransport(options.fetch),
+    timeoutMs: options.timeoutMs ?? 30_000,
   });
   const maxAttempts = options.maxAttempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 200;
   const maxDelayMs = options.maxDelayMs ?? 10_000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? sleep;
-  const now = options.now ?? (() => new Date());
 
   return async (bulk) => {
     const delivered: DeliveredOutcome[] = [];
@@ -268,19 +256,15 @@ export function createBulkSender(options: BulkClientOptions): BulkSender {
       let status: number;
       let text: string;
       try {
-        const headers = await sign(
-          { method: "POST", url, headers: { "content-type": "application/x-ndjson" }, body },
-          now(),
-        );
-        const { host: _host, ...sendHeaders } = headers; // fetch derives Host from the URL (same value as signed)
-        const response = await doFetch(url.toString(), {
+        const response = await request({
           method: "POST",
-          headers: sendHeaders,
+          url,
+          headers: { "content-type": "application/x-ndjson" },
           body,
-          signal: AbortSignal.timeout(timeoutMs),
+          signingDate: now(),
         });
         status = response.status;
-        text = await response.text();
+        text = response.text;
       } catch (error) {
         lastError = `request failed: ${error instanceof Error ? error.message : String(error)}`;
         continue;
@@ -313,11 +297,10 @@ export function createBulkSender(options: BulkClientOptions): BulkSender {
       if (retry.length > 0 && retry.length < pending.length) body = sliceBody(body, retry);
       pending = retry;
     }
-    const unsent: UnsentOutcome[] = pending.map((doc) => ({
-      outcome: doc.outcome,
-      detail: `${lastError} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`,
-    }));
-    return { delivered, rejected, unsent, attempts: attempt };
+    const retryable = pending.map((doc) => doc.outcome);
+    const retryDetail =
+      retryable.length > 0 ? `${lastError} (after ${attempt} attempt${attempt === 1 ? "" : "s"})` : undefined;
+    return { delivered, rejected, retryable, retryDetail, attempts: attempt };
   };
 }
 
@@ -336,13 +319,17 @@ function sliceBody(body: Buffer, docs: BulkDoc[]): Buffer {
 }
 
 /** Sends every body in sequence (one domain connection; bulk parallelism belongs to the event source mapping). */
-export async function sendBulkBodies(bodies: readonly BulkBody[], send: BulkSender): Promise<SinkResult> {
-  const result: SinkResult = { delivered: [], rejected: [], unsent: [] };
+export async function sendBulkBodies(bodies: readonly BulkBody[], send: BulkSender): Promise<ListedSinkResult> {
+  const delivered: DeliveredOutcome[] = [];
+  const rejected: FailedOutcome[] = [];
+  const retryable: DeliveredOutcome[] = [];
+  let retryDetail: string | undefined;
   for (const body of bodies) {
     const r = await send(body);
-    result.delivered.push(...r.delivered);
-    result.rejected.push(...r.rejected);
-    result.unsent.push(...r.unsent);
+    delivered.push(...r.delivered);
+    rejected.push(...r.rejected);
+    retryable.push(...r.retryable);
+    retryDetail ??= r.retryDetail;
   }
-  return result;
+  return { delivered, rejected, retryable, retryDetail };
 }
