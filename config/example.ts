@@ -1,5 +1,5 @@
 // The example configuration: synthesizes out of the box, with no AWS account and no network.
-import type { AppConfig } from "./app-config";
+import type { AppConfig } from "./index";
 
 const config: AppConfig = {
   name: "cribl-demo",

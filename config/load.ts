@@ -1,6 +1,6 @@
 // Picks the configuration module: APP_CONFIG names a file exporting an AppConfig as default; the example otherwise.
 import * as path from "node:path";
-import type { AppConfig } from "./app-config";
+import type { AppConfig } from "./index";
 
 export function loadConfig(file = process.env.APP_CONFIG): AppConfig {
   const target = file ? path.resolve(file) : path.join(__dirname, "example");

@@ -1,6 +1,7 @@
 // The example configuration in emulator mode, for `npm run deploy:local` and the integration tests.
-import type { AppConfig } from "./app-config";
+
 import example from "./example";
+import type { AppConfig } from "./index";
 
 const endpoint = process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:5000";
 

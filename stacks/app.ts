@@ -1,6 +1,6 @@
 // Builds both stacks from one validated configuration.
 import { App } from "cdktf";
-import { type AppConfig, validateAppConfig } from "../config/app-config";
+import { type AppConfig, validateAppConfig } from "../config";
 import { LogRoutingStack } from "./log-routing";
 import { WorkerFleetStack } from "./worker-fleet";
 

@@ -1,16 +1,15 @@
 // The sinks of the log-routing stack: one kinesis-to-s3 / kinesis-to-opensearch / kinesis-to-fluent consumer per
 // configured sink, each on the router stream or a forwarder's output stream, with its Terraform outputs.
 import { TerraformOutput } from "cdktf";
-import type { ResolvedAppConfig } from "../config/app-config";
-import { AppStack } from "../modules/common/stack-base";
-import { ConfigError } from "../modules/common/validate";
+import type { ResolvedAppConfig, SinkKind } from "../config";
+import { ConfigError } from "../modules/common/schema";
 import type { KinesisConsumerCommonProps, KinesisConsumerOutputs } from "../modules/kinesis-consumer";
 import { KinesisToFluent } from "../modules/kinesis-to-fluent";
 import { KinesisToOpenSearch } from "../modules/kinesis-to-opensearch";
 import { KinesisToS3 } from "../modules/kinesis-to-s3";
 import type { Stream } from "../modules/stream";
 import type { LogRoutingStack } from "./log-routing";
-import type { SinkCommonConfig } from "./log-routing-sinks-config";
+import { AppStack } from "./stack-base";
 
 export interface AddedSinks {
   s3: Record<string, KinesisToS3>;
@@ -27,7 +26,7 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
     `${config.name}-failed-records-${config.region}`;
   const added: AddedSinks = { s3: {}, opensearch: {}, fluent: {} };
 
-  const common = (kind: string, sink: SinkCommonConfig & { source: string; whitelist: string[] }) => {
+  const common = (kind: string, sink: ResolvedAppConfig["logRouting"]["sinks"][SinkKind][number]) => {
     const { name, source, whitelist, ...rest } = sink;
     const stream = source === "router" ? router : stack.forwarders[source]?.output;
     if (stream === undefined) throw new Error(`sink ${name}: no stream for source ${source}`);

@@ -3,15 +3,15 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { ResolvedAppConfig } from "../config/app-config";
+import type { ResolvedAppConfig } from "../config";
 import { CloudwatchSubscription } from "../modules/cloudwatch-subscription";
 import { AlarmTopic } from "../modules/common/alarm-topic";
-import { AppStack } from "../modules/common/stack-base";
 import { KinesisForward } from "../modules/kinesis-forward";
 import { LogRoutingAlarms, type WatchedConsumer } from "../modules/log-routing-alarms";
 import { SecureBucket } from "../modules/secure-bucket";
 import { Stream } from "../modules/stream";
 import { addSinks } from "./log-routing-sinks";
+import { AppStack } from "./stack-base";
 
 export class LogRoutingStack extends AppStack {
   readonly router: Stream;

@@ -7,13 +7,13 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import type { ResolvedAppConfig } from "../config/app-config";
+import type { ResolvedAppConfig } from "../config";
 import type { DrainSettings } from "../contracts/drain";
 import { DEFAULT_SERVICE_NAME } from "../contracts/queue-probe";
-import { AppStack } from "../modules/common/stack-base";
 import { DrainWorkflow } from "../modules/drain";
 import { WorkerFleet } from "../modules/worker-fleet";
 import { type ArnScope, partitionOf } from "../modules/worker-fleet/arns";
+import { AppStack } from "./stack-base";
 
 export class WorkerFleetStack extends AppStack {
   readonly alarmTopic: SnsTopic;
@@ -88,7 +88,29 @@ export class WorkerFleetStack extends AppStack {
           namePrefix: config.name,
           groupName,
           scope: arnScope,
-          config: fleet,
+          amiId: fleet.amiId,
+          instanceType: fleet.instanceType,
+          instanceKeyPair: fleet.instanceKeyPair,
+          securityGroupIds: fleet.securityGroupIds,
+          subnetIds: fleet.subnetIds,
+          minSize: fleet.minSize,
+          maxSize: fleet.maxSize,
+          desiredCapacity: fleet.desiredCapacity,
+          targetGroupArns: fleet.targetGroupArns,
+          lifecycleHookName: fleet.lifecycleHookName,
+          heartbeatTimeoutSeconds: fleet.heartbeatTimeoutSeconds,
+          lifecycleHookDefaultResult: fleet.lifecycleHookDefaultResult,
+          leaderHost: fleet.leaderHost,
+          leaderPort: fleet.leaderPort,
+          leaderTls: fleet.leaderTls,
+          workerGroup: fleet.workerGroup,
+          leaderAuthTokenParameter: fleet.leaderAuthTokenParameter,
+          leaderAuthTokenKmsKeyArn: fleet.leaderAuthTokenKmsKeyArn,
+          cribl: fleet.cribl,
+          rootVolumeSizeGiB: fleet.rootVolumeSizeGiB,
+          rootDeviceName: fleet.rootDeviceName,
+          queueVolume: fleet.queueVolume,
+          ebsKmsKeyArn: fleet.ebsKmsKeyArn,
           tags: { "app:name": config.name, "app:stack": id, ...config.tags },
           emulated: this.emulated,
         }),

@@ -1,14 +1,8 @@
 // Synth-time validation of configuration and construct props. Every error names the field and what is allowed.
 
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
+import { ConfigError } from "./schema";
+
+export { ConfigError };
 
 const show = (value: unknown): string => {
   if (typeof value === "string") return JSON.stringify(value);

@@ -16,7 +16,6 @@ import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DEFAULT_SERVICE_NAME } from "../../contracts/queue-probe";
-import type { ResolvedWorkerFleetConfig } from "../../stacks/worker-fleet-config";
 import type { PolicyStatement } from "../common/node-function";
 import { type ArnScope, arns, GROUP_TAG_KEY, terraformLiteral } from "./arns";
 import { gracefulStopDocument, queueProbeDocument } from "./queue-probe";
@@ -25,23 +24,73 @@ import { renderUserData } from "./user-data";
 /** Device name of the dedicated queue volume in the launch template (AL2023's udev rules link it to the NVMe device). */
 export const QUEUE_DEVICE_NAME = "/dev/sdf";
 
+/** The dedicated queue volume (encrypted, deleted with the instance after the drain). */
+export interface QueueVolumeProps {
+  readonly sizeGiB: number;
+  readonly type: "gp3" | "gp2" | "io1" | "io2";
+  /** Provisioned IOPS. @default the type's baseline */
+  readonly iops?: number;
+  /** gp3 throughput, MiB/s. @default the type's baseline (125) */
+  readonly throughputMiBps?: number;
+  /** Where the volume is mounted; every queue directory is at or below it. */
+  readonly mountPath: string;
+}
+
+/**
+ * The worker group. Values arrive validated and with their defaults filled in by whoever builds the construct (the
+ * worker-fleet stack maps them from the configuration, where each default is written once); the optional props here
+ * are the ones whose absence means something.
+ */
 export interface WorkerFleetProps {
   /** Prefix of every resource name. */
-  namePrefix: string;
+  readonly namePrefix: string;
   /** Auto Scaling group name. */
-  groupName: string;
+  readonly groupName: string;
   /** Where ARNs point (account id may be a Terraform reference). */
-  scope: ArnScope;
-  /** Validated fleet configuration. */
-  config: ResolvedWorkerFleetConfig;
+  readonly scope: ArnScope;
+  /** AMI id (`ami-...`) or the name of an SSM parameter holding one (resolved at plan). */
+  readonly amiId: string;
+  readonly instanceType: string;
+  /** EC2 key pair. @default none (SSM Session Manager gives shell access) */
+  readonly instanceKeyPair?: string;
+  /** Security groups of the workers. @default one group created for the workers, egress only */
+  readonly securityGroupIds?: readonly string[];
+  /** Subnets of the group. @default the default VPC's default subnets */
+  readonly subnetIds?: readonly string[];
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  /** Load balancer target groups the workers register with (health checks then use ELB when any). */
+  readonly targetGroupArns: readonly string[];
+  readonly lifecycleHookName: string;
+  /** Lifecycle hook heartbeat timeout, seconds. */
+  readonly heartbeatTimeoutSeconds: number;
+  readonly lifecycleHookDefaultResult: "CONTINUE" | "ABANDON";
+  /** Host name or IP address of the Cribl leader. */
+  readonly leaderHost: string;
+  readonly leaderPort: number;
+  readonly leaderTls: boolean;
+  readonly workerGroup: string;
+  /** NAME of the SSM SecureString holding the leader auth token (read at boot; never the token). */
+  readonly leaderAuthTokenParameter: string;
+  /** CMK of that SecureString. @default the AWS-managed `aws/ssm` key */
+  readonly leaderAuthTokenKmsKeyArn?: string;
+  /** The pinned Cribl release: full version, tarball SHA-256 and its https URL. */
+  readonly cribl: { readonly version: string; readonly sha256: string; readonly downloadUrl: string };
+  readonly rootVolumeSizeGiB: number;
+  readonly rootDeviceName: string;
+  /** A dedicated queue volume. @default none (queues stay on the root volume) */
+  readonly queueVolume?: QueueVolumeProps;
+  /** CMK for the EBS volumes. @default the account's default EBS key */
+  readonly ebsKmsKeyArn?: string;
   /** Tags for instances and volumes (the provider's default_tags do not reach launch-template tag specifications). */
-  tags: Record<string, string>;
+  readonly tags: Record<string, string>;
   /**
    * Emulator mode: moto reads back the lifecycle hook with hard-coded role and notification ARNs, and the launch
    * template with an extra tag specification; those attributes are ignored there (and only there) so a re-plan is
    * clean.
    */
-  emulated: boolean;
+  readonly emulated: boolean;
 }
 
 export interface WorkerFleetOutputs {
@@ -77,7 +126,8 @@ export class WorkerFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerFleetProps) {
     super(scope, id);
-    const { config: c, namePrefix, groupName, scope: arnScope } = props;
+    const { namePrefix, groupName, scope: arnScope } = props;
+    const c = props;
 
     // Commands the drain runs on the workers: our own documents only (never AWS-RunShellScript).
     const probeDocument = new SsmDocument(this, "queue_probe_document", {
@@ -97,7 +147,7 @@ export class WorkerFleet extends Construct {
     let subnetIds: string[];
     let vpcId: string;
     if (c.subnetIds) {
-      subnetIds = c.subnetIds;
+      subnetIds = [...c.subnetIds];
       vpcId = new DataAwsSubnet(this, "first_subnet", { id: c.subnetIds[0] }).vpcId;
     } else {
       const vpc = new DataAwsVpc(this, "default_vpc", { default: true });
@@ -110,7 +160,7 @@ export class WorkerFleet extends Construct {
       }).ids;
     }
     const securityGroupIds =
-      c.securityGroupIds ??
+      (c.securityGroupIds ? [...c.securityGroupIds] : undefined) ??
       [
         new SecurityGroup(this, "security_group", {
           name: `${namePrefix}-cribl-workers`,
@@ -264,7 +314,7 @@ export class WorkerFleet extends Construct {
       desiredCapacity: c.desiredCapacity,
       vpcZoneIdentifier: subnetIds,
       launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
-      targetGroupArns: c.targetGroupArns.length > 0 ? c.targetGroupArns : undefined,
+      targetGroupArns: c.targetGroupArns.length > 0 ? [...c.targetGroupArns] : undefined,
       healthCheckType: c.targetGroupArns.length > 0 ? "ELB" : "EC2",
       healthCheckGracePeriod: 300,
     });

@@ -1,7 +1,7 @@
 // The allowed and denied requests the IAM tests prove for the log-routing stack, one list shared by
 // test/unit/kinesis/iam.test.ts (which asserts each decision) and scripts/iam-report.ts (which prints them).
 // Every request is decided with all the policies that apply (see test/support/iam.ts).
-import type { AppConfig } from "../../config/app-config";
+import type { AppConfig } from "../../config";
 import example from "../../config/example";
 import { CONCRETE, type Decision } from "./iam";
 

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { AppConfig } from "../../config/app-config";
+import type { AppConfig } from "../../config";
 import example from "../../config/example";
 import { buildApp } from "../../stacks/app";
 

@@ -1,6 +1,5 @@
-import type { AppConfig } from "../../config/app-config";
-import { validateAppConfig } from "../../config/app-config";
-import { ConfigError } from "../../modules/common/validate";
+import type { AppConfig } from "../../config";
+import { ConfigError, validateAppConfig } from "../../config";
 import { buildApp } from "../../stacks/app";
 import { exampleConfig, synthApp } from "../support/synth";
 
@@ -52,6 +51,41 @@ describe("configuration", () => {
     expect(error.message).toMatch(new RegExp(`^${field.replace(/\./g, "\\.")}: `));
     expect(error.message).toMatch(allowed);
   });
+
+  it("rejects an unknown key and names the nearest valid one", () => {
+    const config = exampleConfig();
+    Object.assign(config.workerFleet, { heartbeatTimeoutSecs: 900 });
+    const error = errorOf(config);
+    expect(error.field).toBe("workerFleet.heartbeatTimeoutSecs");
+    expect(error.message).toBe("workerFleet.heartbeatTimeoutSecs: unknown key; did you mean heartbeatTimeoutSeconds?");
+  });
+
+  it("lists every error at once, each with its field", () => {
+    const config = exampleConfig();
+    Object.assign(config, { region: "us-east-9" });
+    Object.assign(config.workerFleet, { heartbeatTimeoutSecs: 900, leaderPort: 70000 });
+    const error = errorOf(config);
+    expect(error.issues.map((i) => i.field)).toEqual([
+      "region",
+      "workerFleet.leaderPort",
+      "workerFleet.heartbeatTimeoutSecs",
+    ]);
+    expect(error.message).toMatch(/^configuration has 3 errors:\n {2}region: must be an AWS region/);
+    expect(error.message).toMatch(/\n {2}workerFleet\.leaderPort: must be an integer from 1 to 65535; got 70000/);
+  });
+
+  it.each(["us-east-9", "eu-west-0", "cn-south-1", "us-gov-north-1"])("rejects region %s", (region) => {
+    const error = errorOf(Object.assign(exampleConfig(), { region }));
+    expect(error.field).toBe("region");
+    expect(error.message).toMatch(/AWS region/);
+  });
+
+  it.each(["us-east-1", "ap-southeast-5", "cn-north-1", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"])(
+    "accepts region %s",
+    (region) => {
+      expect(validateAppConfig(Object.assign(exampleConfig(), { region })).region).toBe(region);
+    },
+  );
 
   it("configures an S3 backend with native locking and encryption", () => {
     const config = { ...exampleConfig(), backend: { type: "s3" as const, bucket: "tf-state-bucket" } };

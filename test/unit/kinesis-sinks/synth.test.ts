@@ -1,7 +1,7 @@
 // The three sink modules as synthesized in the log-routing stack: mappings, least-privilege IAM (checked with an IAM
 // policy simulator), the created bucket, the OpenSearch domain's security settings, and field-naming config errors.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { AppConfig } from "../../../config/app-config";
+import type { AppConfig } from "../../../config";
 import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };

@@ -2,7 +2,7 @@
 // and slow logs, an index prefix and ISM pattern of its own) and partition-aware ARNs.
 import * as os from "node:os";
 import type { App } from "cdktf";
-import type { AppConfig } from "../../../config/app-config";
+import type { AppConfig } from "../../../config";
 import { buildApp } from "../../../stacks/app";
 import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
 

@@ -1,13 +1,13 @@
 // The worker-fleet configuration: defaults, and errors that name the wrong field.
-import type { AppConfig } from "../../../config/app-config";
-import { validateAppConfig } from "../../../config/app-config";
-import { ConfigError } from "../../../modules/common/validate";
+import type { AppConfig } from "../../../config";
 import {
+  ConfigError,
   DEFAULT_AMI_PARAMETERS,
   defaultDrainDeadlineSeconds,
   lifecycleGlobalTimeoutSeconds,
+  validateAppConfig,
   type WorkerFleetConfig,
-} from "../../../stacks/worker-fleet-config";
+} from "../../../config";
 import { exampleConfig } from "../../support/synth";
 
 function withFleet(change: Partial<Record<keyof WorkerFleetConfig, unknown>>): AppConfig {
@@ -189,7 +189,8 @@ describe("worker-fleet configuration", () => {
     const error = errorOf(config);
     // Assess
     expect(error.field).toBe(field);
-    expect(error.message).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}: `));
+    // Every problem is listed; this one first, on its own line.
+    expect(error.message).toMatch(new RegExp(`(^|\\n  )${field.replace(/[.[\]]/g, "\\$&")}: `));
     expect(error.message).toMatch(allowed);
   });
 });

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { AppConfig } from "../../../config/app-config";
+import type { AppConfig } from "../../../config";
 import { renderDrainDefinition } from "../../../statemachines/drain";
 import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
 

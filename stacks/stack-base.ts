@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { ResolvedAppConfig } from "../../config/app-config";
-import { ConfigError } from "./validate";
+import type { ResolvedAppConfig } from "../config";
+import { ConfigError } from "../modules/common/schema";
 
 /** Services the stacks call; in emulator mode each is pointed at the emulator's single endpoint. */
 const EMULATED_SERVICES = [
@@ -78,10 +78,7 @@ export abstract class AppStack extends TerraformStack {
     try {
       return build();
     } catch (e) {
-      if (e instanceof ConfigError && !e.field.startsWith(`${prefix}.`)) {
-        throw new ConfigError(`${prefix}.${e.field}`, e.message.slice(e.field.length + 2));
-      }
-      throw e;
+      throw e instanceof ConfigError ? e.under(prefix) : e;
     }
   }
 }
