@@ -52,6 +52,35 @@ export interface Emulator {
   scriptSsmAgent(instanceId: string, responses: SsmAgentResponse[]): Promise<void>;
   /** Clears harness state (scripted answers, lifecycle actions); moto's own resources stay. */
   reset(): Promise<void>;
+  /**
+   * Makes the instance a simulated worker: its SSM agent answers our documents from its state (the probe with the
+   * queue's bytes, the graceful-stop document by stopping or starting Cribl). The queue holds `queueBytes` at the
+   * first probe and drains linearly over `drainSeconds` of Cribl running; `null` never drains.
+   */
+  simulateWorker(instanceId: string, worker: { queueBytes: number; drainSeconds: number | null }): Promise<void>;
+  /** The simulated workers, each with every answer it gave (probe readings, stops and starts). */
+  listWorkers(): Promise<SimulatedWorker[]>;
+  /** Every EventBridge event the emulator delivered to a Lambda target (e.g. the lifecycle event to start-drain). */
+  listEventDeliveries(): Promise<EventDelivery[]>;
+}
+
+export interface SimulatedWorker {
+  InstanceId: string;
+  QueueBytes: number;
+  DrainSeconds: number | null;
+  ServiceActive: boolean;
+  Answers: Array<{ At: string; Document: string; Bytes?: number; ServiceActive: boolean }>;
+}
+
+export interface EventDelivery {
+  Rule: string;
+  /** The Lambda function's ARN. */
+  Target: string;
+  /** The event as the function received it. */
+  Event: { "detail-type": string; source: string; time: string; detail: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
 }
 
 const LAUNCHER = path.join(__dirname, "moto_launcher.py");
@@ -200,6 +229,16 @@ async function launch(port: number, opts: { executeStateMachines?: boolean }): P
     reset: async () => {
       await call(endpoint, "POST", "/_harness/reset");
     },
+    simulateWorker: async (instanceId, worker) => {
+      await call(endpoint, "POST", "/_harness/workers", {
+        InstanceId: instanceId,
+        QueueBytes: worker.queueBytes,
+        DrainSeconds: worker.drainSeconds,
+      });
+    },
+    listWorkers: async () => (await call<{ Workers: SimulatedWorker[] }>(endpoint, "GET", "/_harness/workers")).Workers,
+    listEventDeliveries: async () =>
+      (await call<{ Deliveries: EventDelivery[] }>(endpoint, "GET", "/_harness/event-deliveries")).Deliveries,
   };
 }
 

@@ -9,6 +9,11 @@ docker); the test-only control endpoints live under /_harness/:
   GET    /_harness/lifecycle-actions                 list every action with heartbeat count and completion result
   DELETE /_harness/lifecycle-actions/<instanceId>    expire the pending action(s) of an instance
   POST   /_harness/ssm-agent                         queue scripted GetCommandInvocation answers for an instance
+  POST   /_harness/workers                           simulate a worker: {InstanceId, QueueBytes, DrainSeconds|null}
+  GET    /_harness/workers                           the simulated workers and every answer they gave
+  GET    /_harness/event-deliveries                  every EventBridge event delivered to a Lambda target
+A scale-in of a group with a terminating lifecycle hook raises lifecycle actions and sends the
+"EC2 Instance-terminate Lifecycle Action" event to EventBridge, which delivers it to Lambda targets.
 """
 
 import base64
@@ -572,6 +577,302 @@ def build_app() -> Any:
         return moto_app(environ, start_response)
 
     return app
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Scale-in through a terminating lifecycle hook, the lifecycle event to EventBridge, EventBridge -> Lambda, and a
+# simulated worker (added for `npm run demo`; the sections above are unchanged)
+# --------------------------------------------------------------------------------------------------------------------
+
+from moto.awslambda.models import lambda_backends  # noqa: E402
+from moto.events import models as events_models  # noqa: E402
+from moto.utilities.arns import parse_arn  # noqa: E402
+
+TERMINATING_TRANSITION = "autoscaling:EC2_INSTANCE_TERMINATING"
+TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action"
+# Tokens of the lifecycle actions a scale-in raised here: completing or expiring one really terminates the instance.
+SCALE_IN_ACTIONS: set[str] = set()
+# Every event this harness delivered to a Lambda target: {Rule, Target, Event}.
+EVENT_DELIVERIES: list[dict[str, Any]] = []
+
+
+def _terminating_hooks(group: Any) -> list[Any]:
+    return [
+        hook
+        for hook in group.autoscaling_backend.lifecycle_hooks.values()
+        if hook.auto_scaling_group_name == group.name and hook.lifecycle_transition == TERMINATING_TRANSITION
+    ]
+
+
+def _aws_time(seconds: float) -> str:
+    """An EventBridge event's `time`: RFC 3339, UTC, whole seconds."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _send_lifecycle_event(group: Any, hook: Any, action: dict[str, Any], at: float) -> None:
+    """What Auto Scaling sends to the default event bus when an instance enters Terminating:Wait."""
+    detail = {
+        "Origin": "AutoScalingGroup",
+        "Destination": "EC2",
+        "LifecycleActionToken": action["LifecycleActionToken"],
+        "AutoScalingGroupName": group.name,
+        "LifecycleHookName": hook.name,
+        "EC2InstanceId": action["InstanceId"],
+        "LifecycleTransition": TERMINATING_TRANSITION,
+    }
+    metadata = getattr(hook, "notification_metadata", None)
+    if metadata:
+        detail["NotificationMetadata"] = metadata
+    backend = group.autoscaling_backend
+    events_models.events_backends[backend.account_id][backend.region_name].put_events(
+        [
+            {
+                "Source": "aws.autoscaling",
+                "DetailType": TERMINATE_DETAIL_TYPE,
+                "Detail": json.dumps(detail),
+                "Resources": [group.arn],
+                # moto keeps `time` as epoch seconds internally (its targets format it); ours formats it below.
+                "Time": at,
+            }
+        ]
+    )
+
+
+_original_group_set_desired_capacity = asg_models.FakeAutoScalingGroup.set_desired_capacity
+
+
+def _group_set_desired_capacity(self: Any, new_capacity: int | None) -> None:
+    # Gap: moto terminates scaled-in instances at once. With a terminating lifecycle hook AWS holds each one in
+    # Terminating:Wait, raises one lifecycle action per hook and sends "EC2 Instance-terminate Lifecycle Action" to
+    # EventBridge; the instance goes when every action is completed (or expires). Without such a hook, when scaling
+    # out, and for mixed-instances groups, moto's own behaviour is kept.
+    hooks = _terminating_hooks(self)
+    desired = self.min_size if new_capacity is None else new_capacity
+    active = self.active_instances()
+    excess = len(active) - (desired or 0)
+    if not hooks or excess <= 0 or self.mixed_instances_policy:
+        _original_group_set_desired_capacity(self, new_capacity)
+        return
+    self.desired_capacity = desired
+    leaving = [state for state in active if not state.protected_from_scale_in][:excess]
+    now = time.time()
+    for state in leaving:
+        for hook in hooks:
+            with LOCK:
+                action = add_lifecycle_action(
+                    {
+                        "AutoScalingGroupName": self.name,
+                        "LifecycleHookName": hook.name,
+                        "InstanceId": state.instance.id,
+                    }
+                )
+                SCALE_IN_ACTIONS.add(action["LifecycleActionToken"])
+            _send_lifecycle_event(self, hook, action, now)
+
+
+asg_models.FakeAutoScalingGroup.set_desired_capacity = _group_set_desired_capacity
+
+
+def _finish_scale_in(action: dict[str, Any]) -> None:
+    """Once the last pending action of a scaled-in instance ends, the instance leaves the group and terminates."""
+    with LOCK:
+        if action["LifecycleActionToken"] not in SCALE_IN_ACTIONS:
+            return
+        SCALE_IN_ACTIONS.discard(action["LifecycleActionToken"])
+        group_name, instance_id = action["AutoScalingGroupName"], action["InstanceId"]
+        if any(key[0] == group_name and key[2] == instance_id for key in LIFECYCLE_ACTIONS):
+            return
+        for regions in asg_models.autoscaling_backends.values():
+            for backend in regions.values():
+                group = backend.autoscaling_groups.get(group_name)
+                if group is None:
+                    continue
+                before = len(group.instance_states)
+                group.instance_states = [s for s in group.instance_states if s.instance.id != instance_id]
+                if len(group.instance_states) != before:
+                    backend.ec2_backend.terminate_instances([instance_id])
+
+
+_lifecycle_complete_without_termination = AutoScalingResponse.complete_lifecycle_action
+
+
+def _complete_lifecycle_action_and_terminate(self: AutoScalingResponse) -> ActionResult:
+    # Gap: an instance whose lifecycle action a scale-in raised terminates once the action is completed.
+    with LOCK:
+        try:
+            action: dict[str, Any] | None = _find_pending_action(self)
+        except ValidationError:
+            action = None
+        result = _lifecycle_complete_without_termination(self)
+        if action is not None:
+            _finish_scale_in(action)
+    return result
+
+
+AutoScalingResponse.complete_lifecycle_action = _complete_lifecycle_action_and_terminate
+
+_expire_without_termination = expire_lifecycle_actions
+
+
+def expire_lifecycle_actions(instance_id: str) -> list[dict[str, Any]]:  # noqa: F811 (extends the one above)
+    # As the heartbeat timeout does: an expired action of a scale-in terminates its instance too.
+    with LOCK:
+        expired = _expire_without_termination(instance_id)
+        for action in expired:
+            _finish_scale_in(action)
+    return expired
+
+
+_original_send_to_targets = events_models.Rule.send_to_targets
+
+
+def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    # Gap: moto delivers to log groups, archives, SQS and event buses; a Lambda target raises NotImplementedError.
+    # A matching event is delivered to a Lambda target as an asynchronous invocation (Lambda's Event type, as
+    # EventBridge invokes), with `time` as AWS writes it; a target's constant `Input` replaces the event. Not modelled:
+    # the target's retry policy and dead-letter queue, and the function's resource policy (not checked).
+    lambda_targets = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
+    others = [t for t in self.targets if t not in lambda_targets]
+    if lambda_targets and self.event_pattern.matches_event(original_event):
+        for target in lambda_targets:
+            _deliver_to_lambda(self, target, original_event)
+    if others:
+        rest = copy.copy(self)
+        rest.targets = others
+        _original_send_to_targets(rest, original_event, transform_input)
+
+
+def _deliver_to_lambda(rule: Any, target: dict[str, Any], original_event: dict[str, Any]) -> None:
+    event = copy.deepcopy(original_event)
+    if isinstance(event.get("time"), (int, float)):
+        event["time"] = _aws_time(float(event["time"]))
+    event.pop("ingestion-time", None)
+    if target.get("Input"):
+        event = json.loads(target["Input"])
+    arn = parse_arn(target["Arn"])
+    fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
+    with LOCK:
+        EVENT_DELIVERIES.append({"Rule": rule.name, "Target": target["Arn"], "Event": event})
+    fn.invoke(json.dumps(event).encode("utf-8"), {"x-amz-invocation-type": "Event"}, {})
+
+
+events_models.Rule.send_to_targets = _send_to_targets
+
+# instance id -> simulated worker: its queue drains linearly while Cribl is active, from the first probe on.
+WORKERS: dict[str, dict[str, Any]] = {}
+
+
+def simulate_worker(body: dict[str, Any]) -> dict[str, Any]:
+    instance_id = body.get("InstanceId")
+    queue_bytes = body.get("QueueBytes")
+    drain_seconds = body.get("DrainSeconds")
+    if not isinstance(instance_id, str) or not instance_id:
+        raise ValueError("InstanceId is required")
+    if not isinstance(queue_bytes, int) or queue_bytes < 0:
+        raise ValueError("QueueBytes must be a non-negative integer")
+    if drain_seconds is not None and (not isinstance(drain_seconds, (int, float)) or drain_seconds <= 0):
+        raise ValueError("DrainSeconds must be a positive number, or null for a queue that never drains")
+    worker = {
+        "InstanceId": instance_id,
+        "QueueBytes": queue_bytes,
+        "DrainSeconds": drain_seconds,
+        "ServiceActive": True,
+        "ActiveSeconds": 0.0,
+        "ActiveSince": None,
+        "Started": False,
+        "Answers": [],
+    }
+    with LOCK:
+        WORKERS[instance_id] = worker
+    return _worker_view(worker)
+
+
+def _worker_view(worker: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in worker.items() if k not in ("ActiveSince", "Started")}
+
+
+def _worker_bytes(worker: dict[str, Any], now: float) -> int:
+    if worker["DrainSeconds"] is None:
+        return worker["QueueBytes"]
+    active = worker["ActiveSeconds"]
+    if worker["ServiceActive"] and worker["ActiveSince"] is not None:
+        active += now - worker["ActiveSince"]
+    return max(0, round(worker["QueueBytes"] * (1 - active / worker["DrainSeconds"])))
+
+
+def _set_worker_active(worker: dict[str, Any], active: bool, now: float) -> None:
+    if worker["ServiceActive"] and not active and worker["ActiveSince"] is not None:
+        worker["ActiveSeconds"] += now - worker["ActiveSince"]
+        worker["ActiveSince"] = None
+    if active and not worker["ServiceActive"]:
+        worker["ActiveSince"] = now
+    worker["ServiceActive"] = active
+
+
+def _simulated_worker_answer(worker: dict[str, Any], parameters: dict[str, list[str]]) -> dict[str, Any] | None:
+    """What our documents print on this worker: the graceful-stop document (it has `action`) or the probe."""
+    now = time.time()
+    at = _aws_time(now)
+    if "action" in parameters:
+        action = (parameters.get("action") or ["stop"])[0]
+        _set_worker_active(worker, action == "start", now)
+        line = {"v": 1, "stopped": True} if action == "stop" else {"v": 1, "action": "start", "started": True}
+        worker["Answers"].append({"At": at, "Document": f"graceful-stop ({action})", "ServiceActive": action == "start"})
+    elif "queueDirectories" in parameters:
+        if not worker["Started"]:
+            worker["Started"] = True
+            worker["ActiveSince"] = now if worker["ServiceActive"] else None
+        total = _worker_bytes(worker, now)
+        directories = (parameters.get("queueDirectories") or [""])[0].split(",")
+        queues = [
+            {"path": d, "exists": True, "bytes": total if i == 0 else 0, "files": (max(1, total // 65536) if total else 0) if i == 0 else 0}
+            for i, d in enumerate(directories)
+        ]
+        line = {"v": 1, "queues": queues, "serviceActive": worker["ServiceActive"], "errors": []}
+        worker["Answers"].append({"At": at, "Document": "queue-probe", "Bytes": total, "ServiceActive": worker["ServiceActive"]})
+    else:
+        return None
+    return {"Status": "Success", "StandardOutputContent": json.dumps(line) + "\n", "ResponseCode": 0}
+
+
+_send_command_with_scripts = ssm_models.SimpleSystemManagerBackend.send_command
+
+
+def _send_command_with_simulated_workers(self: Any, **kwargs: Any) -> Any:
+    # A simulated worker answers our documents from its state at the time of the command (it replaces any script).
+    with LOCK:
+        for instance_id in kwargs.get("instance_ids") or []:
+            worker = WORKERS.get(instance_id)
+            answer = worker and _simulated_worker_answer(worker, kwargs.get("parameters") or {})
+            if answer:
+                SSM_SCRIPTS[instance_id] = [answer]
+        return _send_command_with_scripts(self, **kwargs)
+
+
+ssm_models.SimpleSystemManagerBackend.send_command = _send_command_with_simulated_workers
+
+_harness_app_without_demo_routes = harness_app
+
+
+def harness_app(request: Request) -> Response:  # noqa: F811 (extends the one above with the routes of this section)
+    path = request.path.rstrip("/")
+    try:
+        if path == "/_harness/reset" and request.method == "POST":
+            with LOCK:
+                SCALE_IN_ACTIONS.clear()
+                EVENT_DELIVERIES.clear()
+                WORKERS.clear()
+        elif path == "/_harness/workers" and request.method == "POST":
+            return _json(simulate_worker(request.get_json(force=True)))
+        elif path == "/_harness/workers" and request.method == "GET":
+            with LOCK:
+                return _json({"Workers": [_worker_view(w) for w in WORKERS.values()]})
+        elif path == "/_harness/event-deliveries" and request.method == "GET":
+            with LOCK:
+                return _json({"Deliveries": copy.deepcopy(EVENT_DELIVERIES)})
+    except ValueError as err:
+        return _json({"error": str(err)}, 400)
+    return _harness_app_without_demo_routes(request)
 
 
 def main() -> None:
