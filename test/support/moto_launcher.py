@@ -731,9 +731,15 @@ def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input:
     # A matching event is delivered to a Lambda target as an asynchronous invocation (Lambda's Event type, as
     # EventBridge invokes), with `time` as AWS writes it; a target's constant `Input` replaces the event. Not modelled:
     # the target's retry policy and dead-letter queue, and the function's resource policy (not checked).
+    # A scheduled rule (no event pattern) and a disabled rule match no event: moto's empty pattern matches every one.
     lambda_targets = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
     others = [t for t in self.targets if t not in lambda_targets]
-    if lambda_targets and self.event_pattern.matches_event(original_event):
+    matches = (
+        self.state == "ENABLED"
+        and not (self.scheduled_expression and not self.event_pattern.get_pattern())
+        and self.event_pattern.matches_event(original_event)
+    )
+    if lambda_targets and matches:
         for target in lambda_targets:
             _deliver_to_lambda(self, target, original_event)
     if others:
