@@ -27,7 +27,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aw
 import type { KinesisRecordData } from "../../handlers/shared/kinesis/records/types";
 import { awsClientConfig, type Emulator, startEmulator } from "../support/emulator";
 import { type FakeBulkServer, startFakeBulkServer } from "../support/fake-bulk-server";
-import { type FakeIsm, startFakeIsm } from "../unit/kinesis-sinks/support";
+import { type FakeIsm, startFakeIsm } from "../support/sink-harness";
 
 jest.setTimeout(120_000);
 

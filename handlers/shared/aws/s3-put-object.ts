@@ -57,7 +57,7 @@ export class S3PutError extends Error {
  * RFC 3986 escaping of one path segment, exactly as the SDK's S3 client encodes a `{Key+}` label
  * (`extendedEncodeURIComponent` / `escapeUri` in @smithy/core/protocols): `encodeURIComponent` plus `! ' ( ) *`, which
  * it leaves alone. S3 signs the path as sent (no double encoding), so any other encoding of these bytes fails with
- * SignatureDoesNotMatch. test/unit/kinesis/s3-signing.test.ts compares our requests with the SDK's, byte for byte.
+ * SignatureDoesNotMatch. test/unit/handlers/shared/aws/s3-signing.test.ts compares our requests with the SDK's, byte for byte.
  */
 const escapeSegment = (segment: string) =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
