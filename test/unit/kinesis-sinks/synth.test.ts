@@ -2,6 +2,7 @@
 // policy simulator), the created bucket, the OpenSearch domain's security settings, and field-naming config errors.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { AppConfig } from "../../../config";
+import { policyOf } from "../../support/policy";
 import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };
@@ -42,18 +43,6 @@ beforeAll(() => {
   example = synthApp().stacks["log-routing"]!;
   full = synthApp(fullConfig()).stacks["log-routing"]!;
 });
-
-/** Fn.jsonencode renders as `${jsonencode(...)}`: parsed back, references turned into `${...}` strings. */
-function policyOf(resource: Record<string, unknown>, attr = "policy"): { Statement: Statement[] } {
-  const text = String(resource[attr]);
-  const inner = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(text)?.[1];
-  if (inner === undefined) return JSON.parse(text) as { Statement: Statement[] };
-  const json = inner
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: builds a Terraform reference string, not a template
-    .replace(/([=[,:]\s*)((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_.-]+)/g, '$1"${$2}"')
-    .replace(/"([^"]+)"\s*=/g, '"$1":');
-  return JSON.parse(json) as { Statement: Statement[] };
-}
 
 const byName = (stack: TfJson, type: string, fragment: string) => {
   const entry = Object.entries(resourcesOf(stack, type)).find(([k]) => k.includes(fragment));
@@ -229,7 +218,7 @@ describe("sink modules in the log-routing stack", () => {
 describe("IAM simulation of the sink policies", () => {
   const bucket = "cribl-demo-logs-eu-west-1";
   const domainArn = `arn:aws:es:eu-west-1:${ACCOUNT}:domain/cribl-demo-logs`;
-  const concrete = (statements: Statement[]) =>
+  const concrete = (statements: readonly object[]) =>
     JSON.parse(
       JSON.stringify(statements)
         .replace(

@@ -1,6 +1,7 @@
 // The log-routing stack as synthesized: mapping settings, least-privilege IAM, the subscription role, the bucket.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { AppConfig } from "../../../config";
+import { policyOf } from "../../support/policy";
 import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
 
 type Statement = {
@@ -15,21 +16,6 @@ let stack: TfJson;
 beforeAll(() => {
   stack = synthApp().stacks["log-routing"]!;
 });
-
-/** The policy document of an IAM role policy; Fn.jsonencode renders as `${jsonencode(...)}`, parsed back here. */
-function policyOf(resource: Record<string, unknown>, attr = "policy"): { Statement: Statement[] } {
-  const text = String(resource[attr]);
-  const inner = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(text)?.[1];
-  if (inner === undefined) return JSON.parse(text) as { Statement: Statement[] };
-  // Terraform object syntax to JSON: `"k" = v` → `"k": v`, and references → quoted placeholders.
-  const json = inner
-    .replace(
-      /([=[,]\s*)((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_.-]+)/g,
-      (_m, before: string, ref: string) => `${before}"\${${ref}}"`,
-    )
-    .replace(/"([^"]+)"\s*=/g, '"$1":');
-  return JSON.parse(json) as { Statement: Statement[] };
-}
 
 const byName = (stack: TfJson, type: string, fragment: string) => {
   const entry = Object.entries(resourcesOf(stack, type)).find(([k]) => k.includes(fragment));
@@ -135,7 +121,7 @@ describe("IAM simulation of the forwarder policy", () => {
   const account = "123456789012";
   const arn = (name: string) => `arn:aws:kinesis:eu-west-1:${account}:stream/${name}`;
   // Concrete ARNs for every Terraform reference: an unresolved `${...}` would read as a policy variable.
-  const concrete = (statements: Statement[]) =>
+  const concrete = (statements: readonly object[]) =>
     JSON.parse(
       JSON.stringify(statements)
         .replace(/\$\{aws_kinesis_stream\.router_stream_\w+\.arn\}/g, arn("cribl-demo-router"))

@@ -1,5 +1,6 @@
 // Helpers for the worker-fleet tests: one synth per test file, and synthesized IAM policies with every Terraform
 // reference replaced by the concrete ARN it stands for (an unresolved `${...}` would read as a policy variable).
+import { readPolicy } from "../../support/policy";
 import type { TfJson } from "../../support/synth";
 
 export const ACCOUNT = "123456789012";
@@ -43,19 +44,9 @@ export function resolveReferences(stack: TfJson, text: string): string {
   return resolved;
 }
 
-/** Reads a synthesized policy, whether written with JSON.stringify or Terraform's jsonencode({...}). */
+/** Reads a synthesized policy (test/support/policy.ts) with every reference resolved. */
 export function parsePolicy(stack: TfJson, raw: string): Policy {
-  let text = raw;
-  const jsonencode = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(raw);
-  if (jsonencode) {
-    // jsonencode's argument is HCL object syntax: `"key" = value`, and a value that is a whole reference is written
-    // bare (`aws_sqs_queue.x.arn`). Our policies have no " = " inside strings.
-    text = jsonencode[1]!
-      .replace(/" = /g, '": ')
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell or Terraform syntax, not a JS template
-      .replace(/(?<=[:[,] )((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_]+\.[a-z_]+)(?=[,\]}])/g, '"${$1}"');
-  }
-  return JSON.parse(resolveReferences(stack, text)) as Policy;
+  return JSON.parse(resolveReferences(stack, JSON.stringify(readPolicy(raw)))) as Policy;
 }
 
 /** Every inline role policy of the stack, keyed by role name. */
