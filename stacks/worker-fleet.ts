@@ -10,9 +10,10 @@ import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import type { DrainSettings } from "../contracts/drain";
 import { DEFAULT_SERVICE_NAME } from "../contracts/queue-probe";
+import { arns, regionArnScope } from "../modules/common/arns";
+import { renderPolicy } from "../modules/common/policy";
 import { DrainWorkflow } from "../modules/drain";
 import { WorkerFleet } from "../modules/worker-fleet";
-import { type ArnScope, partitionOf } from "../modules/worker-fleet/arns";
 import { AppStack } from "./stack-base";
 
 export class WorkerFleetStack extends AppStack {
@@ -27,11 +28,7 @@ export class WorkerFleetStack extends AppStack {
     const groupName = fleet.autoScalingGroupName ?? `${config.name}-cribl-workers`;
     // Answered by STS (moto's in emulator mode: skip_requesting_account_id only skips the provider's own lookup).
     const identity = new DataAwsCallerIdentity(this, "current");
-    const arnScope: ArnScope = {
-      partition: partitionOf(config.region),
-      region: config.region,
-      account: identity.accountId,
-    };
+    const arnScope = regionArnScope(config.region, identity.accountId);
 
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key (its policy cannot be
     // changed to let CloudWatch use it), so the topic has its own key that CloudWatch may use.
@@ -39,26 +36,23 @@ export class WorkerFleetStack extends AppStack {
       description: `${config.name}: encrypts the drain alarm topic`,
       enableKeyRotation: true,
       deletionWindowInDays: 7,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministers",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${arnScope.partition}:iam::${arnScope.account}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "CloudWatchAlarmsPublish",
-            Effect: "Allow",
-            Principal: { Service: "cloudwatch.amazonaws.com" },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": arnScope.account } },
-          },
-        ],
-      }),
+      policy: renderPolicy([
+        {
+          Sid: "AccountAdministers",
+          Effect: "Allow",
+          Principal: { AWS: arns.accountRoot(arnScope) },
+          Action: "kms:*",
+          Resource: "*",
+        },
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": arnScope.account } },
+        },
+      ]),
     });
     new KmsAlias(this, "alarm_topic_key_alias", {
       name: `alias/${config.name}-drain-alarms`,

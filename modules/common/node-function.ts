@@ -5,44 +5,56 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction, type LambdaFunctionVpcConfig } from "@cdktf/provider-aws/lib/lambda-function";
-import { App, AssetType, Fn, TerraformAsset, TerraformStack } from "cdktf";
+import { App, AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { z } from "zod";
 import { bundleHandler } from "./bundle";
-import { intOrDefault, oneOf } from "./validate";
+import { type DenyExceptStatement, type PolicyStatement, renderPolicy, serviceTrustPolicy } from "./policy";
+import { int, oneOf, oneOfNumbers, parseWith, str, strict, text } from "./schema";
 
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
+export type { PolicyStatement } from "./policy";
 
+/** The retention periods CloudWatch Logs accepts, days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
-export interface NodeFunctionProps {
+/** A value passed through as given (a Terraform block, statements the caller built). */
+const given = <T>() => z.custom<T>(() => true);
+
+export const nodeFunctionPropsSchema = strict({
   /** Folder under handlers/ holding index.ts. */
-  handler: string;
-  functionName: string;
-  description?: string;
-  environment?: Record<string, string>;
-  /** @default 256 */
-  memorySize?: number;
-  /** @default 60 */
-  timeoutSeconds?: number;
-  /** @default 30 */
-  logRetentionDays?: number;
+  handler: str(),
+  /** The function's name; also its role's and its log group's (`/aws/lambda/<name>`). */
+  functionName: str(),
+  /** @default none */
+  description: text().optional(),
+  /** Environment variables; `NODE_OPTIONS=--enable-source-maps` is always set. @default none */
+  environment: z.record(z.string(), text()).optional(),
+  /** Memory, MiB, 128 to 10240. @default 256 */
+  memorySize: int(128, 10240).default(256),
+  /** Timeout, seconds, 1 to 900. @default 60 */
+  timeoutSeconds: int(1, 900).default(60),
+  /** Retention of the function's log group, days (one of CloudWatch's values). @default 30 */
+  logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(30),
   /** X-Ray tracing mode. @default "Active" */
-  tracingMode?: "Active" | "PassThrough";
-  /** Statements the function needs beyond writing its own logs and traces: exact actions on exact resources. */
-  statements?: PolicyStatement[];
-  vpcConfig?: LambdaFunctionVpcConfig;
-  /** Reserved concurrency; unset means unreserved. */
-  reservedConcurrency?: number;
-}
+  tracingMode: oneOf(["Active", "PassThrough"]).default("Active"),
+  /**
+   * Statements the function needs beyond writing its own logs and traces (and its VPC interfaces): exact actions on
+   * exact resources. @default none
+   */
+  statements: given<readonly (PolicyStatement | DenyExceptStatement)[]>().optional(),
+  /** Run in these subnets with these security groups. @default none (not in a VPC) */
+  vpcConfig: given<LambdaFunctionVpcConfig>().optional(),
+  /** Reserved concurrency, 0 to 1000. @default unreserved */
+  reservedConcurrency: int(0, 1000).optional(),
+});
 
+/** Props of NodeFunction, inferred from nodeFunctionPropsSchema (its field comments are the documentation). */
+export type NodeFunctionProps = Readonly<z.input<typeof nodeFunctionPropsSchema>>;
+
+/** A Node.js Lambda function built from handlers/<name>; props are parsed with nodeFunctionPropsSchema. */
 export class NodeFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
@@ -51,16 +63,12 @@ export class NodeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
-    const memorySize = intOrDefault("memorySize", props.memorySize, 256, 128, 10240);
-    const timeout = intOrDefault("timeoutSeconds", props.timeoutSeconds, 60, 1, 900);
-    const retention = props.logRetentionDays ?? 30;
-    if (!LOG_RETENTION_DAYS.includes(retention as (typeof LOG_RETENTION_DAYS)[number])) {
-      oneOf("logRetentionDays", String(retention), LOG_RETENTION_DAYS.map(String));
-    }
-    const tracingMode = oneOf("tracingMode", props.tracingMode ?? "Active", ["Active", "PassThrough"] as const);
-
+    const { memorySize, timeoutSeconds, logRetentionDays, tracingMode, ...p } = parseWith(
+      nodeFunctionPropsSchema,
+      props,
+    );
     const app = App.of(this);
-    const bundle = bundleHandler(props.handler, path.join(app.outdir, ".bundles", TerraformStack.of(this).node.id));
+    const bundle = bundleHandler(p.handler, path.join(app.outdir, ".bundles", TerraformStack.of(this).node.id));
     this.bundleBytes = bundle.bytes;
     // Our own deterministic zip as a FILE asset: cdktf's ARCHIVE spawns a node process per function to zip.
     const asset = new TerraformAsset(this, "code", {
@@ -70,25 +78,22 @@ export class NodeFunction extends Construct {
     });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/aws/lambda/${props.functionName}`,
-      retentionInDays: retention,
+      name: `/aws/lambda/${p.functionName}`,
+      retentionInDays: logRetentionDays,
     });
 
     this.role = new IamRole(this, "role", {
-      name: props.functionName,
-      assumeRolePolicy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      name: p.functionName,
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
     });
-    const statements: PolicyStatement[] = [
+    const statements: (PolicyStatement | DenyExceptStatement)[] = [
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `${this.logGroup.arn}:*`,
       },
-      ...(props.vpcConfig
+      ...(p.vpcConfig
         ? [
             {
               // Lambda's ENI management has no resource-level permissions for these describe/create calls.
@@ -116,17 +121,17 @@ export class NodeFunction extends Construct {
             },
           ]
         : []),
-      ...(props.statements ?? []),
+      ...(p.statements ?? []),
     ];
     new IamRolePolicy(this, "policy", {
       name: "least-privilege",
       role: this.role.id,
-      policy: Fn.jsonencode({ Version: "2012-10-17", Statement: statements }),
+      policy: renderPolicy(statements),
     });
 
     this.function = new LambdaFunction(this, "function", {
-      functionName: props.functionName,
-      description: props.description,
+      functionName: p.functionName,
+      description: p.description,
       role: this.role.arn,
       runtime: "nodejs22.x",
       architectures: ["arm64"],
@@ -134,12 +139,12 @@ export class NodeFunction extends Construct {
       filename: asset.path,
       sourceCodeHash: bundle.sha256,
       memorySize,
-      timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      timeout: timeoutSeconds,
+      reservedConcurrentExecutions: p.reservedConcurrency,
       tracingConfig: { mode: tracingMode },
-      vpcConfig: props.vpcConfig,
+      vpcConfig: p.vpcConfig,
       environment: {
-        variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+        variables: { NODE_OPTIONS: "--enable-source-maps", ...p.environment },
       },
       dependsOn: [this.logGroup],
     });

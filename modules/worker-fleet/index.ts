@@ -16,9 +16,11 @@ import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DEFAULT_SERVICE_NAME } from "../../contracts/queue-probe";
-import type { PolicyStatement } from "../common/node-function";
-import { type ArnScope, arns, GROUP_TAG_KEY, terraformLiteral } from "./arns";
+import { type ArnScope, arns } from "../common/arns";
+import { type DenyExceptStatement, type PolicyStatement, renderPolicy, serviceTrustPolicy } from "../common/policy";
+import { terraformLiteral } from "../common/terraform";
 import { gracefulStopDocument, queueProbeDocument } from "./queue-probe";
+import { GROUP_TAG_KEY } from "./tags";
 import { renderUserData } from "./user-data";
 
 /** Device name of the dedicated queue volume in the launch template (AL2023's udev rules link it to the NVMe device). */
@@ -26,7 +28,9 @@ export const QUEUE_DEVICE_NAME = "/dev/sdf";
 
 /** The dedicated queue volume (encrypted, deleted with the instance after the drain). */
 export interface QueueVolumeProps {
+  /** Volume size, GiB. */
   readonly sizeGiB: number;
+  /** EBS volume type. */
   readonly type: "gp3" | "gp2" | "io1" | "io2";
   /** Provisioned IOPS. @default the type's baseline */
   readonly iops?: number;
@@ -50,6 +54,7 @@ export interface WorkerFleetProps {
   readonly scope: ArnScope;
   /** AMI id (`ami-...`) or the name of an SSM parameter holding one (resolved at plan). */
   readonly amiId: string;
+  /** EC2 instance type of the workers. */
   readonly instanceType: string;
   /** EC2 key pair. @default none (SSM Session Manager gives shell access) */
   readonly instanceKeyPair?: string;
@@ -57,19 +62,24 @@ export interface WorkerFleetProps {
   readonly securityGroupIds?: readonly string[];
   /** Subnets of the group. @default the default VPC's default subnets */
   readonly subnetIds?: readonly string[];
+  /** Group size bounds and the desired count. */
   readonly minSize: number;
   readonly maxSize: number;
   readonly desiredCapacity: number;
   /** Load balancer target groups the workers register with (health checks then use ELB when any). */
   readonly targetGroupArns: readonly string[];
+  /** Name of the termination lifecycle hook. */
   readonly lifecycleHookName: string;
   /** Lifecycle hook heartbeat timeout, seconds. */
   readonly heartbeatTimeoutSeconds: number;
+  /** What Auto Scaling does when the hook times out. */
   readonly lifecycleHookDefaultResult: "CONTINUE" | "ABANDON";
   /** Host name or IP address of the Cribl leader. */
   readonly leaderHost: string;
+  /** Port of the leader's worker endpoint, and whether it speaks TLS. */
   readonly leaderPort: number;
   readonly leaderTls: boolean;
+  /** The Cribl worker group the workers join. */
   readonly workerGroup: string;
   /** NAME of the SSM SecureString holding the leader auth token (read at boot; never the token). */
   readonly leaderAuthTokenParameter: string;
@@ -77,6 +87,7 @@ export interface WorkerFleetProps {
   readonly leaderAuthTokenKmsKeyArn?: string;
   /** The pinned Cribl release: full version, tarball SHA-256 and its https URL. */
   readonly cribl: { readonly version: string; readonly sha256: string; readonly downloadUrl: string };
+  /** Root volume size and its device name (the AMI's). */
   readonly rootVolumeSizeGiB: number;
   readonly rootDeviceName: string;
   /** A dedicated queue volume. @default none (queues stay on the root volume) */
@@ -95,29 +106,26 @@ export interface WorkerFleetProps {
 
 export interface WorkerFleetOutputs {
   /** Literal group name (known at synth), for IAM conditions and ARNs. */
-  groupName: string;
-  autoScalingGroupName: string;
-  autoScalingGroupArn: string;
+  readonly groupName: string;
+  /** The group's name, ARN and termination hook (Terraform references). */
+  readonly autoScalingGroupName: string;
+  readonly autoScalingGroupArn: string;
   /** ARN pattern of the group for IAM (the real ARN embeds a UUID unknown at synth). */
-  autoScalingGroupArnPattern: string;
-  lifecycleHookName: string;
-  launchTemplateId: string;
-  instanceRoleName: string;
+  readonly autoScalingGroupArnPattern: string;
+  readonly lifecycleHookName: string;
+  /** The launch template and the instance role (Terraform references). */
+  readonly launchTemplateId: string;
+  readonly instanceRoleName: string;
   /** Literal document names (known at synth), for IAM. */
-  documentNames: { queueProbe: string; gracefulStop: string };
-  queueProbeDocumentName: string;
-  queueProbeDocumentArn: string;
-  gracefulStopDocumentName: string;
-  gracefulStopDocumentArn: string;
+  readonly documentNames: { readonly queueProbe: string; readonly gracefulStop: string };
+  /** Our SSM documents' names and ARNs (Terraform references: a user depends on the document). */
+  readonly queueProbeDocumentName: string;
+  readonly queueProbeDocumentArn: string;
+  readonly gracefulStopDocumentName: string;
+  readonly gracefulStopDocumentArn: string;
 }
 
-/** A Deny on everything but the resources named (IAM's NotResource). */
-export interface DenyExceptStatement {
-  Sid: string;
-  Effect: "Deny";
-  Action: string | string[];
-  NotResource: string[];
-}
+export type { DenyExceptStatement } from "../common/policy";
 
 export class WorkerFleet extends Construct {
   readonly outputs: WorkerFleetOutputs;
@@ -193,14 +201,11 @@ export class WorkerFleet extends Construct {
     // policy's actions without the reads, would freeze the agent's permissions at today's list.)
     const role = new IamRole(this, "instance_role", {
       name: `${namePrefix}-cribl-worker`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
     });
     new IamRolePolicyAttachment(this, "instance_ssm_core", {
       role: role.name,
-      policyArn: `arn:${arnScope.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      policyArn: arns.awsManagedPolicy(arnScope.partition, "AmazonSSMManagedInstanceCore"),
     });
     const readableParameters = [arns.ssmParameter(arnScope, c.leaderAuthTokenParameter)];
     this.instancePolicyStatements = [
@@ -232,7 +237,7 @@ export class WorkerFleet extends Construct {
     new IamRolePolicy(this, "instance_policy", {
       name: "read-leader-token",
       role: role.id,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: this.instancePolicyStatements }),
+      policy: renderPolicy(this.instancePolicyStatements),
     });
     const profile = new IamInstanceProfile(this, "instance_profile", { name: role.name, role: role.name });
 

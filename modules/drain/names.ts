@@ -1,0 +1,34 @@
+// Names of the drain workflow's resources and metrics, from the name prefix: every file of the construct and its
+// tests read them from here (they are pinned by test/unit/layout-pins.test.ts).
+
+export const LIFECYCLE_EVENT_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
+export const METRICS_NAMESPACE = "CriblDrain";
+/** Powertools service name of the drain functions (the `service` dimension of their metrics). */
+export const POWERTOOLS_SERVICE = "cribl-drain";
+
+/** The three functions of the workflow, by role. */
+export type DrainFunctionKey = "checkQueue" | "startDrain" | "reconcile";
+
+export interface DrainNames {
+  readonly stateMachine: string;
+  readonly functions: Readonly<Record<DrainFunctionKey, string>>;
+  readonly deadLetterQueue: string;
+  readonly lifecycleRule: string;
+  readonly reconcileRule: string;
+  readonly dashboard: string;
+}
+
+export function drainNames(namePrefix: string): DrainNames {
+  return {
+    stateMachine: `${namePrefix}-drain`,
+    functions: {
+      checkQueue: `${namePrefix}-drain-check-queue`,
+      startDrain: `${namePrefix}-drain-start`,
+      reconcile: `${namePrefix}-drain-reconcile`,
+    },
+    deadLetterQueue: `${namePrefix}-drain-events-dlq`,
+    lifecycleRule: `${namePrefix}-drain-lifecycle-action`,
+    reconcileRule: `${namePrefix}-drain-reconcile`,
+    dashboard: `${namePrefix}-drain`,
+  };
+}
