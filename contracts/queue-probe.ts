@@ -64,6 +64,12 @@ export interface QueueProbeResult {
   errors: QueueProbeError[];
 }
 
+/**
+ * Bound on `systemctl stop` in the graceful-stop document (modules/worker-fleet/queue-probe.ts), seconds; the drain
+ * definition (statemachines/drain-definition.ts) waits that long before the give-up snapshot.
+ */
+export const GRACEFUL_STOP_TIMEOUT_SECONDS = 120;
+
 /** The single JSON line the graceful-stop document prints on stdout. */
 export interface GracefulStopResult {
   v: 1;

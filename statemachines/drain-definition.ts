@@ -3,7 +3,7 @@
 // unit test fails when the committed file differs from what this builder produces.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GRACEFUL_STOP_TIMEOUT_SECONDS } from "../modules/worker-fleet/queue-probe";
+import { GRACEFUL_STOP_TIMEOUT_SECONDS } from "../contracts/queue-probe";
 
 type State = Record<string, unknown>;
 type Rule = Record<string, unknown>;

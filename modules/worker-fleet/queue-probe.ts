@@ -11,13 +11,15 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_SERVICE_NAME, QUEUE_DIRECTORIES_PATTERN, SERVICE_NAME_PATTERN } from "../../contracts/queue-probe";
+import {
+  DEFAULT_SERVICE_NAME,
+  GRACEFUL_STOP_TIMEOUT_SECONDS,
+  QUEUE_DIRECTORIES_PATTERN,
+  SERVICE_NAME_PATTERN,
+} from "../../contracts/queue-probe";
 
 /** The graceful-stop document's `action`: stop (the default) or start (after a failed proof reading). */
 export const GRACEFUL_STOP_ACTION_PATTERN = "^(stop|start)$";
-
-/** Bound on `systemctl stop` in the graceful-stop document, seconds. */
-export const GRACEFUL_STOP_TIMEOUT_SECONDS = 120;
 
 /** Execution timeouts of the documents' steps (SSM kills the script after this), seconds. */
 export const QUEUE_PROBE_STEP_TIMEOUT_SECONDS = 120;
