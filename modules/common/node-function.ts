@@ -52,7 +52,12 @@ export const nodeFunctionPropsSchema = strict({
 });
 
 /** Props of NodeFunction, inferred from nodeFunctionPropsSchema (its field comments are the documentation). */
-export type NodeFunctionProps = Readonly<z.input<typeof nodeFunctionPropsSchema>>;
+export type NodeFunctionProps = Readonly<
+  Omit<z.input<typeof nodeFunctionPropsSchema>, "logRetentionDays"> & {
+    /** Retention of the function's log group, days: one of LOG_RETENTION_DAYS (checked at synth). @default 30 */
+    logRetentionDays?: number;
+  }
+>;
 
 /** A Node.js Lambda function built from handlers/<name>; props are parsed with nodeFunctionPropsSchema. */
 export class NodeFunction extends Construct {

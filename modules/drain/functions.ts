@@ -3,7 +3,7 @@
 import type { Construct } from "constructs";
 import { checkQueueEnv, type DrainSettings, startDrainEnv } from "../../contracts/drain";
 import { checkFunctionTimeoutSeconds, RECONCILE_FUNCTION_TIMEOUT_SECONDS } from "../../statemachines/drain-bounds";
-import { type LogRetentionDays, NodeFunction } from "../common/node-function";
+import { NodeFunction } from "../common/node-function";
 import type { DrainWorkflowPolicies } from "./iam";
 import { type DrainFunctionKey, type DrainNames, METRICS_NAMESPACE, POWERTOOLS_SERVICE } from "./names";
 
@@ -18,7 +18,7 @@ export interface DrainFunctionsInputs {
   readonly checkBudgetSeconds: number;
   /** The probe document's name: a Terraform reference, so check-queue depends on the document. */
   readonly queueProbeDocumentName: string;
-  readonly logRetentionDays: LogRetentionDays;
+  readonly logRetentionDays: number;
 }
 
 export type DrainFunctions = Readonly<Record<DrainFunctionKey, NodeFunction>>;

@@ -7,7 +7,6 @@ import type { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine"
 import { Construct } from "constructs";
 import type { DrainSettings } from "../../contracts/drain";
 import { type ArnScope, arns } from "../common/arns";
-import type { LogRetentionDays } from "../common/node-function";
 import { drainAlarms, drainDashboard } from "./alarms";
 import { deadLetterQueue, lifecycleEvents, reconcileSchedule } from "./events";
 import { drainFunctions } from "./functions";
@@ -53,7 +52,7 @@ export interface DrainWorkflowProps {
   /** SNS topic every alarm notifies (alarm and OK). */
   readonly alarmTopicArn: string;
   /** Retention of the functions' log groups, days (one of CloudWatch's values). */
-  readonly logRetentionDays: LogRetentionDays;
+  readonly logRetentionDays: number;
   /** EventBridge schedule of the reconciler, e.g. `rate(2 minutes)`. */
   readonly reconcileSchedule: string;
 }

@@ -90,7 +90,7 @@ describe("NodeFunction", () => {
 
   it("rejects wrong props, naming every field at once", () => {
     // Act
-    const attempt = () => synthFunction({ memorySize: 64, timeoutSeconds: 901, logRetentionDays: 31 as 30 });
+    const attempt = () => synthFunction({ memorySize: 64, timeoutSeconds: 901, logRetentionDays: 31 });
     // Assess
     expect(attempt).toThrow(ConfigError);
     try {
