@@ -46,6 +46,7 @@ async function replayed(outcomes: Outcome[]): Promise<PutRecordsEntry[]> {
 
 describe("replay of what the handlers write", () => {
   it("re-puts a CloudWatch Logs record (gzip envelope) byte for byte, once, though two of its events failed", async () => {
+    // Prepare
     const data = envelope([
       '{"log_type":"app","log_id":"1","time":"2020-03-14T23:30:00Z"}',
       "not json",
@@ -53,7 +54,9 @@ describe("replay of what the handlers write", () => {
     ]);
     const pipeline = createPipeline();
     const record = recordOf(data, "49590338271490256608559692538361571095921575989136588898", "pk-original");
+    // Act
     const outcomes = pipeline.processRecords([record]);
+    // Assess
     expect(outcomes.filter((o) => o.kind === "failed")).toHaveLength(2);
 
     const sent = await replayed(outcomes);
@@ -69,8 +72,11 @@ describe("replay of what the handlers write", () => {
   });
 
   it("re-puts a record whose bytes never decoded (invalid gzip) as they were", async () => {
+    // Prepare
     const data = Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from("truncated")]);
+    // Act
     const outcomes = createPipeline().processRecords([recordOf(data, "7", "pk")]);
+    // Assess
     expect(outcomes).toEqual([expect.objectContaining({ kind: "failed", reason: "invalid_gzip" })]);
     const sent = await replayed(outcomes);
     expect(sent.map((r) => [Buffer.from(r.Data).equals(data), r.PartitionKey])).toEqual([[true, "pk"]]);

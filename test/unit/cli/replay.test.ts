@@ -120,6 +120,7 @@ describe("parseFailedRecords", () => {
 
 describe("replay", () => {
   it("puts each original record once, with its own partition key, into the named stream", async () => {
+    // Prepare
     const other = Buffer.from([0xf3, 0x89, 0x9a, 0xc2, 0, 1, 2, 255]);
     const objects = {
       "failed/forward-app/invalid_time/2026/12/01/a.jsonl": `${line({ event_id: "s:0" })}\n${line({ event_id: "s:1", reason: "missing_type" })}\n`,
@@ -127,10 +128,12 @@ describe("replay", () => {
     };
     const kinesis = fakeKinesis();
     const log: string[] = [];
+    // Act
     const summary = await replay(
       { source: source(objects), kinesis: kinesis.port },
       { stream: "cribl-demo-router", log: (l) => log.push(l) },
     );
+    // Assess
     expect(kinesis.calls).toHaveLength(1);
     expect(kinesis.calls[0]!.StreamName).toBe("cribl-demo-router");
     const sent = kinesis.sent();
@@ -142,21 +145,27 @@ describe("replay", () => {
   });
 
   it("addresses the stream by ARN when given one, and passes an explicit hash key", async () => {
+    // Prepare
     const kinesis = fakeKinesis();
     const arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/cribl-demo-router";
+    // Act
     await replay({ source: source({ o: line({ explicit_hash_key: "42" }) }), kinesis: kinesis.port }, { stream: arn });
+    // Assess
     expect(kinesis.calls[0]).toMatchObject({ StreamARN: arn, Records: [{ ExplicitHashKey: "42" }] });
     expect(kinesis.calls[0]!.StreamName).toBeUndefined();
   });
 
   it("sends nothing in a dry run and lists what it would send", async () => {
+    // Prepare
     const kinesis = fakeKinesis();
     const marker = memoryMarker();
     const log: string[] = [];
+    // Act
     const summary = await replay(
       { source: source({ o: `${line({})}\n{}` }), kinesis: kinesis.port, marker },
       { stream: "s", dryRun: true, log: (l) => log.push(l) },
     );
+    // Assess
     expect(kinesis.calls).toEqual([]);
     expect(marker.keys.size).toBe(0);
     expect(summary).toMatchObject({ dryRun: true, sent: 1, records: 1 });
@@ -170,18 +179,22 @@ describe("replay", () => {
   });
 
   it("with a marker, a second run sends nothing again", async () => {
+    // Prepare
     const marker = memoryMarker();
     const objects = { o: line({}) };
     const first = fakeKinesis();
+    // Act
     await replay({ source: source(objects), kinesis: first.port, marker }, { stream: "s" });
     const second = fakeKinesis();
     const summary = await replay({ source: source(objects), kinesis: second.port, marker }, { stream: "s" });
+    // Assess
     expect(first.sent()).toHaveLength(1);
     expect(second.calls).toEqual([]);
     expect(summary).toMatchObject({ alreadyReplayed: 1, sent: 0 });
   });
 
   it("retries only the entries that failed, and reports what still fails without marking it", async () => {
+    // Prepare
     const objects = {
       o: [1, 2, 3]
         .map((i) => line({ sequence_number: String(i), [RAW_RECORD_FIELD]: Buffer.from([i]).toString("base64") }))
@@ -190,10 +203,12 @@ describe("replay", () => {
     // Overall entries: call 1 = n 0..2 (n 1 throttled), call 2 = n 3 (throttled again), ... record 2 never goes through.
     const kinesis = fakeKinesis((n) => (n === 0 || n === 2 ? undefined : "ProvisionedThroughputExceededException"));
     const marker = memoryMarker();
+    // Act
     const summary = await replay(
       { source: source(objects), kinesis: kinesis.port, marker },
       { stream: "s", maxAttempts: 3, sleep: noSleep },
     );
+    // Assess
     expect(kinesis.calls.map((c) => c.Records.map((r) => Buffer.from(r.Data)[0]))).toEqual([[1, 2, 3], [2], [2]]);
     expect(summary.sent).toBe(2);
     expect(summary.failed).toEqual([
@@ -203,12 +218,15 @@ describe("replay", () => {
   });
 
   it("treats a rejected call as a failure of every entry in it", async () => {
+    // Prepare
     const port: KinesisPort = {
       putRecords: async () => {
         throw Object.assign(new Error("stream not found"), { name: "ResourceNotFoundException" });
       },
     };
+    // Act
     const summary = await replay({ source: source({ o: line({}) }), kinesis: port }, { stream: "s", sleep: noSleep });
+    // Assess
     expect(summary.failed).toEqual([{ key: expect.any(String), error: "ResourceNotFoundException: stream not found" }]);
   });
 });
@@ -250,6 +268,7 @@ describe("the replay CLI's adapters", () => {
   });
 
   it("reads a local directory's .jsonl files in order and keeps a marker file", async () => {
+    // Prepare
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "replay-"));
     fs.mkdirSync(path.join(dir, "invalid_time", "2026"), { recursive: true });
     fs.writeFileSync(path.join(dir, "invalid_time", "2026", "b.jsonl"), `${line({ sequence_number: "9" })}\n`);
@@ -257,10 +276,12 @@ describe("the replay CLI's adapters", () => {
     fs.writeFileSync(path.join(dir, "notes.txt"), "ignored");
     const markerFile = path.join(dir, "replayed.marker");
     const kinesis = fakeKinesis();
+    // Act
     const summary = await replay(
       { source: localSource(dir), kinesis: kinesis.port, marker: fileMarker(markerFile) },
       { stream: "s" },
     );
+    // Assess
     expect(summary).toMatchObject({ objects: 2, records: 2, sent: 2 });
     expect((await fileMarker(markerFile).load()).size).toBe(2);
     const again = fakeKinesis();

@@ -59,6 +59,7 @@ const success = (stdout: string): Step => ({
 
 describe("check-queue core", () => {
   test("Success with every directory measured: ok with totalBytes and per-queue facts", async () => {
+    // Prepare
     const f = fakeSsm([
       success(
         probeLine([
@@ -67,7 +68,9 @@ describe("check-queue core", () => {
         ]),
       ),
     ]);
+    // Act
     const r = await checkQueue(event, f.deps);
+    // Assess
     expect(r).toMatchObject({
       result: "ok",
       totalBytes: 15,
@@ -79,6 +82,7 @@ describe("check-queue core", () => {
   });
 
   test("the directories reach SSM only as a document parameter; delivery timeout small, CloudWatch output off", async () => {
+    // Prepare
     const f = fakeSsm([
       success(
         probeLine([
@@ -87,7 +91,9 @@ describe("check-queue core", () => {
         ]),
       ),
     ]);
+    // Act
     await checkQueue(event, f.deps);
+    // Assess
     expect(f.sent).toEqual([
       {
         DocumentName: "cribl-queue-probe",
@@ -101,6 +107,7 @@ describe("check-queue core", () => {
   });
 
   test("a missing directory is a distinct fact and totalBytes stays null", async () => {
+    // Prepare
     const f = fakeSsm([
       success(
         probeLine([
@@ -109,7 +116,9 @@ describe("check-queue core", () => {
         ]),
       ),
     ]);
+    // Act
     const r = await checkQueue(event, f.deps);
+    // Assess
     expect(r).toMatchObject({
       result: "ok",
       reason: "directory_missing",
@@ -136,6 +145,7 @@ describe("check-queue core", () => {
   });
 
   test("InvocationDoesNotExist right after sending, then Pending/InProgress/Delayed, are polled through", async () => {
+    // Prepare
     const f = fakeSsm([
       awsError("InvocationDoesNotExist", "no invocation"),
       { Status: "Pending" },
@@ -149,7 +159,9 @@ describe("check-queue core", () => {
         ]),
       ),
     ]);
+    // Act
     const r = await checkQueue(event, f.deps);
+    // Assess
     expect(r).toMatchObject({ result: "ok", totalBytes: 0 });
     expect(f.polls()).toBe(6);
   });
@@ -168,8 +180,11 @@ describe("check-queue core", () => {
   });
 
   test("agent offline (Pending until the budget ends) is unknown within the budget", async () => {
+    // Prepare
     const f = fakeSsm([{ Status: "Pending" }]);
+    // Act
     const r = await checkQueue(event, f.deps);
+    // Assess
     expect(r).toMatchObject({ result: "unknown", reason: "budget_exhausted", ssmStatus: "Pending" });
     expect(f.elapsedMs()).toBeLessThanOrEqual(50_000);
   });

@@ -60,8 +60,11 @@ describe("indexName", () => {
 
 describe("buildBulkBodies", () => {
   it("bounds bodies by count and by bytes, keeping every document once and in order", () => {
+    // Prepare
     const outcomes = delivered(Array.from({ length: 25 }, (_, i) => appLog({ pad: "x".repeat(i * 10) }, i)));
+    // Act
     const byCount = buildBulkBodies(outcomes, { indexPrefix: "logs", maxDocs: 10 });
+    // Assess
     expect(byCount.bodies.map((b) => b.docs.length)).toEqual([10, 10, 5]);
     const byBytes = buildBulkBodies(outcomes, { indexPrefix: "logs", maxBytes: 1000 });
     for (const b of byBytes.bodies) expect(b.body.length).toBeLessThanOrEqual(1000);
@@ -70,8 +73,11 @@ describe("buildBulkBodies", () => {
   });
 
   it("writes an index action (no _type) and the raw JSON per document", () => {
+    // Prepare
     const outcomes = delivered([appLog({}, 0), appLog({ log_id: undefined }, 1)]);
+    // Act
     const [body] = buildBulkBodies(outcomes, { indexPrefix: "logs" }).bodies;
+    // Assess
     expect(body!.body.toString()).toBe(
       `{"index":{"_index":"logs-app-20200314","_id":"id-0"}}\n${outcomes[0]!.raw}\n` +
         `{"index":{"_index":"logs-app-20200314","_id":"${outcomes[1]!.eventId}"}}\n${outcomes[1]!.raw}\n`,
@@ -79,8 +85,11 @@ describe("buildBulkBodies", () => {
   });
 
   it("rejects a single document over maxBytes as record_too_large", () => {
+    // Prepare
     const outcomes = delivered([appLog({}, 0), appLog({ big: "y".repeat(5000) }, 1), appLog({}, 2)]);
+    // Act
     const result = buildBulkBodies(outcomes, { indexPrefix: "logs", maxBytes: 2000 });
+    // Assess
     expect(result.rejected.map((f) => [f.eventId, f.reason])).toEqual([[outcomes[1]!.eventId, "record_too_large"]]);
     expect(Buffer.from(result.rejected[0]!.payload, "base64").toString()).toBe(outcomes[1]!.raw);
     expect(result.bodies.flatMap((b) => b.docs).length).toBe(2);
@@ -134,13 +143,16 @@ describe("createBulkSender against a fake _bulk server", () => {
   afterEach(() => server.close());
 
   it("indexes documents, and a redelivered batch overwrites instead of duplicating", async () => {
+    // Prepare
     const outcomes = delivered(
       Array.from({ length: 30 }, (_, i) => appLog({ log_id: i % 2 ? undefined : `id-${i}` }, i)),
     );
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs", maxDocs: 7 });
     const send = createBulkSender(options(server));
+    // Act
     const first = await sendBulkBodies(bodies, send);
     const again = await sendBulkBodies(bodies, send);
+    // Assess
     expect(first.delivered).toHaveLength(30);
     expect(again.delivered).toHaveLength(30);
     expect(server.count()).toBe(30);
@@ -148,10 +160,13 @@ describe("createBulkSender against a fake _bulk server", () => {
   });
 
   it("returns rejected documents with the mapping error and delivers the rest", async () => {
+    // Prepare
     server.script = { reject: (doc) => doc.source.includes('"status":"ok"') };
     const outcomes = delivered([appLog({}, 0), appLog({ status: "ok" }, 1), appLog({}, 2)]);
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+    // Act
     const result = await sendBulkBodies(bodies, createBulkSender(options(server)));
+    // Assess
     expect(result.delivered.map((o) => o.eventId)).toEqual([outcomes[0]!.eventId, outcomes[2]!.eventId]);
     expect(result.rejected).toHaveLength(1);
     expect(result.rejected[0]).toMatchObject({ eventId: outcomes[1]!.eventId, reason: "destination_rejected" });
@@ -160,23 +175,29 @@ describe("createBulkSender against a fake _bulk server", () => {
   });
 
   it("retries a whole request answered 429 or 503, with growing jittered delays", async () => {
+    // Prepare
     server.script = { failRequests: { count: 2, status: 429 } };
     const delays: number[] = [];
     const send = createBulkSender(
       options(server, { baseDelayMs: 100, random: () => 0.5, sleep: async (ms) => void delays.push(ms) }),
     );
     const { bodies } = buildBulkBodies(delivered([appLog({}, 0)]), { indexPrefix: "logs" });
+    // Act
     const result = await send(bodies[0]!);
+    // Assess
     expect(result.delivered).toHaveLength(1);
     expect(result.attempts).toBe(3);
     expect(delays).toEqual([50, 100]);
   });
 
   it("re-sends only the items answered 429", async () => {
+    // Prepare
     server.script = { throttleItems: new Map([["id-1", 2]]) };
     const outcomes = delivered([appLog({}, 0), appLog({}, 1), appLog({}, 2)]);
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+    // Act
     const result = await createBulkSender(options(server))(bodies[0]!);
+    // Assess
     expect(result.delivered).toHaveLength(3);
     expect(server.requests).toHaveLength(3);
     const retried = server.requests[2]!.body.toString();
@@ -184,32 +205,41 @@ describe("createBulkSender against a fake _bulk server", () => {
   });
 
   it("hands back what is still throttled after maxAttempts as unsent (batch item failures), losing nothing", async () => {
+    // Prepare
     server.script = { failRequests: { count: 10, status: 503 } };
     const outcomes = delivered([appLog({}, 0), appLog({}, 1)]);
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+    // Act
     const result = await createBulkSender(options(server, { maxAttempts: 3 }))(bodies[0]!);
+    // Assess
     expect(result.delivered).toEqual([]);
     expect(result.retryable.map((o) => o.eventId)).toEqual(outcomes.map((o) => o.eventId));
     expect(result.retryDetail).toMatch(/answered 503.*after 3 attempts/);
   });
 
   it("reports a closed endpoint as unsent", async () => {
+    // Prepare
     await server.close();
     const { bodies } = buildBulkBodies(delivered([appLog({}, 0)]), { indexPrefix: "logs" });
+    // Act
     const result = await createBulkSender(options(server, { maxAttempts: 2 }))(bodies[0]!);
+    // Assess
     expect(result.retryable).toHaveLength(1);
     expect(result.retryDetail).toMatch(/request failed/);
     server = await startFakeBulkServer(); // for afterEach
   });
 
   it.each(["es", "aoss"] as const)("signs with SigV4 for %s exactly as the AWS SDK signer does", async (service) => {
+    // Prepare
     const outcomes = delivered([appLog({ msg: "héllo" }, 0)]);
     const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+    // Act
     await createBulkSender(options(server, { service }))(bodies[0]!);
 
     const received = server.requests[0]!;
     const auth = String(received.headers.authorization);
     const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(";");
+    // Assess
     expect(signedHeaders).toEqual(
       expect.arrayContaining(["host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"]),
     );

@@ -35,13 +35,16 @@ describe("groupForS3", () => {
   });
 
   it("splits one type by the day of each record's own time (in the configured zone), not the first record's", () => {
+    // Prepare
     const outcomes = delivered([
       appLog({ log_id: "x", time: "2020-03-14T14:59:00Z" }, 0), // 23:59 in Tokyo
       appLog({ log_id: "y", time: "2020-03-14T15:01:00Z" }, 1), // 00:01 next day in Tokyo
       appLog({ log_id: "z", time: "2020-03-14T15:30:00Z" }, 2),
     ]);
+    // Act
     const utc = groupForS3(outcomes, { prefix: "p", timeZone: "UTC" });
     const tokyo = groupForS3(outcomes, { prefix: "p", timeZone: "Asia/Tokyo" });
+    // Assess
     expect(utc.map((o) => [start(o.key), o.records])).toEqual([["p/app/2020-03/14/2020-03-14-14:59:00-x", 3]]);
     expect(tokyo.map((o) => [start(o.key), o.records])).toEqual([
       ["p/app/2020-03/14/2020-03-14-23:59:00-x", 1],
@@ -50,6 +53,7 @@ describe("groupForS3", () => {
   });
 
   it("routes records without a type or a time under the unknown prefix, dated by arrival time", () => {
+    // Prepare
     const outcomes = delivered(
       [
         { log_id: "u1", time: "2021-01-02T03:04:05Z", msg: "no type" },
@@ -59,7 +63,9 @@ describe("groupForS3", () => {
       { requireType: false },
       (i) => ({ approximateArrivalTimestamp: 1600000000 + i }),
     );
+    // Act
     const objects = groupForS3(outcomes, { prefix: "logs", unknownPrefix: "misc", now: () => 0 });
+    // Assess
     expect(objects.map((o) => [start(o.key), o.records])).toEqual([
       ["logs/misc/unknown_type/2021-01/02/2021-01-02-03:04:05-u1", 1],
       ["logs/misc/app_no_timestamp/2020-09/13/2020-09-13-12:26:41-n1", 2],
@@ -67,21 +73,27 @@ describe("groupForS3", () => {
   });
 
   it("names an object without log_id after the event id, never mutating the record", () => {
+    // Prepare
     const outcomes = delivered([appLog({ log_id: undefined }, 0)]);
     const before = JSON.stringify(outcomes[0]!.record);
+    // Act
     const [object] = groupForS3(outcomes, { prefix: "" });
+    // Assess
     expect(start(object!.key)).toBe(`app/2020-03/14/2020-03-14-14:30:00-k-${outcomes[0]!.sequenceNumber}`);
     expect(JSON.stringify(outcomes[0]!.record)).toBe(before);
     expect(outcomes[0]!.record).not.toHaveProperty("log_id");
   });
 
   it("keeps types and ids from creating directories or escaping the prefix", () => {
+    // Prepare
     const outcomes = delivered([
       appLog({ log_type: "../../etc", log_id: "a/b\u0000c" }, 0),
       appLog({ log_type: ".hidden", log_id: "..", time: "2020-03-14T00:00:00Z" }, 1),
       appLog({ log_type: "t", log_id: "i".repeat(5000) }, 2),
     ]);
+    // Act
     const keys = groupForS3(outcomes, { prefix: "logs" }, { shardOf: () => "../x/y" }).map((o) => o.key);
+    // Assess
     expect(keys[0]).toMatch(/^logs\/____etc\/2020-03\/14\/2020-03-14-14:30:00-a_b_c-__x_y-\d+-\d+-[0-9a-f]{16}\.gz$/);
     expect(keys[1]).toMatch(/^logs\/_hidden\/2020-03\/14\/2020-03-14-00:00:00-_-__x_y-\d+-\d+-[0-9a-f]{16}\.gz$/);
     expect(Buffer.byteLength(keys[2]!)).toBeLessThan(300 + 2 * 56 + 40);
@@ -123,9 +135,12 @@ describe("groupForS3", () => {
   });
 
   it("writes a pretty-printed record as one line", () => {
+    // Prepare
     const outcomes = delivered([JSON.stringify(appLog({}, 0), null, 2)]);
+    // Act
     const [object] = groupForS3(outcomes, { prefix: "p" });
     const written = lines(object!.body);
+    // Assess
     expect(written).toHaveLength(2);
     expect(written[1]).toBe("");
     expect(JSON.parse(written[0]!)).toEqual(outcomes[0]!.record);
@@ -172,15 +187,20 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
   });
 
   it("names a sub-batch (bisect, partial retry) differently from the whole, and distinguishes shards", () => {
+    // Prepare
     const whole = batchA();
+    // Act
     const [all] = groupForS3(whole, { prefix: "logs" }, { shardOf });
     const [firstOnly] = groupForS3(whole.slice(0, 1), { prefix: "logs" }, { shardOf });
     const [otherShard] = groupForS3(whole, { prefix: "logs" }, { shardOf: () => "shardId-000000000008" });
+    // Assess
     expect(new Set([all!.key, firstOnly!.key, otherShard!.key]).size).toBe(3);
   });
 
   it("differs when the same range holds different events (the digest covers every event id)", () => {
+    // Prepare
     const whole = batchA();
+    // Act
     const [both] = groupForS3(whole, { prefix: "logs" }, { shardOf });
     // Same first and last record, one event fewer (as when a batch-level budget failed it in another delivery).
     const gap = delivered(
@@ -189,13 +209,17 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
       (i) => ({ sequenceNumber: seq([0, 5, 1][i]!) }),
     );
     const [withExtra] = groupForS3(gap, { prefix: "logs" }, { shardOf });
+    // Assess
     expect(withExtra!.key.slice(0, -20)).toBe(both!.key.slice(0, -20));
     expect(withExtra!.key).not.toBe(both!.key);
   });
 
   it("never puts records of two shards in one object", () => {
+    // Prepare
     const outcomes = batchA();
+    // Act
     const objects = groupForS3(outcomes, { prefix: "logs" }, { shardOf: (o) => `shardId-${o.recordIndex}` });
+    // Assess
     expect(objects.map((o) => [o.records, o.key.includes(`-shardId-${o.outcomes[0]!.recordIndex}-`)])).toEqual([
       [1, true],
       [1, true],

@@ -93,13 +93,16 @@ function fakeAutoScaling() {
 
 describe("start-drain core", () => {
   test("starts one execution named <instanceId>-1 whose deadline counts from the event's time, not from now", async () => {
+    // Prepare
     const f = fakeSfn();
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r).toMatchObject({ action: "started", executionName: "i-0abc1234def567890-1" });
     expect(f.started).toHaveLength(1);
     const input = JSON.parse(f.started[0]!.input!) as DrainInput;
@@ -130,52 +133,64 @@ describe("start-drain core", () => {
   });
 
   test("a RUNNING drain for the instance (e.g. reconciler-started) is not doubled", async () => {
+    // Prepare
     const f = fakeSfn([
       { name: "i-0fff0000000000000-1", status: "RUNNING", startDate: now(), input: "{}" },
       { name: "i-0abc1234def567890-1", status: "RUNNING", startDate: now(), input: "{}" },
     ]);
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r).toEqual({ action: "already_running", executionName: "i-0abc1234def567890-1" });
     expect(f.started).toHaveLength(0);
   });
 
   test("a RUNNING drain under the name shape of the previous release (token prefix) is not doubled during an upgrade", async () => {
+    // Prepare
     const f = fakeSfn([{ name: "i-0abc1234def567890-1a2b3c4d", status: "RUNNING", startDate: now(), input: "{}" }]);
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r).toEqual({ action: "already_running", executionName: "i-0abc1234def567890-1a2b3c4d" });
     expect(f.started).toHaveLength(0);
   });
 
   test("an instance id that is a prefix of another does not match it", async () => {
+    // Prepare
     const f = fakeSfn([{ name: "i-0abc1234def5678901-1", status: "RUNNING", startDate: now(), input: "{}" }]);
     const event = terminateLifecycleEvent({ EC2InstanceId: "i-0abc1234def567890" });
+    // Act
     const r = await startDrain(parseLifecycleEvent(event), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r.action).toBe("started");
   });
 
   test("ExecutionAlreadyExists (duplicate delivery of a finished drain) is harmless", async () => {
+    // Prepare
     const f = fakeSfn([], awsError("ExecutionAlreadyExists", "Execution Already Exists"));
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r).toEqual({ action: "already_exists", executionName: "i-0abc1234def567890-1" });
   });
 
@@ -192,13 +207,16 @@ describe("start-drain core", () => {
   });
 
   test("Destination WarmPool (running instance about to be stopped into the pool) is drained like any other", async () => {
+    // Prepare
     const f = fakeSfn();
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent({ Destination: "WarmPool" })), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r.action).toBe("started");
   });
 
@@ -240,8 +258,10 @@ describe("start-drain core", () => {
   });
 
   test("Origin WarmPool (warm instance being terminated) completes CONTINUE at once, no drain", async () => {
+    // Prepare
     const f = fakeSfn();
     const asg = fakeAutoScaling();
+    // Act
     const r = await startDrain(
       parseLifecycleEvent(terminateLifecycleEvent({ Origin: "WarmPool", Destination: "EC2" })),
       {
@@ -251,6 +271,7 @@ describe("start-drain core", () => {
         autoScaling: asg.port,
       },
     );
+    // Assess
     expect(r.action).toBe("completed_without_drain");
     expect(asg.completed).toEqual([
       {
@@ -355,6 +376,7 @@ describe("one drain per lifecycle action, with the action's deadline", () => {
   });
 
   test("after a final outcome (GaveUpQueuesPreserved) a duplicate event starts nothing", async () => {
+    // Prepare
     const f = fakeSfn([
       {
         name: "i-0abc1234def567890-1",
@@ -364,7 +386,9 @@ describe("one drain per lifecycle action, with the action's deadline", () => {
         error: "GaveUpQueuesPreserved",
       },
     ]);
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent()), deps(f));
+    // Assess
     expect(r).toMatchObject({ action: "already_finished", error: "GaveUpQueuesPreserved" });
     expect(f.started).toHaveLength(0);
   });
@@ -399,8 +423,11 @@ describe("one drain per lifecycle action, with the action's deadline", () => {
   });
 
   test("without any start time the earliest possible one is assumed: the deadline is already past", async () => {
+    // Prepare
     const f = fakeSfn();
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent({}, "not a time")), deps(f));
+    // Assess
     expect(r.action).toBe("started");
     const input = JSON.parse(f.started[0]!.input!) as DrainInput;
     expect(Date.parse(input.deadline)).toBeLessThanOrEqual(now().getTime());
@@ -420,8 +447,10 @@ describe("reconcile core", () => {
   });
 
   test("starts a drain for each Terminating:Wait instance without a RUNNING one; its deadline counts from the scaling activity", async () => {
+    // Prepare
     const f = fakeSfn([{ name: "i-0000000000000000b-1", status: "RUNNING", startDate: now(), input: "{}" }]);
     const asg = fakeAutoScaling();
+    // Act
     const items = await reconcile({
       config,
       now,
@@ -447,6 +476,7 @@ describe("reconcile core", () => {
           }) as never,
       },
     });
+    // Assess
     expect(items).toEqual([
       {
         instanceId: "i-0000000000000000a",
@@ -465,9 +495,11 @@ describe("reconcile core", () => {
   });
 
   test("completes Warmed:Terminating:Wait instances at once; an already-gone action is fine", async () => {
+    // Prepare
     const f = fakeSfn();
     let calls = 0;
     const completed: string[] = [];
+    // Act
     const items = await reconcile({
       config,
       now,
@@ -493,6 +525,7 @@ describe("reconcile core", () => {
         },
       },
     });
+    // Assess
     expect(items).toEqual([
       { instanceId: "i-0000000000000000d", action: "completed_without_drain" },
       { instanceId: "i-0000000000000000e", action: "lifecycle_action_gone" },
