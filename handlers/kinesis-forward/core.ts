@@ -48,6 +48,11 @@ export interface ForwardOptions {
   readonly streamArn: string;
   /** Top-level key whose value becomes the partition key. @default "log_id" */
   readonly partitionKeyField?: string;
+  /**
+   * The pipeline's id key. When it is `partitionKeyField`, the key is the outcome's `id` (the same value, read by the
+   * pipeline), so the pipeline need not keep the parsed record (`keepRecord: false`). @default none
+   */
+  readonly idKey?: string;
   /** PutRecords calls per chunk, first try included. @default 5 */
   readonly maxAttempts?: number;
   /** @default 100 */
@@ -85,14 +90,26 @@ function keyValue(record: Record<string, unknown>, field: string): string | unde
   return undefined;
 }
 
-/** The partition key of an event: its key field, else its event id; hashed when longer than 256 characters. */
-export function partitionKeyOf(outcome: DeliveredOutcome, field: string): string {
-  const key = keyValue(outcome.record, field) ?? outcome.eventId;
+/**
+ * The partition key of an event: its key field, else its event id; hashed when longer than 256 characters. When the
+ * field is the pipeline's id key (`idKey`), the outcome's `id` is that value already (a non-empty string, or a finite
+ * number as a string, exactly as `keyValue` reads it); any other field is read from the parsed record.
+ */
+export function partitionKeyOf(outcome: DeliveredOutcome, field: string, idKey?: string): string {
+  let value: string | undefined;
+  if (field === idKey) value = outcome.id;
+  else if (outcome.record !== undefined) value = keyValue(outcome.record, field);
+  else throw new Error(`partition key field "${field}" needs the parsed record, which the pipeline did not keep`);
+  const key = value ?? outcome.eventId;
   return key.length <= MAX_PARTITION_KEY_CHARS ? key : createHash("sha256").update(key).digest("hex");
 }
 
 /** Pure: entries in event order, cut into requests within 500 entries and 5 MiB; oversized events split off. */
-export function planPutRecords(delivered: readonly DeliveredOutcome[], partitionKeyField = "log_id"): ForwardPlan {
+export function planPutRecords(
+  delivered: readonly DeliveredOutcome[],
+  partitionKeyField = "log_id",
+  idKey?: string,
+): ForwardPlan {
   const chunks: PlannedEntry[][] = [];
   const tooLarge: FailedOutcome[] = [];
   let chunk: PlannedEntry[] = [];
@@ -101,7 +118,7 @@ export function planPutRecords(delivered: readonly DeliveredOutcome[], partition
     let data: Buffer;
     let PartitionKey: string;
     try {
-      PartitionKey = partitionKeyOf(outcome, partitionKeyField);
+      PartitionKey = partitionKeyOf(outcome, partitionKeyField, idKey);
       if (outcome.raw.length > MAX_BYTES_PER_RECORD) {
         // At least one byte per character: too large for sure, without copying it first.
         tooLarge.push(
@@ -144,7 +161,7 @@ export function planPutRecords(delivered: readonly DeliveredOutcome[], partition
 /** Sends one chunk; returns the entries still failing after the bounded attempts, and the last error. */
 async function sendChunk(
   chunk: PlannedEntry[],
-  opts: Required<ForwardOptions>,
+  opts: Required<Omit<ForwardOptions, "idKey">>,
   deps: ForwardDeps,
 ): Promise<{ failed: PlannedEntry[]; detail?: string }> {
   const wait = deps.sleep ?? sleep;
@@ -179,16 +196,17 @@ async function sendChunk(
 
 /** The forward sink: plans, sends chunk by chunk, and returns what must be failed or retried. */
 export function createForwardSink(options: ForwardOptions, deps: ForwardDeps): Sink {
-  const opts: Required<ForwardOptions> = {
+  const opts: Required<Omit<ForwardOptions, "idKey">> & Pick<ForwardOptions, "idKey"> = {
     streamArn: options.streamArn,
     partitionKeyField: options.partitionKeyField ?? "log_id",
+    idKey: options.idKey,
     maxAttempts: options.maxAttempts ?? 5,
     baseDelayMs: options.baseDelayMs ?? 100,
     maxDelayMs: options.maxDelayMs ?? 3000,
   };
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new RangeError("maxAttempts must be >= 1");
   return async (delivered): Promise<SinkResult> => {
-    const plan = planPutRecords(delivered, opts.partitionKeyField);
+    const plan = planPutRecords(delivered, opts.partitionKeyField, opts.idKey);
     for (let c = 0; c < plan.chunks.length; c++) {
       const { failed, detail } = await sendChunk(plan.chunks[c]!, opts, deps);
       if (failed.length > 0) {

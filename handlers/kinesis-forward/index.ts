@@ -9,6 +9,7 @@ import { createS3PutObject } from "../shared/aws/s3-put-object";
 import { readConsumerEnv } from "../shared/kinesis/batch";
 import { createFailedRecordsWriter } from "../shared/kinesis/failed-records";
 import { createPipeline } from "../shared/kinesis/records/pipeline";
+import { resolveOptions } from "../shared/kinesis/records/schema";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { createForwardSink, forwardBatch } from "./core";
 import { putRecordsBodyPlugin } from "./put-records-body";
@@ -31,11 +32,15 @@ kinesis.middlewareStack.use(putRecordsBodyPlugin());
 const setup = loadEnv(() => {
   const consumer = readConsumerEnv(process.env);
   const env = forwardEnv.read(process.env);
-  const pipeline = createPipeline(consumer.pipeline);
+  const idKey = resolveOptions(consumer.pipeline).idKey;
+  const partitionKeyField = env.partitionKeyField || idKey;
+  // The parsed record is kept only when the partition key is another field than the id (see ForwardOptions.idKey).
+  const pipeline = createPipeline({ ...consumer.pipeline, keepRecord: partitionKeyField !== idKey });
   const sink = createForwardSink(
     {
       streamArn: env.targetStreamArn,
-      partitionKeyField: env.partitionKeyField || pipeline.options.idKey,
+      partitionKeyField,
+      idKey,
       maxAttempts: env.maxPutAttempts,
     },
     { putRecords: (request) => kinesis.send(new PutRecordsCommand(request)) },

@@ -21,7 +21,8 @@ export type SendFn = (outcomes: readonly DeliveredOutcome[], options: FluentForw
 
 /** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
 export function fluentPipelineOptions(options: PipelineOptions): PipelineOptions {
-  return { ...options, invalidTime: options.invalidTime ?? "fail" };
+  // The sink encodes `raw` (json-msgpack.ts) and reads type and time: the parsed record need not be kept.
+  return { ...options, invalidTime: options.invalidTime ?? "fail", keepRecord: false };
 }
 
 /** The fluent sink over the forward client (injectable for tests). */

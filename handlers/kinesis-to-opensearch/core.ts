@@ -26,7 +26,8 @@ import { type BulkBuildOptions, type BulkSender, buildBulkBodies, sendBulkBodies
 
 /** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
 export function openSearchPipelineOptions(options: PipelineOptions): PipelineOptions {
-  return { ...options, invalidTime: options.invalidTime ?? "fail" };
+  // Bulk bodies are built from `raw`, `type`, `id` and `time`: the parsed record need not be kept.
+  return { ...options, invalidTime: options.invalidTime ?? "fail", keepRecord: false };
 }
 
 /** The OpenSearch sink: bulk bodies bounded by count and bytes, sent in sequence. */

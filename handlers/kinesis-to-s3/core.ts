@@ -34,7 +34,8 @@ import { groupForS3, putObjectInput, type S3BatchInfo, type S3Encryption, type S
  * `_no_timestamp` folder, never under its arrival time.
  */
 export function toS3PipelineOptions(consumer: PipelineOptions): PipelineOptions {
-  return { ...consumer, requireType: true, invalidTime: consumer.invalidTime ?? "fail" };
+  // Objects are built from `raw`, `type`, `id` and `time`: the parsed record need not be kept.
+  return { ...consumer, requireType: true, invalidTime: consumer.invalidTime ?? "fail", keepRecord: false };
 }
 
 /** The one S3 call the core makes (index.ts passes the signed-PUT writer; tests inject fakes). */

@@ -190,9 +190,11 @@ class RecordPipeline implements Pipeline {
   private readonly schema: SchemaChecker;
   private readonly maxDecompressed: number;
   private readonly full: Budget;
+  private readonly keepRecord: boolean;
 
   constructor(options: PipelineOptions | undefined) {
     this.options = resolveOptions(options);
+    this.keepRecord = this.options.keepRecord;
     this.schema = new SchemaChecker(this.options);
     this.maxDecompressed = this.options.maxDecompressedBytes;
     this.full = { bytes: this.options.batchBudgetBytes, events: this.options.batchMaxEvents };
@@ -482,7 +484,7 @@ class RecordPipeline implements Pipeline {
     const delivered: DeliveredOutcome = {
       kind: "delivered",
       ...originFields(origin, eventId, cloudwatch),
-      record: result.record,
+      record: this.keepRecord ? result.record : undefined,
       raw: trimJsonText(text),
       type: result.type,
       id: result.id,

@@ -14,6 +14,7 @@ export const DEFAULT_OPTIONS: ResolvedPipelineOptions = {
   maxDecompressedBytes: 64 * 1024 * 1024,
   batchBudgetBytes: 64 * 1024 * 1024,
   batchMaxEvents: 65_536,
+  keepRecord: true,
 };
 
 /** Default function memory (MB) when `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` is not set: Lambda's default. */
@@ -42,6 +43,7 @@ export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineO
     maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_OPTIONS.maxDecompressedBytes,
     batchBudgetBytes: options.batchBudgetBytes ?? DEFAULT_OPTIONS.batchBudgetBytes,
     batchMaxEvents: options.batchMaxEvents ?? DEFAULT_OPTIONS.batchMaxEvents,
+    keepRecord: options.keepRecord ?? DEFAULT_OPTIONS.keepRecord,
   };
   if (resolved.invalidTime !== "fail" && resolved.invalidTime !== "deliver") {
     throw new TypeError('invalidTime must be "fail" or "deliver"');

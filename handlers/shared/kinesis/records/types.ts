@@ -86,8 +86,11 @@ export interface OutcomeOrigin {
 /** The event passed every check and its type is whitelisted. */
 export interface DeliveredOutcome extends OutcomeOrigin {
   readonly kind: "delivered";
-  /** The parsed JSON object (never mutated by the pipeline). */
-  readonly record: JsonObject;
+  /**
+   * The parsed JSON object (never mutated by the pipeline); `undefined` when the pipeline runs with
+   * `keepRecord: false` (destinations that send `raw` and read only `type`, `id` and `time`).
+   */
+  readonly record: JsonObject | undefined;
   /**
    * The JSON text exactly as received (only a BOM and surrounding whitespace removed): the exact slice of the decoded
    * input. Destinations send this text (or `jsonLine`, the same bytes with line breaks between tokens turned into
@@ -194,6 +197,12 @@ export interface PipelineOptions {
   readonly batchBudgetBytes?: number;
   /** Most log events (KPL sub-records, CloudWatch log events) one batch may fan out to, same rules. Default 65,536. */
   readonly batchMaxEvents?: number;
+  /**
+   * Keep the parsed object on delivered outcomes (`record`). Every check runs on it either way; with `false` it is
+   * dropped once checked, so the parsed graph of a slice dies young instead of being copied by the garbage collector
+   * until the sink has run (destinations that send `raw` and read only `type`, `id`, `time`). @default true
+   */
+  readonly keepRecord?: boolean;
 }
 
 export interface ResolvedPipelineOptions {
@@ -208,6 +217,7 @@ export interface ResolvedPipelineOptions {
   readonly maxDecompressedBytes: number;
   readonly batchBudgetBytes: number;
   readonly batchMaxEvents: number;
+  readonly keepRecord: boolean;
 }
 
 export interface OutcomeSummary {
