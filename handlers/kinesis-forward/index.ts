@@ -13,6 +13,7 @@ import { resolveOptions } from "../shared/kinesis/records/schema";
 import { logger, metrics, withObservability } from "../shared/observability";
 import { createForwardSink, forwardBatch } from "./core";
 import { putRecordsBodyPlugin } from "./put-records-body";
+import { putRecordsResponsePlugin } from "./put-records-response";
 
 // HTTP/1.1 handler: fine for PutRecords, and the only one Kinesis emulators speak.
 // Timeouts bound a hung connection well inside the function timeout; the SDK retries, then our backoff does.
@@ -27,6 +28,9 @@ const kinesis = new KinesisClient({
 // PutRecords bodies written in one pass instead of by the SDK's generic schema serializer (the largest CPU cost of this
 // function); same bytes, and the client keeps credentials, endpoints, retries and signing. See put-records-body.ts.
 kinesis.middlewareStack.use(putRecordsBodyPlugin());
+// PutRecords answers read with one JSON.parse instead of the SDK's schema walk over 500 result entries; anything but a
+// 200 of the expected shape is still the SDK's to read (errors, retries). See put-records-response.ts.
+kinesis.middlewareStack.use(putRecordsResponsePlugin());
 
 // Built once; a bad environment is reported on every call (contracts/env.ts).
 const setup = loadEnv(() => {
