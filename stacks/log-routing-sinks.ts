@@ -2,8 +2,8 @@
 // configured sink, each on the router stream or a forwarder's output stream, with its Terraform outputs.
 import { TerraformOutput } from "cdktf";
 import type { ResolvedAppConfig, SinkKind } from "../config";
-import { ConfigError } from "../modules/common/schema";
-import type { KinesisConsumerCommonProps, KinesisConsumerOutputs } from "../modules/kinesis-consumer";
+import { SINK_FUNCTION_KIND, sinkFunctionName } from "../config/schema/sinks";
+import type { KinesisConsumerOutputs } from "../modules/kinesis-consumer";
 import { KinesisToFluent } from "../modules/kinesis-to-fluent";
 import { KinesisToOpenSearch } from "../modules/kinesis-to-opensearch";
 import { KinesisToS3 } from "../modules/kinesis-to-s3";
@@ -26,24 +26,26 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
     `${config.name}-failed-records-${config.region}`;
   const added: AddedSinks = { s3: {}, opensearch: {}, fluent: {} };
 
-  const common = (kind: string, sink: ResolvedAppConfig["logRouting"]["sinks"][SinkKind][number]) => {
-    const { name, source, whitelist, ...rest } = sink;
+  /** The sink's settings (its short name and source left out) with the props the stack fills in for every sink. */
+  const props = <S extends ResolvedAppConfig["logRouting"]["sinks"][SinkKind][number]>(kind: SinkKind, sink: S) => {
+    const { name, source, ...settings } = sink;
     const stream = source === "router" ? router : stack.forwarders[source]?.output;
     if (stream === undefined) throw new Error(`sink ${name}: no stream for source ${source}`);
-    const common: KinesisConsumerCommonProps = {
-      ...rest,
-      name: `${config.name}-to-${kind}-${name}`,
+    return {
+      ...settings,
+      name: sinkFunctionName(config.name, kind, name),
       sourceStreamArn: stream.outputs.streamArn,
-      whitelist,
       typeKey: schema.typeKey,
       idKey: schema.idKey,
       timeKey: schema.timeKey,
       timezone: schema.timezone,
       unknownTypePrefix: schema.unknownTypePrefix,
       invalidTime: schema.invalidTime,
-      failedRecords: { bucketName: failedRecordsBucket, prefix: `${failedRecords.prefix}/to-${kind}-${name}` },
+      failedRecords: {
+        bucketName: failedRecordsBucket,
+        prefix: `${failedRecords.prefix}/to-${SINK_FUNCTION_KIND[kind]}-${name}`,
+      },
     };
-    return common;
   };
   const outputs = (prefix: string, o: KinesisConsumerOutputs, extra: Record<string, string | number | undefined>) => {
     const out = (key: string, value: string | number) => new TerraformOutput(stack, `${prefix}_${key}`, { value });
@@ -58,16 +60,13 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
   const id = (name: string) => name.replace(/-/g, "_");
 
   sinks.s3.forEach((sink, i) => {
-    const field = `logRouting.sinks.s3[${i}]`;
-    const { bucketName, createBucket, ...rest } = sink;
+    const { bucketName, ...rest } = props("s3", sink);
     const module = AppStack.underField(
-      field,
+      `logRouting.sinks.s3[${i}]`,
       () =>
         new KinesisToS3(stack, `to-s3-${sink.name}`, {
           ...rest,
-          ...common("s3", rest),
           bucketName: bucketName ?? `${config.name}-logs-${config.region}`,
-          createBucket: createBucket ?? true,
         }),
     );
     added.s3[sink.name] = module;
@@ -76,22 +75,10 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
   });
 
   sinks.opensearch.forEach((sink, i) => {
-    const field = `logRouting.sinks.opensearch[${i}]`;
-    // Each sink's ISM policy covers `<indexPrefix>-*`: no other sink's indices may match it.
-    sinks.opensearch.forEach((other, j) => {
-      // The module's default prefix is `<function name>-logs`.
-      const prefixOf = (s: typeof sink) => s.indexPrefix ?? `${config.name}-to-os-${s.name}-logs`;
-      const [mine, theirs] = [prefixOf(sink), prefixOf(other)];
-      if (i !== j && (mine === theirs || theirs.startsWith(`${mine}-`))) {
-        throw new ConfigError(
-          `${field}.indexPrefix`,
-          `${JSON.stringify(mine)}-* also matches the indices of sink ${JSON.stringify(other.name)} (${theirs}-*)`,
-        );
-      }
-    });
+    // Index prefixes that would overlap are refused by the configuration schema (refineIndexPrefixes).
     const module = AppStack.underField(
-      field,
-      () => new KinesisToOpenSearch(stack, `to-opensearch-${sink.name}`, { ...sink, ...common("os", sink) }),
+      `logRouting.sinks.opensearch[${i}]`,
+      () => new KinesisToOpenSearch(stack, `to-opensearch-${sink.name}`, props("opensearch", sink)),
     );
     added.opensearch[sink.name] = module;
     const o = module.outputs;
@@ -106,10 +93,9 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
   });
 
   sinks.fluent.forEach((sink, i) => {
-    const field = `logRouting.sinks.fluent[${i}]`;
     const module = AppStack.underField(
-      field,
-      () => new KinesisToFluent(stack, `to-fluent-${sink.name}`, { ...sink, ...common("fluent", sink) }),
+      `logRouting.sinks.fluent[${i}]`,
+      () => new KinesisToFluent(stack, `to-fluent-${sink.name}`, props("fluent", sink)),
     );
     added.fluent[sink.name] = module;
     const o = module.outputs;

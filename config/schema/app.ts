@@ -1,19 +1,9 @@
 // The one typed configuration both stacks are built from: the schema, and the types inferred from it.
 import { z } from "zod";
-import { AWS_REGIONS } from "../../modules/common/regions";
-import { bool, patterns, show, str, strict, stringMap } from "../../modules/common/schema";
+import { bool, patterns, region, show, str, strict, stringMap, whenValidAt } from "../../modules/common/schema";
 import { logRoutingSchema } from "./log-routing";
+import { refineIndexPrefixes } from "./sinks";
 import { workerFleetSchema } from "./worker-fleet";
-
-const REGION_HINT = "an AWS region such as eu-west-1 (commercial, cn-* or us-gov-*)";
-
-/** One of AWS_REGIONS (modules/common/regions.ts). */
-export const region = () =>
-  z.string({ error: (iss) => `must be ${REGION_HINT}; got ${show(iss.input)}` }).superRefine((v, ctx) => {
-    if (!(AWS_REGIONS as readonly string[]).includes(v)) {
-      ctx.addIssue({ code: "custom", message: `must be ${REGION_HINT}; got ${show(v)}`, input: v });
-    }
-  });
 
 /** Where Terraform keeps state. Local state is the default; teams use S3 with native locking. */
 const backendSchema = z.discriminatedUnion(
@@ -55,10 +45,16 @@ export const appConfigSchema = strict({
   emulator: strict({ endpoint: str(patterns.url) }).optional(),
   workerFleet: workerFleetSchema,
   logRouting: logRoutingSchema,
-}).transform((c) => ({
-  ...c,
-  backend: c.backend.type === "s3" ? { ...c.backend, region: c.backend.region ?? c.region } : c.backend,
-}));
+})
+  // Across opensearch sinks, with the app name: runs as soon as those are valid, so it joins the one list of errors.
+  .superRefine(
+    (c, ctx) => refineIndexPrefixes(c.name, c.logRouting.sinks.opensearch, ctx, ["logRouting", "sinks", "opensearch"]),
+    whenValidAt(["name"], ["logRouting", "sinks", "opensearch"]),
+  )
+  .transform((c) => ({
+    ...c,
+    backend: c.backend.type === "s3" ? { ...c.backend, region: c.backend.region ?? c.region } : c.backend,
+  }));
 
 /** The configuration as written in a configuration file (config/example.ts). */
 export type AppConfig = z.input<typeof appConfigSchema>;

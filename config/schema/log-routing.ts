@@ -1,77 +1,85 @@
 // Configuration of the log-routing stack: the router stream, what writes into it, the forwarders that read it, the
 // sinks (config/schema/sinks.ts) and the alarms. Types are inferred from the schema.
 import type { z } from "zod";
-import { bool, fail, int, list, oneOf, patterns, str, strict, text, timeZone } from "../../modules/common/schema";
-import { consumerTuningShape, SINK_KINDS, sinksSchema } from "./sinks";
+import {
+  cloudwatchSubscriptionSettingsShape,
+  logGroupName,
+  MAX_LOG_GROUPS,
+} from "../../modules/cloudwatch-subscription";
+import { bool, fail, int, list, patterns, str, strict, whenValid } from "../../modules/common/schema";
+import {
+  consumerCommonShape,
+  consumerSchemaKeysShape,
+  consumerTuningShape,
+  refineConsumer,
+} from "../../modules/kinesis-consumer";
+import { kinesisForwardShape } from "../../modules/kinesis-forward";
+import { logRoutingAlarmSettingsShape } from "../../modules/log-routing-alarms";
+import { secureBucketPropsSchema } from "../../modules/secure-bucket";
+import { refineStreamSettings, streamSettingsShape } from "../../modules/stream";
+import { SHORT_NAME, SINK_KINDS, sinksSchema } from "./sinks";
 
 const SUFFIX = { pattern: /^[a-z0-9-]{1,40}$/, hint: "lower-case letters, digits and '-', up to 40" };
-const FORWARDER_NAME = {
-  pattern: /^[a-z][a-z0-9-]{0,19}$/,
-  hint: "lower-case letters, digits and '-', 1 to 20, starting with a letter",
-};
 
+/** A stream of this stack: Stream's settings (modules/stream), named `<name>-<nameSuffix>`. */
 const streamSchema = strict({
   /** Suffix of the stream name (`<name>-<suffix>`). @default "router", or the forwarder's name */
   nameSuffix: str(SUFFIX).optional(),
-  mode: oneOf(["ON_DEMAND", "PROVISIONED"]).default("ON_DEMAND"),
-  /** PROVISIONED only. @default 1 */
-  shardCount: int(1, 10000).optional(),
-  retentionHours: int(24, 8760).default(24),
-});
+  ...streamSettingsShape,
+}).superRefine(refineStreamSettings, whenValid);
 
 const resolveStream = (s: z.output<typeof streamSchema>, defaultSuffix: string) => ({
+  ...s,
   nameSuffix: s.nameSuffix ?? defaultSuffix,
-  mode: s.mode,
-  shardCount: s.mode === "PROVISIONED" ? (s.shardCount ?? 1) : undefined,
-  retentionHours: s.retentionHours,
 });
 
-/** The Common Schema key names, shared by every consumer. */
+/** The Common Schema key names and time handling, shared by every consumer (KinesisConsumer's fields). */
 const schemaSchema = strict({
-  typeKey: str(patterns.key).default("log_type"),
-  idKey: str(patterns.key).default("log_id"),
-  timeKey: str(patterns.key).default("time"),
-  /** IANA time zone for timestamps without an offset. */
-  timezone: timeZone().default("UTC"),
-  unknownTypePrefix: str({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, hint: "1 to 64 of [A-Za-z0-9_.-]" }).default("unknown"),
+  ...consumerSchemaKeysShape,
   /**
    * What the sinks (S3, OpenSearch, fluent) do with a record whose time cannot be read: `fail` writes it to failed
    * records as `invalid_time`; `deliver` is the explicit fallback that files it under its arrival time and marks it.
+   * Configuration always sets it (KinesisConsumer leaves it to the handler when unset). @default "fail"
    */
-  invalidTime: oneOf(["fail", "deliver"]).default("fail"),
+  invalidTime: consumerSchemaKeysShape.invalidTime.unwrap().default("fail"),
 });
+
+const bucketShape = secureBucketPropsSchema.shape;
 
 const failedRecordsSchema = strict({
   /** Bucket for failed records. @default "<name>-failed-records-<region>" */
-  bucketName: str(patterns.bucketName).optional(),
-  /** Create the bucket (SSE, public access blocked, expiry, TLS only); false when you bring your own. */
+  bucketName: bucketShape.bucketName.optional(),
+  /** Create the bucket (a SecureBucket: SSE, public access blocked, expiry, TLS only); false when you bring your own. */
   createBucket: bool().default(true),
   /** Key prefix; each consumer writes under `<prefix>/<consumer>/`. */
   prefix: str(patterns.s3Prefix).default("failed"),
-  /** Expiry of failed-record objects in a created bucket. */
+  /**
+   * Expiry of failed-record objects in a created bucket, 1 to 3650 days. This is the failed-records bucket's own
+   * rule, deliberately not SecureBucket's `expirationDays` (0 to 36500, default 0 = keep forever): failed records
+   * always expire, by default after 90 days. The stack passes the value to SecureBucket. @default 90
+   */
   expirationDays: int(1, 3650).default(90),
-  /** Let `terraform destroy` empty a created bucket. */
-  forceDestroy: bool().default(false),
+  /** Let `terraform destroy` empty a created bucket. @default false (SecureBucket's) */
+  forceDestroy: bucketShape.forceDestroy,
 }).superRefine((fr, ctx) => {
   if (!fr.createBucket && fr.bucketName === undefined)
     fail(ctx, ["bucketName"], "must be set when createBucket is false");
 });
 
 const cloudwatchSubscriptionSchema = strict({
-  /** Log groups whose events go into the router stream. */
+  /** Log groups whose events go into the router stream, 1 to 100 (CloudwatchSubscription's logGroupNames). */
   logGroups: list(
     strict({
-      name: str({ pattern: /^[\w\-./#]{1,512}$/, hint: "a log group name (1 to 512 of [A-Za-z0-9_-./#])" }),
+      name: logGroupName(),
       /** Create the log group in this stack (demos, or groups nothing else owns). */
       create: bool().default(false),
       /** Retention of a created log group, in days. */
       retentionDays: int(1, 3653).default(30),
     }),
     1,
+    MAX_LOG_GROUPS,
   ),
-  /** "" sends every event. */
-  filterPattern: text().default(""),
-  distribution: oneOf(["ByLogStream", "Random"]).default("ByLogStream"),
+  ...cloudwatchSubscriptionSettingsShape,
 }).superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.logGroups.forEach((g, i) => {
@@ -80,29 +88,24 @@ const cloudwatchSubscriptionSchema = strict({
   });
 });
 
+/** A KinesisForward (modules/kinesis-forward) and its output stream; the stack fills in names, streams and schema keys. */
 const forwarderSchema = strict({
   ...consumerTuningShape,
   /** Short name: the function is `<name>-forward-<forwarder>`, the output stream `<name>-<output.nameSuffix>`. */
-  name: str(FORWARDER_NAME),
-  /** Log types to forward; empty forwards all types. */
-  whitelist: list(str()).default([]),
+  name: str(SHORT_NAME),
+  /** Log types to forward; empty forwards all types. @default [] */
+  whitelist: consumerCommonShape.whitelist,
   /** The forwarder's own output stream. @default { nameSuffix: "<forwarder>" } */
   output: streamSchema.prefault({}),
-  /** @default the schema's idKey */
-  partitionKeyField: str(patterns.key).optional(),
-});
+  partitionKeyField: kinesisForwardShape.partitionKeyField,
+}).superRefine(refineConsumer, whenValid);
 
 /** Alarms and the dashboard of the log-routing stack (always created), and who hears them. */
 const alarmsSchema = strict({
   /** Email subscribed to the `<name>-log-routing-alarms` topic (the recipient confirms it). @default none */
   email: str(patterns.email).optional(),
-  /**
-   * IteratorAge alarm threshold, in percent of the time a record can wait before it is lost: the shorter of the source
-   * stream's retention and the mapping's maximumRecordAgeSeconds.
-   */
-  iteratorAgePercent: int(1, 99).default(50),
-  /** Failed events (EventsFailed) per function in 5 minutes that raise the alarm. */
-  failedEventsThreshold: int(1, 1_000_000).default(1),
+  /** LogRoutingAlarms' thresholds (modules/log-routing-alarms). */
+  ...logRoutingAlarmSettingsShape,
 });
 
 export const logRoutingSchema = strict({

@@ -1,118 +1,76 @@
 // Configuration of the log-routing sinks: kinesis-to-s3, kinesis-to-opensearch and kinesis-to-fluent consumers, each
-// reading the router stream or one forwarder's output stream. Here: the keys (strict, typed), names, sources and the
-// closed sets. The modules' own variables keep their ranges and defaults in the construct (one place); the stack
-// builds each construct under `logRouting.sinks.<kind>[i]`, so its errors name the configuration path.
-import { bool, integer, list, oneOf, str, strict, stringMap, text } from "../../modules/common/schema";
-import { STARTING_POSITIONS } from "../../modules/kinesis-consumer";
-import { TLS_SECURITY_POLICIES } from "../../modules/kinesis-to-opensearch";
+// reading the router stream or one forwarder's output stream. Each sink composes its module's own schema (fields,
+// ranges, defaults and the rules between fields are written once, in the module); here: the sink's short name, its
+// source, what the stack fills in for every sink, and the rules across sinks.
+import type { z } from "zod";
+import { fail, list, str, strict, whenValid } from "../../modules/common/schema";
+import { consumerCommonShape, consumerTuningShape, refineConsumer } from "../../modules/kinesis-consumer";
+import { kinesisToFluentShape, refineKinesisToFluent } from "../../modules/kinesis-to-fluent";
+import {
+  defaultIndexPrefix,
+  kinesisToOpenSearchShape,
+  refineKinesisToOpenSearch,
+} from "../../modules/kinesis-to-opensearch";
+import { kinesisToS3Shape, refineKinesisToS3 } from "../../modules/kinesis-to-s3";
 
-const sinkName = {
+/** A sink's or a forwarder's short name (it becomes part of function, stream and Terraform names). */
+export const SHORT_NAME = {
   pattern: /^[a-z][a-z0-9-]{0,19}$/,
   hint: "lower-case letters, digits and '-', 1 to 20, starting with a letter",
 } as const;
 
-/** Settings of one consumer's function and event source mapping; see KinesisConsumerCommonProps for ranges and defaults. */
-export const consumerTuningShape = {
-  batchSize: integer().optional(),
-  startingPosition: oneOf(STARTING_POSITIONS).optional(),
-  parallelizationFactor: integer().optional(),
-  maximumBatchingWindowSeconds: integer().optional(),
-  maximumRetryAttempts: integer().optional(),
-  maximumRecordAgeSeconds: integer().optional(),
-  memorySize: integer().optional(),
-  timeoutSeconds: integer().optional(),
-  logRetentionDays: integer().optional(),
-  tracingMode: oneOf(["Active", "PassThrough"]).optional(),
-};
-
-const vpcSchema = strict({ subnetIds: list(text()), securityGroupIds: list(text()) });
-
+/**
+ * What every sink takes beyond its module's own settings. The stack fills in the rest of the common consumer props:
+ * the function name (`<name>-to-<kind>-<sink>`), the source stream, the Common Schema keys and the failed-records
+ * location.
+ */
 const sinkCommonShape = {
   ...consumerTuningShape,
   /** Short name, unique across all sinks: the function is `<name>-to-<kind>-<sink>`. */
-  name: str(sinkName),
-  /** Stream to read: `"router"` or the name of a forwarder (its output stream). */
+  name: str(SHORT_NAME),
+  /** Stream to read: `"router"` or the name of a forwarder (its output stream). @default "router" */
   source: str().default("router"),
-  /** Log types to deliver; empty delivers all types. */
-  whitelist: list(str()).default([]),
-  /** Split a failing batch in two and retry the halves (KinesisConsumer's default). */
-  bisectBatchOnFunctionError: bool().optional(),
-  tags: stringMap().optional(),
+  whitelist: consumerCommonShape.whitelist,
+  tags: consumerCommonShape.tags,
 };
 
 export const s3SinkSchema = strict({
   ...sinkCommonShape,
-  /** Destination bucket. @default "<app name>-logs-<region>" (created) */
-  bucketName: text().optional(),
-  /** Create the bucket (SSE, public access blocked, TLS only). @default true */
-  createBucket: bool().optional(),
-  prefix: text().optional(),
-  kmsKeyArn: text().optional(),
-  expirationDays: integer().optional(),
-  forceDestroy: bool().optional(),
-  versioning: bool().optional(),
-  maxConcurrentPuts: integer().optional(),
-});
+  ...kinesisToS3Shape,
+  /** Destination bucket. @default "<app name>-logs-<region>" */
+  bucketName: kinesisToS3Shape.bucketName.optional(),
+  /**
+   * Create the bucket. Configuration creates it unless told otherwise, so `true` here, where the module used directly
+   * brings its own (`false`): the stack always passes the value. @default true
+   */
+  createBucket: kinesisToS3Shape.createBucket.unwrap().default(true),
+})
+  .superRefine(refineConsumer, whenValid)
+  .superRefine(refineKinesisToS3, whenValid);
 
 export const openSearchSinkSchema = strict({
   ...sinkCommonShape,
-  /** Create a domain (exactly one of domain and existing). */
-  domain: strict({
-    domainName: text(),
-    engineVersion: text().optional(),
-    instanceType: text().optional(),
-    instanceCount: integer().optional(),
-    volumeSizeGiB: integer().optional(),
-    kmsKeyArn: text().optional(),
-    masterUserArn: text(),
-    tlsSecurityPolicy: oneOf(TLS_SECURITY_POLICIES).optional(),
-    vpc: vpcSchema.optional(),
-    publicEndpoint: bool().optional(),
-    logRetentionDays: integer().optional(),
-  }).optional(),
-  /** Use an existing domain (`es`) or Serverless collection (`aoss`). */
-  existing: strict({
-    endpoint: text(),
-    service: oneOf(["es", "aoss"]).optional(),
-    arn: text(),
-    collectionName: text().optional(),
-  }).optional(),
-  /** Indices `<indexPrefix>-<log_type>-<YYYYMMDD>`; ISM covers exactly `<indexPrefix>-*`. @default "<name>-to-os-<sink>-logs" */
-  indexPrefix: text().optional(),
-  indexRetentionDays: integer().optional(),
-  documentIds: bool().optional(),
-  maxBulkDocs: integer().optional(),
-  maxBulkBytes: integer().optional(),
-  maxAttempts: integer().optional(),
-  /** The function's VPC placement. @default the created domain's, else none */
-  vpc: vpcSchema.optional(),
-});
+  ...kinesisToOpenSearchShape,
+})
+  .superRefine(refineConsumer, whenValid)
+  .superRefine(refineKinesisToOpenSearch, whenValid);
 
 export const fluentSinkSchema = strict({
   ...sinkCommonShape,
-  host: text(),
-  port: integer().optional(),
-  tag: text().optional(),
-  tls: bool().optional(),
-  /** Explicit opt-in to plaintext TCP; refused with a shared key. */
-  plaintext: bool().optional(),
-  tlsServerName: text().optional(),
-  /** NAME of the SSM SecureString holding the shared key; the key itself is never configuration. */
-  sharedKeyParameterName: text().optional(),
-  sharedKeyKmsKeyArn: text().optional(),
-  selfHostname: text().optional(),
-  wrapAsMessage: bool().optional(),
-  compress: bool().optional(),
-  requireAck: bool().optional(),
-  ackTimeoutSeconds: integer().optional(),
-  connectTimeoutSeconds: integer().optional(),
-  maxAttempts: integer().optional(),
-  /** The aggregator's VPC. @default none */
-  vpc: vpcSchema.optional(),
-});
+  ...kinesisToFluentShape,
+})
+  .superRefine(refineConsumer, whenValid)
+  .superRefine(refineKinesisToFluent, whenValid);
 
 export const SINK_KINDS = ["s3", "opensearch", "fluent"] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
+
+/** The kind's part of a sink's function name and failed-records prefix (`to-<kind>-<sink>`). */
+export const SINK_FUNCTION_KIND: Record<SinkKind, string> = { s3: "s3", opensearch: "os", fluent: "fluent" };
+
+/** A sink's function name: `<app name>-to-<kind>-<sink>` (the stack names it so; its defaults derive from it). */
+export const sinkFunctionName = (appName: string, kind: SinkKind, sink: string) =>
+  `${appName}-to-${SINK_FUNCTION_KIND[kind]}-${sink}`;
 
 /** `logRouting.sinks`: lists per kind (empty when unset). Names and sources are checked by the log-routing schema. */
 export const sinksSchema = strict({
@@ -120,3 +78,31 @@ export const sinksSchema = strict({
   opensearch: list(openSearchSinkSchema).default([]),
   fluent: list(fluentSinkSchema).default([]),
 });
+
+/**
+ * Each opensearch sink's ISM policy covers `<indexPrefix>-*`: no other sink's indices may match it. Reads the app name
+ * (the default prefix derives from the function name), so the app schema runs it, under `logRouting.sinks.opensearch`.
+ */
+export function refineIndexPrefixes(
+  appName: string,
+  sinks: readonly Pick<z.output<typeof openSearchSinkSchema>, "name" | "indexPrefix">[],
+  ctx: z.RefinementCtx,
+  path: readonly PropertyKey[],
+): void {
+  const prefixOf = (s: (typeof sinks)[number]) =>
+    s.indexPrefix ?? defaultIndexPrefix(sinkFunctionName(appName, "opensearch", s.name));
+  sinks.forEach((sink, i) => {
+    const mine = prefixOf(sink);
+    const other = sinks.find((o, j) => {
+      const theirs = prefixOf(o);
+      return i !== j && (mine === theirs || theirs.startsWith(`${mine}-`));
+    });
+    if (other !== undefined) {
+      fail(
+        ctx,
+        [...path, i, "indexPrefix"],
+        `${JSON.stringify(mine)}-* also matches the indices of sink ${JSON.stringify(other.name)} (${prefixOf(other)}-*)`,
+      );
+    }
+  });
+}

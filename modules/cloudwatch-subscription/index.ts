@@ -9,39 +9,74 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { z } from "zod";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
-import { ConfigError, oneOf, optionalString, patterns, requireString, stringList } from "../common/validate";
+import {
+  fail,
+  list,
+  oneOf,
+  opaque,
+  parseWith,
+  patterns,
+  region,
+  str,
+  strict,
+  stringMap,
+  text,
+  whenValid,
+} from "../common/schema";
 
-export interface CloudwatchSubscriptionProps {
-  /** Names the role (`<name>`) and the filters. */
-  readonly name: string;
-  /** Region of the log groups (the trusted service principal is `logs.<region>.amazonaws.com`). */
-  readonly region: string;
-  /** Log group names to subscribe (at least one). */
-  readonly logGroupNames: readonly string[];
-  /** ARN of the destination stream. */
-  readonly destinationStreamArn: string;
-  /** ARN of the stream's customer managed KMS key, if any. @default none (AWS managed key) */
-  readonly destinationStreamKmsKeyArn?: string;
-  /** CloudWatch Logs filter pattern. @default "" (every event) */
-  readonly filterPattern?: string;
+/** A CloudWatch Logs log group name. */
+export const logGroupName = () =>
+  str({ pattern: /^[\w\-./#]{1,512}$/, hint: "a log group name (1 to 512 of [A-Za-z0-9_-./#])" });
+
+/** Log groups one subscription takes at most. */
+export const MAX_LOG_GROUPS = 100;
+
+/** The settings configuration also takes (`logRouting.cloudwatchSubscription`). */
+export const cloudwatchSubscriptionSettingsShape = {
+  /** CloudWatch Logs filter pattern, at most 1024 characters; "" sends every event. @default "" */
+  filterPattern: text()
+    .superRefine((v, ctx) => {
+      if (v.length > 1024) fail(ctx, [], `must be a string of at most 1024 characters; got ${v.length}`);
+    })
+    .default(""),
   /** How events spread over shards. @default "ByLogStream" */
-  readonly distribution?: "ByLogStream" | "Random";
-  /** Resources (e.g. log groups created in the same stack) the filters must wait for. */
-  readonly dependsOn?: ITerraformDependable[];
-  /** @default {} */
-  readonly tags?: Record<string, string>;
-}
+  distribution: oneOf(["ByLogStream", "Random"]).default("ByLogStream"),
+};
+
+export const cloudwatchSubscriptionPropsSchema = strict({
+  /** Names the role (`<name>`) and the filters: an IAM role name. */
+  name: str({ pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name" }),
+  /** Region of the log groups (the trusted service principal is `logs.<region>.amazonaws.com`): modules/common/regions.ts. */
+  region: region(),
+  /** Log group names to subscribe, 1 to 100, each once. */
+  logGroupNames: list(logGroupName(), 1, MAX_LOG_GROUPS),
+  /** ARN of the destination stream. */
+  destinationStreamArn: str(),
+  /** ARN of the stream's customer managed KMS key, if any. @default none (AWS managed key) */
+  destinationStreamKmsKeyArn: str(patterns.arn).optional(),
+  ...cloudwatchSubscriptionSettingsShape,
+  /** Resources (e.g. log groups created in the same stack) the filters must wait for. @default none */
+  dependsOn: list(opaque<ITerraformDependable>()).optional(),
+  /** @default none */
+  tags: stringMap().optional(),
+}).superRefine((p, ctx) => {
+  const duplicate = p.logGroupNames.find((g, i) => p.logGroupNames.indexOf(g) !== i);
+  if (duplicate !== undefined) fail(ctx, ["logGroupNames"], `lists ${JSON.stringify(duplicate)} twice`);
+}, whenValid);
+
+/** Props of CloudwatchSubscription, inferred from its schema (the field comments are the documentation). */
+export type CloudwatchSubscriptionProps = Readonly<z.input<typeof cloudwatchSubscriptionPropsSchema>>;
 
 export interface CloudwatchSubscriptionOutputs {
+  /** The role CloudWatch Logs assumes (a Terraform reference). */
   readonly roleArn: string;
   readonly roleName: string;
   /** Filter name per log group. */
   readonly filterNames: Record<string, string>;
 }
-
-const LOG_GROUP = { pattern: /^[\w\-./#]{1,512}$/, hint: "a log group name (1 to 512 of [A-Za-z0-9_-./#])" };
 
 export class CloudwatchSubscription extends Construct {
   readonly role: IamRole;
@@ -50,18 +85,10 @@ export class CloudwatchSubscription extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudwatchSubscriptionProps) {
     super(scope, id);
-    const name = requireString("name", props.name, { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name" });
-    const region = requireString("region", props.region, patterns.region);
-    const logGroupNames = stringList("logGroupNames", props.logGroupNames, { ...LOG_GROUP, min: 1, max: 100 });
-    const duplicate = logGroupNames.find((g, i) => logGroupNames.indexOf(g) !== i);
-    if (duplicate !== undefined) throw new ConfigError("logGroupNames", `lists ${JSON.stringify(duplicate)} twice`);
-    const streamArn = requireString("destinationStreamArn", props.destinationStreamArn);
-    const kmsKeyArn = optionalString("destinationStreamKmsKeyArn", props.destinationStreamKmsKeyArn, patterns.arn);
-    const filterPattern = props.filterPattern ?? "";
-    if (typeof filterPattern !== "string" || filterPattern.length > 1024) {
-      throw new ConfigError("filterPattern", "must be a string of at most 1024 characters");
-    }
-    const distribution = oneOf("distribution", props.distribution ?? "ByLogStream", ["ByLogStream", "Random"] as const);
+    const p = parseWith(cloudwatchSubscriptionPropsSchema, props);
+    const { name, region, logGroupNames, filterPattern, distribution } = p;
+    const streamArn = p.destinationStreamArn;
+    const kmsKeyArn = p.destinationStreamKmsKeyArn;
 
     // The log groups are in the configured region (it also names the trusted service principal).
     const logsScope = { ...arnScope(this), region };
@@ -82,7 +109,7 @@ export class CloudwatchSubscription extends Construct {
           },
         ],
       }),
-      tags: props.tags,
+      tags: p.tags,
     });
     const statements: PolicyStatement[] = [
       { Sid: "PutIntoStream", Effect: "Allow", Action: "kinesis:PutRecord", Resource: streamArn },
@@ -112,7 +139,7 @@ export class CloudwatchSubscription extends Construct {
         filterPattern,
         distribution,
         // CloudWatch Logs checks it can assume the role and put a test record when the filter is created.
-        dependsOn: [policy, ...(props.dependsOn ?? [])],
+        dependsOn: [policy, ...(p.dependsOn ?? [])],
       });
     });
     this.outputs = { roleArn: this.role.arn, roleName: this.role.name, filterNames };

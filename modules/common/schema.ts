@@ -2,6 +2,7 @@
 // Every leaf says what is allowed in the same words ("must be an integer from 1 to 65535; got 70000"); objects are
 // strict (an unknown key is an error naming the nearest valid key); a parse reports every problem at once.
 import { z } from "zod";
+import { AWS_REGIONS } from "./regions";
 
 /** One problem: the field's path (`logRouting.sinks.fluent[0].port`) and what is wrong. */
 export interface ConfigIssue {
@@ -245,3 +246,49 @@ export const timeZone = () =>
       });
     }
   });
+
+const REGION_HINT = "an AWS region such as eu-west-1 (commercial, cn-* or us-gov-*)";
+
+/** One of AWS_REGIONS (modules/common/regions.ts): the configuration's region and every construct's region prop. */
+export const region = () =>
+  z.string({ error: (iss) => `must be ${REGION_HINT}; got ${show(iss.input)}` }).superRefine((v, ctx) => {
+    if (!(AWS_REGIONS as readonly string[]).includes(v)) {
+      ctx.addIssue({ code: "custom", message: `must be ${REGION_HINT}; got ${show(v)}`, input: v });
+    }
+  });
+
+/**
+ * Options for a cross-field refinement: it runs only once every field of the object it refines is valid, so a wrong
+ * field is reported once, by its own rule, and never again by a rule that reads it.
+ */
+export const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 } as const;
+
+/**
+ * Options for a refinement that reads fields from several places: it runs once none of `paths` has a problem (at the
+ * path, inside it, or at an object holding it), whatever the state of the rest of the object, so its own problems are
+ * reported in the same list as every other.
+ */
+export const whenValidAt = (...paths: readonly (readonly PropertyKey[])[]) => {
+  const overlaps = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+    a.slice(0, Math.min(a.length, b.length)).every((k, j) => b[j] === k);
+  return {
+    when: (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
+      !payload.issues.some((i) => paths.some((p) => overlaps(p, i.path ?? []))),
+  } as const;
+};
+
+/** A value the schema passes through unchecked: a construct, a Terraform dependable, a provider block. */
+export const opaque = <T>() => z.custom<T>(() => true);
+
+/** The keys of `value` that `shape` declares: a construct hands a wrapped construct exactly its own props. */
+export function pick<S extends z.ZodRawShape, V extends object>(
+  shape: S,
+  value: V,
+): Pick<V, Extract<keyof V, keyof S>> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k in shape)) as Pick<V, Extract<keyof V, keyof S>>;
+}
+
+/** The raw shape without `keys`: configuration composes a construct's shape minus the props the stack fills in. */
+export function omitKeys<S extends z.ZodRawShape, K extends keyof S>(shape: S, keys: readonly K[]): Omit<S, K> {
+  return Object.fromEntries(Object.entries(shape).filter(([k]) => !keys.includes(k as K))) as Omit<S, K>;
+}

@@ -1,21 +1,13 @@
-// Placing a function (or a domain) in a VPC: the subnets and security groups, validated with the field's name.
-import { ConfigError, patterns, stringList } from "./validate";
+// Placing a function (or a domain) in a VPC: the subnets and security groups. The one schema; constructs and
+// configuration both use it, so an error names the field under whichever path it was given at.
+import type { z } from "zod";
+import { list, patterns, str, strict } from "./schema";
 
-export interface VpcPlacement {
-  readonly subnetIds: readonly string[];
-  readonly securityGroupIds: readonly string[];
-}
+export const vpcPlacementSchema = strict({
+  /** Subnets, 1 to 16 (`subnet-...`). */
+  subnetIds: list(str(patterns.subnetId), 1, 16),
+  /** Security groups, 1 to 5 (`sg-...`). */
+  securityGroupIds: list(str(patterns.securityGroupId), 1, 5),
+});
 
-export function validateVpc(field: string, vpc: VpcPlacement | undefined): VpcPlacement | undefined {
-  if (vpc === undefined) return undefined;
-  if (typeof vpc !== "object" || vpc === null)
-    throw new ConfigError(field, "must be an object with subnetIds and securityGroupIds");
-  return {
-    subnetIds: stringList(`${field}.subnetIds`, vpc.subnetIds, { ...patterns.subnetId, min: 1, max: 16 }),
-    securityGroupIds: stringList(`${field}.securityGroupIds`, vpc.securityGroupIds, {
-      ...patterns.securityGroupId,
-      min: 1,
-      max: 5,
-    }),
-  };
-}
+export type VpcPlacement = Readonly<z.output<typeof vpcPlacementSchema>>;

@@ -15,19 +15,28 @@ import type { LambdaFunctionVpcConfig } from "@cdktf/provider-aws/lib/lambda-fun
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
+import type { z } from "zod";
 import { consumerEnv } from "../../contracts/kinesis";
 import { arns, partitionOf } from "../common/arns";
-import { NodeFunction, type PolicyStatement } from "../common/node-function";
+import { NodeFunction, nodeFunctionPropsSchema, type PolicyStatement } from "../common/node-function";
 import {
-  boolOrDefault,
-  ConfigError,
-  intOrDefault,
+  bool,
+  fail,
+  int,
+  list,
   oneOf,
-  optionalString,
+  opaque,
+  parseWith,
   patterns,
-  requireString,
-  stringList,
-} from "../common/validate";
+  str,
+  strict,
+  stringMap,
+  timeZone,
+  whenValid,
+} from "../common/schema";
+
+/** NodeFunction's own fields: the consumer's function settings are exactly these (ranges and defaults there). */
+const functionShape = nodeFunctionPropsSchema.shape;
 
 /** CloudWatch namespace of the Kinesis handlers' metrics; their `service` dimension is the function name. */
 export const LOG_ROUTING_METRICS_NAMESPACE = "LogRouting";
@@ -35,97 +44,145 @@ export const LOG_ROUTING_METRICS_NAMESPACE = "LogRouting";
 export const STARTING_POSITIONS = ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
-export interface FailedRecordsLocation {
-  /** Bucket for failed records (never empty: the original modules defaulted to `""`). */
-  readonly bucketName: string;
-  /** Key prefix, no leading or trailing `/`. @default "failed/<name>" */
-  readonly prefix?: string;
-  /** CMK the bucket encrypts with; objects are then written with SSE-KMS. @default SSE-S3 */
-  readonly kmsKeyArn?: string;
-}
-
-export interface OnFailureDestination {
-  readonly arn: string;
-  readonly type: "sqs" | "sns";
-}
-
-/** Common variables of every Kinesis Lambda module. */
-export interface KinesisConsumerCommonProps {
-  /** Function name (also names its role, log group and on-failure queue). */
-  readonly name: string;
-  /** ARN of the stream to read. */
-  readonly sourceStreamArn: string;
-  /** ARN of the source stream's customer managed KMS key, if any (grants `kms:Decrypt`). @default none (AWS managed key) */
-  readonly sourceStreamKmsKeyArn?: string;
+/**
+ * How the function reads its stream and runs: configuration takes these per forwarder and per sink. Ranges and
+ * defaults are written here only.
+ */
+export const consumerTuningShape = {
   /** Records per invocation, 1 to 10000. @default 100 */
-  readonly batchSize?: number;
+  batchSize: int(1, 10000).default(100),
   /** @default "TRIM_HORIZON" */
-  readonly startingPosition?: StartingPosition;
-  /** RFC 3339 time, required when startingPosition is AT_TIMESTAMP. */
-  readonly startingPositionTimestamp?: string;
+  startingPosition: oneOf(STARTING_POSITIONS).default("TRIM_HORIZON"),
+  /** RFC 3339 time; required when startingPosition is AT_TIMESTAMP, refused otherwise. @default none */
+  startingPositionTimestamp: str({
+    pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+    hint: "an RFC 3339 time such as 2024-01-31T00:00:00Z",
+  }).optional(),
   /** Concurrent batches per shard, 1 to 10. @default 1 */
-  readonly parallelizationFactor?: number;
+  parallelizationFactor: int(1, 10).default(1),
   /** Seconds to gather records before invoking, 0 to 300. @default 0 */
-  readonly maximumBatchingWindowSeconds?: number;
+  maximumBatchingWindowSeconds: int(0, 300).default(0),
   /**
    * Retries of a batch that reports failures, 0 to 10000 (never infinite: a shard must not stall). Handlers only report
    * transient delivery failures; bad records go to failed records on the first try. @default 5
    */
-  readonly maximumRetryAttempts?: number;
+  maximumRetryAttempts: int(0, 10000).default(5),
   /**
    * Records older than this are sent to the on-failure destination (as a shard/sequence range) instead of being
    * processed, 60 to 604800. Six hours leaves most of the default 24-hour stream retention to replay them. @default 21600
    */
-  readonly maximumRecordAgeSeconds?: number;
+  maximumRecordAgeSeconds: int(60, 604800).default(21600),
   /** Split a failing batch in two and retry the halves. @default true */
-  readonly bisectBatchOnFunctionError?: boolean;
-  /** Where Lambda sends the metadata of batches it gives up on. @default a new SQS queue `<name>-failures` with SSE */
-  readonly onFailureDestination?: OnFailureDestination;
-  /** @default 256 */
-  readonly memorySize?: number;
-  /** @default 60 */
-  readonly timeoutSeconds?: number;
-  /** IANA time zone for timestamps without an offset. @default "UTC" */
-  readonly timezone?: string;
+  bisectBatchOnFunctionError: bool().default(true),
+  /** The function's memory, MiB, 128 to 10240 (NodeFunction's field). @default 256 */
+  memorySize: functionShape.memorySize,
+  /** The function's timeout, seconds, 1 to 900 (NodeFunction's field). @default 60 */
+  timeoutSeconds: functionShape.timeoutSeconds,
+  /** Retention of the function's log group, days, one of CloudWatch's values (NodeFunction's field). @default 30 */
+  logRetentionDays: functionShape.logRetentionDays,
+  /** X-Ray tracing mode (NodeFunction's field). @default "Active" */
+  tracingMode: functionShape.tracingMode,
+};
+
+/** The Common Schema keys and time handling: configuration takes them once for every consumer (`logRouting.schema`). */
+export const consumerSchemaKeysShape = {
   /** @default "log_type" */
-  readonly typeKey?: string;
+  typeKey: str(patterns.key).default("log_type"),
   /** @default "log_id" */
-  readonly idKey?: string;
+  idKey: str(patterns.key).default("log_id"),
   /** @default "time" */
-  readonly timeKey?: string;
-  /** Prefix for records without a (valid) type, where a module names things by type. @default "unknown" */
-  readonly unknownTypePrefix?: string;
-  /** Log types to process; empty means all types. @default [] */
-  readonly whitelist?: readonly string[];
+  timeKey: str(patterns.key).default("time"),
+  /** IANA time zone for timestamps without an offset. @default "UTC" */
+  timezone: timeZone().default("UTC"),
+  /** Prefix for records without a (valid) type, where a module names things by type, 1 to 64 of [A-Za-z0-9_.-]. @default "unknown" */
+  unknownTypePrefix: str({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, hint: "1 to 64 of [A-Za-z0-9_.-]" }).default("unknown"),
   /**
    * What a record whose time cannot be read becomes: `fail` (an `invalid_time` failed record) or `deliver` (the
    * explicit fallback: arrival time, document marked). Written to the function as `LOG_INVALID_TIME`.
    * @default the handler's own: `fail` for the sinks that file by time; kinesis-forward does not read the time
    */
-  readonly invalidTime?: "fail" | "deliver";
-  /** @default "Active" */
-  readonly tracingMode?: "Active" | "PassThrough";
-  /** @default {} */
-  readonly tags?: Record<string, string>;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
-  readonly failedRecords: FailedRecordsLocation;
-  /** Reserved concurrency. @default unreserved */
-  readonly reservedConcurrency?: number;
-  /** @default false (enabled) */
-  readonly disabled?: boolean;
+  invalidTime: oneOf(["fail", "deliver"]).optional(),
+};
+
+export const failedRecordsLocationSchema = strict({
+  /** Bucket for failed records (never empty: the original modules defaulted to `""`). */
+  bucketName: str(),
+  /** Key prefix, no leading or trailing `/`. @default "failed/<name>" */
+  prefix: str(patterns.s3Prefix).optional(),
+  /** CMK the bucket encrypts with; objects are then written with SSE-KMS. @default SSE-S3 */
+  kmsKeyArn: str(patterns.arn).optional(),
+});
+export type FailedRecordsLocation = Readonly<z.input<typeof failedRecordsLocationSchema>>;
+
+const onFailureDestinationSchema = strict({
+  /** ARN of the queue or topic. */
+  arn: str(),
+  /** What the ARN names (decides `sqs:SendMessage` or `sns:Publish`). */
+  type: oneOf(["sqs", "sns"]),
+});
+export type OnFailureDestination = Readonly<z.input<typeof onFailureDestinationSchema>>;
+
+/** Common variables of every Kinesis Lambda module (forward, to-s3, to-opensearch, to-fluent). */
+export const consumerCommonShape = {
+  /** Function name, 1 to 64 of [a-zA-Z0-9_-] (also names its role, log group and on-failure queue). */
+  name: str({
+    pattern: /^[a-zA-Z0-9_-]{1,64}$/,
+    hint: "1 to 64 of [a-zA-Z0-9_-] (a Lambda function and IAM role name)",
+  }),
+  /** ARN of the stream to read. */
+  sourceStreamArn: str(),
+  /** ARN of the source stream's customer managed KMS key, if any (grants `kms:Decrypt`). @default none (AWS managed key) */
+  sourceStreamKmsKeyArn: str(patterns.arn).optional(),
+  ...consumerTuningShape,
+  ...consumerSchemaKeysShape,
+  /** Log types to process; empty means all types. @default [] */
+  whitelist: list(str()).default([]),
+  /** Where Lambda sends the metadata of batches it gives up on. @default a new SQS queue `<name>-failures` with SSE */
+  onFailureDestination: onFailureDestinationSchema.optional(),
+  /** @default none */
+  tags: stringMap().optional(),
+  /** Where records that cannot be delivered are written. */
+  failedRecords: failedRecordsLocationSchema,
+  /** Reserved concurrency, 0 to 1000 (NodeFunction's field). @default unreserved */
+  reservedConcurrency: functionShape.reservedConcurrency,
+  /** Create the mapping disabled. @default false (enabled) */
+  disabled: bool().default(false),
+};
+
+/** startingPositionTimestamp goes with AT_TIMESTAMP, and only with it. */
+export function refineConsumer(
+  p: { startingPosition: StartingPosition; startingPositionTimestamp?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.startingPosition === "AT_TIMESTAMP" && p.startingPositionTimestamp === undefined) {
+    fail(ctx, ["startingPositionTimestamp"], "must be set when startingPosition is AT_TIMESTAMP");
+  }
+  if (p.startingPosition !== "AT_TIMESTAMP" && p.startingPositionTimestamp !== undefined) {
+    fail(ctx, ["startingPositionTimestamp"], "is only allowed when startingPosition is AT_TIMESTAMP");
+  }
 }
 
-export interface KinesisConsumerProps extends KinesisConsumerCommonProps {
+export const kinesisConsumerPropsSchema = strict({
+  ...consumerCommonShape,
   /** Folder under handlers/ holding index.ts. */
-  readonly handler: string;
-  readonly description?: string;
-  /** Variables beyond the common ones. */
-  readonly environment?: Record<string, string>;
-  /** Permissions beyond reading the stream and writing failed records: exact actions on exact resources. */
-  readonly statements?: PolicyStatement[];
-  readonly vpcConfig?: LambdaFunctionVpcConfig;
-}
+  handler: str(),
+  /** @default none */
+  description: str().optional(),
+  /** Variables beyond the common ones (values may be Terraform references). @default none */
+  environment: opaque<Record<string, string>>().optional(),
+  /** Permissions beyond reading the stream and writing failed records: exact actions on exact resources. @default none */
+  statements: opaque<PolicyStatement[]>().optional(),
+  /** @default not in a VPC */
+  vpcConfig: opaque<LambdaFunctionVpcConfig>().optional(),
+}).superRefine(refineConsumer, whenValid);
+
+/** The common props alone: what configuration and the wrapping modules compose. */
+export const consumerCommonSchema = strict(consumerCommonShape).superRefine(refineConsumer, whenValid);
+
+/** Common props of the Kinesis modules, inferred from consumerCommonShape (its field comments are the documentation). */
+export type KinesisConsumerCommonProps = Readonly<z.input<typeof consumerCommonSchema>>;
+/** Props of KinesisConsumer: the common ones, and what the module wrapping it adds. */
+export type KinesisConsumerProps = Readonly<z.input<typeof kinesisConsumerPropsSchema>>;
 
 export interface KinesisConsumerOutputs {
   readonly functionName: string;
@@ -134,21 +191,8 @@ export interface KinesisConsumerOutputs {
   readonly roleName: string;
   readonly logGroupName: string;
   readonly eventSourceMappingUuid: string;
+  /** Where Lambda sends the metadata of batches it gives up on (the created queue, or the given destination). */
   readonly onFailureDestinationArn: string;
-}
-
-const keyName = { pattern: /^[^\s]{1,128}$/, hint: "1 to 128 characters without spaces" };
-
-function validTimezone(field: string, value: string): string {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return value;
-  } catch {
-    throw new ConfigError(
-      field,
-      `must be an IANA time zone such as "UTC" or "Asia/Tokyo"; got ${JSON.stringify(value)}`,
-    );
-  }
 }
 
 export class KinesisConsumer extends Construct {
@@ -164,59 +208,18 @@ export class KinesisConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: KinesisConsumerProps) {
     super(scope, id);
-    const name = requireString("name", props.name, {
-      pattern: /^[a-zA-Z0-9_-]{1,64}$/,
-      hint: "1 to 64 of [a-zA-Z0-9_-] (a Lambda function and IAM role name)",
-    });
-    const sourceStreamArn = requireString("sourceStreamArn", props.sourceStreamArn);
-    const sourceKms = optionalString("sourceStreamKmsKeyArn", props.sourceStreamKmsKeyArn, patterns.arn);
-    const batchSize = intOrDefault("batchSize", props.batchSize, 100, 1, 10000);
-    const startingPosition = oneOf("startingPosition", props.startingPosition ?? "TRIM_HORIZON", STARTING_POSITIONS);
-    const startingPositionTimestamp =
-      startingPosition === "AT_TIMESTAMP"
-        ? requireString("startingPositionTimestamp", props.startingPositionTimestamp, {
-            pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
-            hint: "an RFC 3339 time such as 2024-01-31T00:00:00Z",
-          })
-        : undefined;
-    if (startingPosition !== "AT_TIMESTAMP" && props.startingPositionTimestamp !== undefined) {
-      throw new ConfigError("startingPositionTimestamp", "is only allowed when startingPosition is AT_TIMESTAMP");
-    }
-    const parallelizationFactor = intOrDefault("parallelizationFactor", props.parallelizationFactor, 1, 1, 10);
-    const batchingWindow = intOrDefault("maximumBatchingWindowSeconds", props.maximumBatchingWindowSeconds, 0, 0, 300);
-    const maximumRetryAttempts = intOrDefault("maximumRetryAttempts", props.maximumRetryAttempts, 5, 0, 10000);
-    const maximumRecordAge = intOrDefault("maximumRecordAgeSeconds", props.maximumRecordAgeSeconds, 21600, 60, 604800);
-    const bisect = boolOrDefault("bisectBatchOnFunctionError", props.bisectBatchOnFunctionError, true);
-    const timezone = validTimezone("timezone", props.timezone ?? "UTC");
-    const typeKey = optionalString("typeKey", props.typeKey, keyName) ?? "log_type";
-    const idKey = optionalString("idKey", props.idKey, keyName) ?? "log_id";
-    const timeKey = optionalString("timeKey", props.timeKey, keyName) ?? "time";
-    const unknownTypePrefix =
-      optionalString("unknownTypePrefix", props.unknownTypePrefix, {
-        pattern: /^[A-Za-z0-9_.-]{1,64}$/,
-        hint: "1 to 64 of [A-Za-z0-9_.-]",
-      }) ?? "unknown";
-    const whitelist = stringList("whitelist", props.whitelist ?? []);
-    const invalidTime =
-      props.invalidTime === undefined
-        ? undefined
-        : oneOf("invalidTime", props.invalidTime, ["fail", "deliver"] as const);
-    if (props.failedRecords === undefined || typeof props.failedRecords !== "object") {
-      throw new ConfigError("failedRecords", "must be an object with bucketName");
-    }
-    const bucketName = requireString("failedRecords.bucketName", props.failedRecords.bucketName);
-    const prefix =
-      optionalString("failedRecords.prefix", props.failedRecords.prefix, {
-        pattern: /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
-        hint: "an S3 key prefix without leading or trailing '/'",
-      }) ?? `failed/${name}`;
-    const failedKms = optionalString("failedRecords.kmsKeyArn", props.failedRecords.kmsKeyArn, patterns.arn);
-    const destination = props.onFailureDestination;
-    if (destination !== undefined) {
-      requireString("onFailureDestination.arn", destination.arn);
-      oneOf("onFailureDestination.type", destination.type, ["sqs", "sns"] as const);
-    }
-    const tags = props.tags ?? {};
+    const p = parseWith(kinesisConsumerPropsSchema, props);
+    const { name, sourceStreamArn, batchSize, startingPosition, startingPositionTimestamp, parallelizationFactor } = p;
+    const { maximumRetryAttempts, whitelist, timezone, typeKey, idKey, timeKey, unknownTypePrefix, invalidTime } = p;
+    const sourceKms = p.sourceStreamKmsKeyArn;
+    const batchingWindow = p.maximumBatchingWindowSeconds;
+    const maximumRecordAge = p.maximumRecordAgeSeconds;
+    const bisect = p.bisectBatchOnFunctionError;
+    const bucketName = p.failedRecords.bucketName;
+    const prefix = p.failedRecords.prefix ?? `failed/${name}`;
+    const failedKms = p.failedRecords.kmsKeyArn;
+    const destination = p.onFailureDestination;
+    const tags = p.tags ?? {};
     this.failedRecordsPrefix = prefix;
     this.name = name;
     this.maximumRecordAgeSeconds = maximumRecordAge;
@@ -271,19 +274,19 @@ export class KinesisConsumer extends Construct {
         Action: destinationType === "sqs" ? "sqs:SendMessage" : "sns:Publish",
         Resource: destinationArn,
       },
-      ...(props.statements ?? []),
+      ...(p.statements ?? []),
     ];
 
     this.fn = new NodeFunction(this, "function", {
-      handler: props.handler,
+      handler: p.handler,
       functionName: name,
-      description: props.description,
-      memorySize: props.memorySize,
-      timeoutSeconds: props.timeoutSeconds,
-      logRetentionDays: props.logRetentionDays,
-      tracingMode: props.tracingMode,
-      reservedConcurrency: props.reservedConcurrency,
-      vpcConfig: props.vpcConfig,
+      description: p.description,
+      memorySize: p.memorySize,
+      timeoutSeconds: p.timeoutSeconds,
+      logRetentionDays: p.logRetentionDays,
+      tracingMode: p.tracingMode,
+      reservedConcurrency: p.reservedConcurrency,
+      vpcConfig: p.vpcConfig,
       statements,
       environment: {
         ...consumerEnv.write({
@@ -300,7 +303,7 @@ export class KinesisConsumer extends Construct {
         }),
         POWERTOOLS_SERVICE_NAME: name,
         POWERTOOLS_METRICS_NAMESPACE: LOG_ROUTING_METRICS_NAMESPACE,
-        ...props.environment,
+        ...p.environment,
       },
     });
     if (Object.keys(tags).length > 0) {
@@ -312,7 +315,7 @@ export class KinesisConsumer extends Construct {
     this.mapping = new LambdaEventSourceMapping(this, "mapping", {
       eventSourceArn: sourceStreamArn,
       functionName: this.fn.function.arn,
-      enabled: !boolOrDefault("disabled", props.disabled, false),
+      enabled: !p.disabled,
       startingPosition,
       startingPositionTimestamp,
       batchSize,

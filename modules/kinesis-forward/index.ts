@@ -4,22 +4,33 @@
  * Built on KinesisConsumer (mapping, on-failure queue, failed records); handler: handlers/kinesis-forward.
  */
 import { Construct } from "constructs";
+import type { z } from "zod";
 import { forwardEnv } from "../../contracts/kinesis";
-import { intOrDefault, optionalString, patterns, requireString } from "../common/validate";
-import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
+import { int, parseWith, patterns, pick, str, strict, whenValid } from "../common/schema";
+import { consumerCommonShape, KinesisConsumer, type KinesisConsumerOutputs, refineConsumer } from "../kinesis-consumer";
 
-export interface KinesisForwardProps extends KinesisConsumerCommonProps {
+/** What kinesis-forward adds to the common consumer props; configuration takes `partitionKeyField` per forwarder. */
+export const kinesisForwardShape = {
   /** ARN of the stream to write to. */
-  readonly targetStreamArn: string;
+  targetStreamArn: str(),
   /** ARN of the target stream's customer managed KMS key, if any. @default none (AWS managed key) */
-  readonly targetStreamKmsKeyArn?: string;
+  targetStreamKmsKeyArn: str(patterns.arn).optional(),
   /** Top-level key whose value is the output partition key (else the event id, stable). @default the idKey ("log_id") */
-  readonly partitionKeyField?: string;
+  partitionKeyField: str(patterns.key).optional(),
   /** PutRecords calls per chunk including the first, 1 to 20. @default 5 */
-  readonly maxPutAttempts?: number;
-}
+  maxPutAttempts: int(1, 20).default(5),
+};
+
+export const kinesisForwardPropsSchema = strict({ ...consumerCommonShape, ...kinesisForwardShape }).superRefine(
+  refineConsumer,
+  whenValid,
+);
+
+/** Props of KinesisForward, inferred from its schema (the field comments are the documentation). */
+export type KinesisForwardProps = Readonly<z.input<typeof kinesisForwardPropsSchema>>;
 
 export interface KinesisForwardOutputs extends KinesisConsumerOutputs {
+  /** ARN of the stream written to. */
   readonly targetStreamArn: string;
 }
 
@@ -29,15 +40,11 @@ export class KinesisForward extends Construct {
 
   constructor(scope: Construct, id: string, props: KinesisForwardProps) {
     super(scope, id);
-    const targetStreamArn = requireString("targetStreamArn", props.targetStreamArn);
-    const targetKms = optionalString("targetStreamKmsKeyArn", props.targetStreamKmsKeyArn, patterns.arn);
-    const partitionKeyField = optionalString("partitionKeyField", props.partitionKeyField, {
-      pattern: /^[^\s]{1,128}$/,
-      hint: "1 to 128 characters without spaces",
-    });
-    const maxPutAttempts = intOrDefault("maxPutAttempts", props.maxPutAttempts, 5, 1, 20);
+    const p = parseWith(kinesisForwardPropsSchema, props);
+    const { targetStreamArn, partitionKeyField, maxPutAttempts } = p;
+    const targetKms = p.targetStreamKmsKeyArn;
     this.consumer = new KinesisConsumer(this, "consumer", {
-      ...props,
+      ...pick(consumerCommonShape, p),
       handler: "kinesis-forward",
       description: "Forwards whitelisted log events from a router stream to a target stream",
       environment: forwardEnv.write({

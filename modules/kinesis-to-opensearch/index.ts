@@ -25,97 +25,183 @@ import { OpensearchserverlessAccessPolicy } from "@cdktf/provider-aws/lib/opense
 import { OpensearchserverlessLifecyclePolicy } from "@cdktf/provider-aws/lib/opensearchserverless-lifecycle-policy";
 import { Annotations, Fn, Lazy } from "cdktf";
 import { Construct } from "constructs";
+import type { z } from "zod";
 import { toOpenSearchEnv } from "../../contracts/kinesis";
 import { ismPolicyDocument } from "../../handlers/kinesis-to-opensearch/ism";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
-import {
-  boolOrDefault,
-  ConfigError,
-  intOrDefault,
-  oneOf,
-  optionalString,
-  patterns,
-  requireString,
-} from "../common/validate";
-import { type VpcPlacement, validateVpc } from "../common/vpc";
-import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
+import { bool, fail, int, oneOf, parseWith, patterns, pick, str, strict, whenValid } from "../common/schema";
+import { type VpcPlacement, vpcPlacementSchema } from "../common/vpc";
+import { consumerCommonShape, KinesisConsumer, type KinesisConsumerOutputs, refineConsumer } from "../kinesis-consumer";
 
 export const TLS_SECURITY_POLICIES = ["Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10"] as const;
 
 /** A domain the module creates, secure by default. */
-export interface OpenSearchDomainProps {
+export const openSearchDomainSchema = strict({
   /** 3 to 28 of [a-z0-9-], starting with a letter. */
-  readonly domainName: string;
+  domainName: str({ pattern: /^[a-z][a-z0-9-]{2,27}$/, hint: "3 to 28 of [a-z0-9-], starting with a letter" }),
   /** @default "OpenSearch_2.19" */
-  readonly engineVersion?: string;
+  engineVersion: str({
+    pattern: /^(OpenSearch_\d+\.\d+|Elasticsearch_7\.10)$/,
+    hint: "OpenSearch_<major>.<minor>",
+  }).default("OpenSearch_2.19"),
   /** @default "r6g.large.search" */
-  readonly instanceType?: string;
-  /** Data nodes; spread over 2 zones (3 with three VPC subnets) when more than one. @default 2 */
-  readonly instanceCount?: number;
-  /** gp3 volume per data node. @default 100 */
-  readonly volumeSizeGiB?: number;
+  instanceType: str({
+    pattern: /^[a-z0-9]+\.[a-z0-9]+\.search$/,
+    hint: "an OpenSearch instance type such as r6g.large.search",
+  }).default("r6g.large.search"),
+  /** Data nodes, 1 to 80; spread over 2 zones (3 with three VPC subnets) when more than one. @default 2 */
+  instanceCount: int(1, 80).default(2),
+  /** gp3 volume per data node, 10 to 16384 GiB. @default 100 */
+  volumeSizeGiB: int(10, 16384).default(100),
   /** CMK for encryption at rest. @default the AWS managed key */
-  readonly kmsKeyArn?: string;
+  kmsKeyArn: str(patterns.arn).optional(),
   /**
    * IAM role or user ARN of the fine-grained access control master user: the domain's admin, who maps the function
    * to its write-only role (see `adminSetup`). Required; never the function's own role.
    */
-  readonly masterUserArn: string;
+  masterUserArn: str({
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/,
+    hint: "the admin's IAM role or user ARN (a separate principal, never the function)",
+  }),
   /** Both enforce TLS 1.2 or later. @default "Policy-Min-TLS-1-2-2019-07" */
-  readonly tlsSecurityPolicy?: (typeof TLS_SECURITY_POLICIES)[number];
-  /** Place the domain in a VPC. Required unless `publicEndpoint: true`. */
-  readonly vpc?: VpcPlacement;
+  tlsSecurityPolicy: oneOf(TLS_SECURITY_POLICIES).default("Policy-Min-TLS-1-2-2019-07"),
+  /** Place the domain in a VPC. Required unless `publicEndpoint: true`. @default none */
+  vpc: vpcPlacementSchema.optional(),
   /** Explicit opt-out of the VPC: a public endpoint (still IAM-signed, HTTPS only). @default false */
-  readonly publicEndpoint?: boolean;
-  /** Retention of the audit, slow and error log groups. @default 90 */
-  readonly logRetentionDays?: number;
-}
+  publicEndpoint: bool().default(false),
+  /** Retention of the audit, slow and error log groups, 1 to 3653 days. @default 90 */
+  logRetentionDays: int(1, 3653).default(90),
+});
+export type OpenSearchDomainProps = Readonly<z.input<typeof openSearchDomainSchema>>;
 
 /** An endpoint that already exists. */
-export interface ExistingOpenSearch {
-  /** `https://…` domain or collection endpoint. */
-  readonly endpoint: string;
+export const existingOpenSearchSchema = strict({
+  /** `https://…` domain or collection endpoint (no path). */
+  endpoint: str({ pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/, hint: "https://<host> (no path)" }),
   /** `es` for a managed domain, `aoss` for a Serverless collection. @default "es" */
-  readonly service?: "es" | "aoss";
+  service: oneOf(["es", "aoss"]).default("es"),
   /** Domain ARN (`arn:aws:es:…:domain/<name>`) or collection ARN (`arn:aws:aoss:…:collection/<id>`). */
-  readonly arn: string;
+  arn: str(),
   /**
    * Serverless only: the collection NAME, to create the data access policy for the function's role and the
    * retention (data lifecycle) policy. @default none (you grant access and retention yourself)
    */
-  readonly collectionName?: string;
-}
+  collectionName: str({
+    pattern: /^[a-z][a-z0-9-]{2,31}$/,
+    hint: "a collection name (3 to 32 of [a-z0-9-])",
+  }).optional(),
+});
+export type ExistingOpenSearch = Readonly<z.input<typeof existingOpenSearchSchema>>;
 
-export interface KinesisToOpenSearchProps extends KinesisConsumerCommonProps {
-  /** Create a domain. Exactly one of `domain` and `existing`. */
-  readonly domain?: OpenSearchDomainProps;
-  /** Use an existing domain or collection. */
-  readonly existing?: ExistingOpenSearch;
+const INDEX_PREFIX = {
+  pattern: /^[a-z0-9][a-z0-9_.+-]{0,99}$/,
+  hint: "1 to 100 of [a-z0-9_.+-], starting with a letter or digit",
+};
+
+/** The index prefix when none is given: `<function name>-logs`, lower-cased. */
+export const defaultIndexPrefix = (functionName: string) => `${functionName.toLowerCase().replace(/_/g, "-")}-logs`;
+
+/** What kinesis-to-opensearch adds to the common consumer props; configuration takes all of it per opensearch sink. */
+export const kinesisToOpenSearchShape = {
+  /** Create a domain. Exactly one of `domain` and `existing`. @default none */
+  domain: openSearchDomainSchema.optional(),
+  /** Use an existing domain or collection. Exactly one of `domain` and `existing`. @default none */
+  existing: existingOpenSearchSchema.optional(),
   /**
    * Index names are `<indexPrefix>-<log_type>-<YYYYMMDD>`; the ISM policy covers exactly `<indexPrefix>-*`.
-   * @default "<name>-logs" (unique per deployment and sink)
+   * @default "<name>-logs" (unique per deployment and sink; see defaultIndexPrefix)
    */
-  readonly indexPrefix?: string;
-  /** Delete indices this many days after creation (ISM or data lifecycle policy); 0 keeps them. @default 30 */
-  readonly indexRetentionDays?: number;
+  indexPrefix: str(INDEX_PREFIX).optional(),
+  /** Delete indices this many days after creation (ISM or data lifecycle policy), 0 to 36500; 0 keeps them. @default 30 */
+  indexRetentionDays: int(0, 36500).default(30),
   /** Send `_id`s (idempotent retries); off only for Serverless time-series collections. @default true */
-  readonly documentIds?: boolean;
-  /** @default 500 */
-  readonly maxBulkDocs?: number;
-  /** @default 5242880 (5 MiB) */
-  readonly maxBulkBytes?: number;
+  documentIds: bool().default(true),
+  /** Documents per `_bulk` request, 1 to 10000. @default 500 */
+  maxBulkDocs: int(1, 10_000).default(500),
+  /** Bytes per `_bulk` request, 1024 to 104857600. @default 5242880 (5 MiB) */
+  maxBulkBytes: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
   /** Attempts per document (whole-request and per-item retries share it), 1 to 20. @default 5 */
-  readonly maxAttempts?: number;
+  maxAttempts: int(1, 20).default(5),
   /** Run the function in a VPC (required to reach a VPC domain). @default the domain's VPC placement, else none */
-  readonly vpc?: VpcPlacement;
+  vpc: vpcPlacementSchema.optional(),
+};
+
+const ARN_OF = {
+  es: {
+    pattern: /^arn:aws[a-z-]*:es:[a-z0-9-]+:\d{12}:domain\/[a-z][a-z0-9-]{2,27}$/,
+    hint: "a domain ARN (arn:aws:es:<region>:<account>:domain/<name>)",
+  },
+  aoss: {
+    pattern: /^arn:aws[a-z-]*:aoss:[a-z0-9-]+:\d{12}:collection\/[a-z0-9]+$/,
+    hint: "a collection ARN (arn:aws:aoss:<region>:<account>:collection/<id>)",
+  },
+} as const;
+
+/** Availability zones a created domain spreads over. */
+const zonesOf = (d: { instanceCount: number; vpc?: VpcPlacement | undefined }) =>
+  d.instanceCount === 1 ? 1 : d.vpc ? Math.min(d.vpc.subnetIds.length, 3) : 2;
+
+/** Exactly one target; a created domain in a VPC unless opted out, with nodes spread evenly; an ARN of its service. */
+export function refineKinesisToOpenSearch(
+  p: {
+    domain?: z.output<typeof openSearchDomainSchema> | undefined;
+    existing?: z.output<typeof existingOpenSearchSchema> | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if ((p.domain === undefined) === (p.existing === undefined)) {
+    fail(ctx, ["domain"], "set exactly one of domain (create a domain) and existing (use an endpoint)");
+    return;
+  }
+  const d = p.domain;
+  if (d !== undefined) {
+    if (d.vpc === undefined && !d.publicEndpoint) {
+      fail(
+        ctx,
+        ["domain", "vpc"],
+        "is required: the domain is placed in a VPC by default (opt out explicitly with publicEndpoint: true)",
+      );
+    }
+    if (d.vpc !== undefined && d.publicEndpoint) {
+      fail(ctx, ["domain", "publicEndpoint"], "contradicts domain.vpc; set one of them");
+    }
+    const zones = zonesOf(d);
+    if (d.instanceCount > 1 && zones > 1 && d.instanceCount % zones !== 0) {
+      fail(
+        ctx,
+        ["domain", "instanceCount"],
+        `must be a multiple of the ${zones} availability zones; got ${d.instanceCount}`,
+      );
+    }
+    if (d.vpc && d.instanceCount === 1 && d.vpc.subnetIds.length > 1) {
+      fail(ctx, ["domain", "vpc", "subnetIds"], "a single-node domain takes exactly one subnet");
+    }
+  }
+  const e = p.existing;
+  if (e !== undefined) {
+    const arn = ARN_OF[e.service];
+    if (!arn.pattern.test(e.arn))
+      fail(ctx, ["existing", "arn"], `must match ${arn.hint}; got ${JSON.stringify(e.arn)}`);
+    if (e.collectionName !== undefined && e.service !== "aoss") {
+      fail(ctx, ["existing", "collectionName"], "applies only when existing.service is aoss");
+    }
+  }
 }
+
+export const kinesisToOpenSearchPropsSchema = strict({ ...consumerCommonShape, ...kinesisToOpenSearchShape })
+  .superRefine(refineConsumer, whenValid)
+  .superRefine(refineKinesisToOpenSearch, whenValid);
+
+/** Props of KinesisToOpenSearch, inferred from its schema (the field comments are the documentation). */
+export type KinesisToOpenSearchProps = Readonly<z.input<typeof kinesisToOpenSearchPropsSchema>>;
 
 export interface KinesisToOpenSearchOutputs extends KinesisConsumerOutputs {
   /** `https://…` endpoint the function writes to. */
   readonly endpoint: string;
   /** Domain or collection ARN. */
   readonly targetArn: string;
+  /** The created domain's name; undefined with an existing endpoint. */
   readonly domainName: string | undefined;
   /** ISM policy id ("" when none): installed by the function on an existing domain, by the admin on a created one. */
   readonly ismPolicyId: string;
@@ -128,10 +214,7 @@ export interface KinesisToOpenSearchOutputs extends KinesisConsumerOutputs {
   readonly adminSetup: string | undefined;
 }
 
-const INDEX_PREFIX = {
-  pattern: /^[a-z0-9][a-z0-9_.+-]{0,99}$/,
-  hint: "1 to 100 of [a-z0-9_.+-], starting with a letter or digit",
-};
+type ParsedDomain = z.output<typeof openSearchDomainSchema>;
 
 export class KinesisToOpenSearch extends Construct {
   readonly consumer: KinesisConsumer;
@@ -140,25 +223,16 @@ export class KinesisToOpenSearch extends Construct {
 
   constructor(scope: Construct, id: string, props: KinesisToOpenSearchProps) {
     super(scope, id);
-    if ((props.domain === undefined) === (props.existing === undefined)) {
-      throw new ConfigError("domain", "set exactly one of domain (create a domain) and existing (use an endpoint)");
-    }
-    const name = requireString("name", props.name);
-    const indexPrefix =
-      optionalString("indexPrefix", props.indexPrefix, INDEX_PREFIX) ?? `${name.toLowerCase().replace(/_/g, "-")}-logs`;
-    const retentionDays = intOrDefault("indexRetentionDays", props.indexRetentionDays, 30, 0, 36500);
-    const documentIds = boolOrDefault("documentIds", props.documentIds, true);
-    const maxBulkDocs = intOrDefault("maxBulkDocs", props.maxBulkDocs, 500, 1, 10_000);
-    const maxBulkBytes = intOrDefault("maxBulkBytes", props.maxBulkBytes, 5 * 1024 * 1024, 1024, 100 * 1024 * 1024);
-    const maxAttempts = intOrDefault("maxAttempts", props.maxAttempts, 5, 1, 20);
-    const lambdaVpc =
-      validateVpc("vpc", props.vpc) ?? (props.domain ? validateVpc("domain.vpc", props.domain.vpc) : undefined);
+    const p = parseWith(kinesisToOpenSearchPropsSchema, props);
+    const { name, indexRetentionDays: retentionDays, documentIds, maxBulkDocs, maxBulkBytes, maxAttempts } = p;
+    const indexPrefix = p.indexPrefix ?? defaultIndexPrefix(name);
+    const lambdaVpc = p.vpc ?? p.domain?.vpc;
 
     let endpoint: string;
     let targetArn: string;
     let service: "es" | "aoss";
     let collectionName: string | undefined;
-    const domainProps = props.domain ? this.validateDomain(props.domain) : undefined;
+    const domainProps = p.domain;
     if (domainProps) {
       // The function (its role) must exist before the domain names it as master user, and the domain's endpoint goes
       // into the function's environment: resolved lazily, after the domain is created below.
@@ -166,29 +240,11 @@ export class KinesisToOpenSearch extends Construct {
       targetArn = Lazy.stringValue({ produce: () => this.domain!.arn });
       service = "es";
     } else {
-      const e = props.existing!;
-      endpoint = requireString("existing.endpoint", e.endpoint, {
-        pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/,
-        hint: "https://<host> (no path)",
-      }).replace(/\/$/, "");
-      service = oneOf("existing.service", e.service ?? "es", ["es", "aoss"] as const);
-      targetArn = requireString("existing.arn", e.arn, {
-        pattern:
-          service === "es"
-            ? /^arn:aws[a-z-]*:es:[a-z0-9-]+:\d{12}:domain\/[a-z][a-z0-9-]{2,27}$/
-            : /^arn:aws[a-z-]*:aoss:[a-z0-9-]+:\d{12}:collection\/[a-z0-9]+$/,
-        hint:
-          service === "es"
-            ? "a domain ARN (arn:aws:es:<region>:<account>:domain/<name>)"
-            : "a collection ARN (arn:aws:aoss:<region>:<account>:collection/<id>)",
-      });
-      collectionName = optionalString("existing.collectionName", e.collectionName, {
-        pattern: /^[a-z][a-z0-9-]{2,31}$/,
-        hint: "a collection name (3 to 32 of [a-z0-9-])",
-      });
-      if (collectionName !== undefined && service !== "aoss") {
-        throw new ConfigError("existing.collectionName", "applies only when existing.service is aoss");
-      }
+      const e = p.existing!;
+      endpoint = e.endpoint.replace(/\/$/, "");
+      service = e.service;
+      targetArn = e.arn;
+      collectionName = e.collectionName;
     }
     // ISM exists on managed domains only; Serverless retention is a Terraform-managed data lifecycle policy below.
     const ismPolicyId = service === "es" && retentionDays > 0 ? `${name}-retention`.toLowerCase() : "";
@@ -227,7 +283,7 @@ export class KinesisToOpenSearch extends Construct {
         : [{ Sid: "WriteCollection", Effect: "Allow", Action: "aoss:APIAccessAll", Resource: targetArn }];
 
     this.consumer = new KinesisConsumer(this, "consumer", {
-      ...props,
+      ...pick(consumerCommonShape, p),
       handler: "kinesis-to-opensearch",
       description: "Indexes log events into daily OpenSearch indices",
       vpcConfig: lambdaVpc
@@ -302,78 +358,10 @@ export class KinesisToOpenSearch extends Construct {
     };
   }
 
-  private validateDomain(d: OpenSearchDomainProps) {
-    if (typeof d !== "object" || d === null) throw new ConfigError("domain", "must be an object with domainName");
-    const domainName = requireString("domain.domainName", d.domainName, {
-      pattern: /^[a-z][a-z0-9-]{2,27}$/,
-      hint: "3 to 28 of [a-z0-9-], starting with a letter",
-    });
-    const engineVersion = requireString("domain.engineVersion", d.engineVersion ?? "OpenSearch_2.19", {
-      pattern: /^(OpenSearch_\d+\.\d+|Elasticsearch_7\.10)$/,
-      hint: "OpenSearch_<major>.<minor>",
-    });
-    const instanceType = requireString("domain.instanceType", d.instanceType ?? "r6g.large.search", {
-      pattern: /^[a-z0-9]+\.[a-z0-9]+\.search$/,
-      hint: "an OpenSearch instance type such as r6g.large.search",
-    });
-    const instanceCount = intOrDefault("domain.instanceCount", d.instanceCount, 2, 1, 80);
-    const volumeSize = intOrDefault("domain.volumeSizeGiB", d.volumeSizeGiB, 100, 10, 16384);
-    const kmsKeyArn = optionalString("domain.kmsKeyArn", d.kmsKeyArn, patterns.arn);
-    const masterUserArn = requireString("domain.masterUserArn", d.masterUserArn, {
-      pattern: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/,
-      hint: "the admin's IAM role or user ARN (a separate principal, never the function)",
-    });
-    const publicEndpoint = boolOrDefault("domain.publicEndpoint", d.publicEndpoint, false);
-    const logRetentionDays = intOrDefault("domain.logRetentionDays", d.logRetentionDays, 90, 1, 3653);
-    const tlsSecurityPolicy = oneOf(
-      "domain.tlsSecurityPolicy",
-      d.tlsSecurityPolicy ?? "Policy-Min-TLS-1-2-2019-07",
-      TLS_SECURITY_POLICIES,
-    );
-    const vpc = validateVpc("domain.vpc", d.vpc);
-    if (vpc === undefined && !publicEndpoint) {
-      throw new ConfigError(
-        "domain.vpc",
-        "is required: the domain is placed in a VPC by default (opt out explicitly with publicEndpoint: true)",
-      );
-    }
-    if (vpc !== undefined && publicEndpoint) {
-      throw new ConfigError("domain.publicEndpoint", "contradicts domain.vpc; set one of them");
-    }
-    const zones = instanceCount === 1 ? 1 : vpc ? Math.min(vpc.subnetIds.length, 3) : 2;
-    if (instanceCount > 1 && zones > 1 && instanceCount % zones !== 0) {
-      throw new ConfigError(
-        "domain.instanceCount",
-        `must be a multiple of the ${zones} availability zones; got ${instanceCount}`,
-      );
-    }
-    if (vpc && instanceCount === 1 && vpc.subnetIds.length > 1) {
-      throw new ConfigError("domain.vpc.subnetIds", "a single-node domain takes exactly one subnet");
-    }
-
-    return {
-      domainName,
-      engineVersion,
-      instanceType,
-      instanceCount,
-      volumeSize,
-      kmsKeyArn,
-      masterUserArn,
-      tlsSecurityPolicy,
-      vpc,
-      zones,
-      logRetentionDays,
-    };
-  }
-
-  private createDomain(
-    d: ReturnType<KinesisToOpenSearch["validateDomain"]>,
-    roleArn: string,
-    indexPrefix: string,
-    name: string,
-  ): OpensearchDomain {
-    const { domainName, engineVersion, instanceType, instanceCount, volumeSize, kmsKeyArn, masterUserArn } = d;
-    const { tlsSecurityPolicy, vpc, zones, logRetentionDays } = d;
+  private createDomain(d: ParsedDomain, roleArn: string, indexPrefix: string, name: string): OpensearchDomain {
+    const { domainName, engineVersion, instanceType, instanceCount, volumeSizeGiB: volumeSize, kmsKeyArn } = d;
+    const { masterUserArn, tlsSecurityPolicy, vpc, logRetentionDays } = d;
+    const zones = zonesOf(d);
     const scope = arnScope(this);
     // The domain's own ARN, spelled out: referencing the domain's `arn` from its access policy would be a cycle.
     const domainArn = arns.openSearchDomain(scope, domainName);

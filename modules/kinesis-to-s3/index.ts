@@ -14,42 +14,67 @@
  */
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
+import type { z } from "zod";
 import { toS3Env } from "../../contracts/kinesis";
 import { arns, partitionOf } from "../common/arns";
-import { boolOrDefault, ConfigError, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
-import { KinesisConsumer, type KinesisConsumerCommonProps, type KinesisConsumerOutputs } from "../kinesis-consumer";
-import { SecureBucket } from "../secure-bucket";
+import { bool, fail, int, parseWith, patterns, pick, str, strict, text, whenValid } from "../common/schema";
+import { consumerCommonShape, KinesisConsumer, type KinesisConsumerOutputs, refineConsumer } from "../kinesis-consumer";
+import { SecureBucket, secureBucketPropsSchema } from "../secure-bucket";
 
-export interface KinesisToS3Props extends KinesisConsumerCommonProps {
+const PREFIX = patterns.s3Prefix;
+const bucketShape = secureBucketPropsSchema.shape;
+
+/** What kinesis-to-s3 adds to the common consumer props; configuration takes all of it per s3 sink. */
+export const kinesisToS3Shape = {
   /** Destination bucket: an existing one, or the name of the one to create (`createBucket`). */
-  readonly bucketName: string;
-  /** Create the bucket (SSE, public access blocked, TLS-only policy). @default false (bring your own) */
-  readonly createBucket?: boolean;
+  bucketName: str(patterns.bucketName),
+  /** Create the bucket (a SecureBucket: SSE, public access blocked, TLS-only policy). @default false (bring your own) */
+  createBucket: bool().default(false),
   /** Key prefix of every object, no leading or trailing `/`; `""` puts `<log_type>/` at the bucket root. @default "logs" */
-  readonly prefix?: string;
+  prefix: text()
+    .superRefine((v, ctx) => {
+      if (v !== "" && !PREFIX.pattern.test(v)) fail(ctx, [], `must match ${PREFIX.hint}; got ${JSON.stringify(v)}`);
+    })
+    .default("logs"),
   /** CMK for SSE-KMS (objects written with it, and a created bucket's default). @default SSE-S3 (AES256) */
-  readonly kmsKeyArn?: string;
-  /** Expire objects of a created bucket after this many days; 0 keeps them. @default 0 */
-  readonly expirationDays?: number;
-  /** Let `terraform destroy` delete a created bucket that still holds objects. @default false */
-  readonly forceDestroy?: boolean;
-  /** Version a created bucket (see SecureBucket). @default true */
-  readonly versioning?: boolean;
+  kmsKeyArn: str(patterns.arn).optional(),
+  /** Created bucket only: SecureBucket's expirationDays (its range; 0 keeps objects). @default SecureBucket's (0) */
+  expirationDays: bucketShape.expirationDays.unwrap().optional(),
+  /** Created bucket only: let `terraform destroy` delete it while it holds objects. @default SecureBucket's (false) */
+  forceDestroy: bucketShape.forceDestroy.unwrap().optional(),
+  /** Created bucket only: version it (see SecureBucket). @default SecureBucket's (true) */
+  versioning: bucketShape.versioning.unwrap().optional(),
   /** Objects written at once per invocation, 1 to 64. @default 8 */
-  readonly maxConcurrentPuts?: number;
+  maxConcurrentPuts: int(1, 64).default(8),
+};
+
+/** The created bucket's settings apply only when the module creates the bucket. */
+export function refineKinesisToS3(
+  p: { createBucket: boolean; expirationDays?: number; forceDestroy?: boolean; versioning?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.createBucket) return;
+  if (p.expirationDays !== undefined) fail(ctx, ["expirationDays"], "applies only when createBucket is true");
+  if (p.forceDestroy !== undefined) fail(ctx, ["forceDestroy"], "applies only when createBucket is true");
+  if (p.versioning !== undefined) {
+    fail(ctx, ["versioning"], "applies only when createBucket is true (version your own bucket yourself)");
+  }
 }
 
+export const kinesisToS3PropsSchema = strict({ ...consumerCommonShape, ...kinesisToS3Shape })
+  .superRefine(refineConsumer, whenValid)
+  .superRefine(refineKinesisToS3, whenValid);
+
+/** Props of KinesisToS3, inferred from its schema (the field comments are the documentation). */
+export type KinesisToS3Props = Readonly<z.input<typeof kinesisToS3PropsSchema>>;
+
 export interface KinesisToS3Outputs extends KinesisConsumerOutputs {
+  /** The destination bucket's name. */
   readonly bucketName: string;
   readonly bucketArn: string;
   /** The key prefix objects are written under ("" = bucket root). */
   readonly prefix: string;
 }
-
-const PREFIX = {
-  pattern: /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
-  hint: "an S3 key prefix without leading or trailing '/'",
-};
 
 export class KinesisToS3 extends Construct {
   readonly consumer: KinesisConsumer;
@@ -58,32 +83,17 @@ export class KinesisToS3 extends Construct {
 
   constructor(scope: Construct, id: string, props: KinesisToS3Props) {
     super(scope, id);
-    const bucketName = requireString("bucketName", props.bucketName, patterns.bucketName);
-    const createBucket = boolOrDefault("createBucket", props.createBucket, false);
-    const prefix = props.prefix === "" ? "" : (optionalString("prefix", props.prefix, PREFIX) ?? "logs");
-    const kmsKeyArn = optionalString("kmsKeyArn", props.kmsKeyArn, patterns.arn);
-    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 0, 0, 36500);
-    const maxConcurrentPuts = intOrDefault("maxConcurrentPuts", props.maxConcurrentPuts, 8, 1, 64);
-    if (!createBucket) {
-      if (props.expirationDays !== undefined)
-        throw new ConfigError("expirationDays", "applies only when createBucket is true");
-      if (props.forceDestroy !== undefined)
-        throw new ConfigError("forceDestroy", "applies only when createBucket is true");
-      if (props.versioning !== undefined)
-        throw new ConfigError(
-          "versioning",
-          "applies only when createBucket is true (version your own bucket yourself)",
-        );
-    }
+    const p = parseWith(kinesisToS3PropsSchema, props);
+    const { bucketName, createBucket, prefix, kmsKeyArn, expirationDays, maxConcurrentPuts } = p;
 
     this.bucket = createBucket
       ? new SecureBucket(this, "bucket", {
           bucketName,
           kmsKeyArn,
           expirationDays,
-          forceDestroy: props.forceDestroy,
-          versioning: props.versioning,
-          tags: props.tags,
+          forceDestroy: p.forceDestroy,
+          versioning: p.versioning,
+          tags: p.tags,
         }).bucket
       : undefined;
     const name = this.bucket?.bucket ?? bucketName;
@@ -91,7 +101,7 @@ export class KinesisToS3 extends Construct {
     const objects = arns.s3Objects(partition, name, prefix);
 
     this.consumer = new KinesisConsumer(this, "consumer", {
-      ...props,
+      ...pick(consumerCommonShape, p),
       handler: "kinesis-to-s3",
       description: "Writes log events to S3 as gzip JSON lines per log type and day",
       environment: toS3Env.write({

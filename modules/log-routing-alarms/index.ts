@@ -16,31 +16,52 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
-import { intOrDefault, requireString } from "../common/validate";
+import type { z } from "zod";
+import { int, list, opaque, parseWith, region, str, strict } from "../common/schema";
 import { type KinesisConsumer, LOG_ROUTING_METRICS_NAMESPACE } from "../kinesis-consumer";
+import { streamSettingsShape } from "../stream";
 
-export interface WatchedConsumer {
-  readonly consumer: KinesisConsumer;
-  /** Retention of the stream the consumer reads, in hours. */
-  readonly sourceRetentionHours: number;
-}
+/** The alarm settings configuration also takes (`logRouting.alarms`). */
+export const logRoutingAlarmSettingsShape = {
+  /**
+   * IteratorAge alarm threshold, 1 to 99, in percent of the time a record can wait before it is lost: the shorter of
+   * the source stream's retention and the mapping's maximumRecordAgeSeconds. @default 50
+   */
+  iteratorAgePercent: int(1, 99).default(50),
+  /** Failed events (EventsFailed) per function in 5 minutes that raise the alarm, 1 to 1000000. @default 1 */
+  failedEventsThreshold: int(1, 1_000_000).default(1),
+};
 
-export interface WatchedStream {
+const watchedConsumerSchema = strict({
+  /** The consumer whose function, mapping and on-failure queue are watched. */
+  consumer: opaque<KinesisConsumer>(),
+  /** Retention of the stream the consumer reads, in hours (Stream's retentionHours range). */
+  sourceRetentionHours: streamSettingsShape.retentionHours.unwrap(),
+});
+
+const watchedStreamSchema = strict({
   /** Literal or reference. */
-  readonly streamName: string;
-}
+  streamName: str(),
+});
 
-export interface LogRoutingAlarmsProps {
-  readonly region: string;
-  readonly alarmTopicArn: string;
-  readonly dashboardName: string;
-  readonly consumers: readonly WatchedConsumer[];
-  readonly streams: readonly WatchedStream[];
-  /** @default 50 */
-  readonly iteratorAgePercent?: number;
-  /** @default 1 */
-  readonly failedEventsThreshold?: number;
-}
+export const logRoutingAlarmsPropsSchema = strict({
+  /** Region of the dashboard's widgets (one of modules/common/regions.ts). */
+  region: region(),
+  /** Topic every alarm (and OK) action notifies. */
+  alarmTopicArn: str(),
+  /** Name of the CloudWatch dashboard. */
+  dashboardName: str(),
+  /** The consumers (forwarders and sinks) to watch, each with its source stream's retention. */
+  consumers: list(watchedConsumerSchema),
+  /** The streams whose iterator age and incoming records the dashboard shows. */
+  streams: list(watchedStreamSchema),
+  ...logRoutingAlarmSettingsShape,
+});
+
+/** Props of LogRoutingAlarms, inferred from logRoutingAlarmsPropsSchema (its field comments are the documentation). */
+export type LogRoutingAlarmsProps = Readonly<z.input<typeof logRoutingAlarmsPropsSchema>>;
+export type WatchedConsumer = Readonly<z.input<typeof watchedConsumerSchema>>;
+export type WatchedStream = Readonly<z.input<typeof watchedStreamSchema>>;
 
 export const PERIOD_SECONDS = 300;
 
@@ -56,9 +77,10 @@ export class LogRoutingAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: LogRoutingAlarmsProps) {
     super(scope, id);
-    const topic = requireString("alarmTopicArn", props.alarmTopicArn);
-    const percent = intOrDefault("iteratorAgePercent", props.iteratorAgePercent, 50, 1, 99);
-    const failedEvents = intOrDefault("failedEventsThreshold", props.failedEventsThreshold, 1, 1, 1_000_000);
+    const p = parseWith(logRoutingAlarmsPropsSchema, props);
+    const topic = p.alarmTopicArn;
+    const percent = p.iteratorAgePercent;
+    const failedEvents = p.failedEventsThreshold;
 
     const alarm = (
       cid: string,
@@ -84,7 +106,7 @@ export class LogRoutingAlarms extends Construct {
       return a;
     };
 
-    for (const { consumer, sourceRetentionHours } of props.consumers) {
+    for (const { consumer, sourceRetentionHours } of p.consumers) {
       const name = consumer.name;
       const cid = name.replace(/[^A-Za-z0-9_-]/g, "_");
       const fn = { FunctionName: consumer.fn.function.functionName };
@@ -146,8 +168,8 @@ export class LogRoutingAlarms extends Construct {
     }
 
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-      dashboardName: props.dashboardName,
-      dashboardBody: JSON.stringify(dashboardBody(props.region, props.consumers, props.streams)),
+      dashboardName: p.dashboardName,
+      dashboardBody: JSON.stringify(dashboardBody(p.region, p.consumers, p.streams)),
     });
   }
 }

@@ -14,28 +14,38 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { boolOrDefault, intOrDefault, optionalString, patterns, requireString } from "../common/validate";
+import type { z } from "zod";
+import { bool, int, parseWith, patterns, str, strict, stringMap } from "../common/schema";
 
-export interface SecureBucketProps {
+export const secureBucketPropsSchema = strict({
   /** Bucket name (globally unique). */
-  readonly bucketName: string;
-  /** Days after which objects expire, 1 to 36500; 0 keeps them. @default 0 */
-  readonly expirationDays?: number;
+  bucketName: str(patterns.bucketName),
+  /**
+   * Days after which objects expire, 1 to 36500; 0 keeps them. This is the construct's own rule for direct use;
+   * configuration may narrow it for a bucket it creates (the failed-records bucket: 1 to 3650, default 90, in
+   * config/schema/log-routing.ts), and then passes its own value here. @default 0
+   */
+  expirationDays: int(0, 36500).default(0),
   /** KMS key ARN for SSE-KMS (with an S3 bucket key). @default SSE-S3 (AES256) */
-  readonly kmsKeyArn?: string;
+  kmsKeyArn: str(patterns.arn).optional(),
   /** Let `terraform destroy` delete a non-empty bucket. @default false */
-  readonly forceDestroy?: boolean;
+  forceDestroy: bool().default(false),
   /**
    * Keep every version of every object (an overwrite or a delete keeps the previous version). With `expirationDays`,
    * noncurrent versions expire that many days after they stop being current. @default true
    */
-  readonly versioning?: boolean;
-  /** @default {} */
-  readonly tags?: Record<string, string>;
-}
+  versioning: bool().default(true),
+  /** @default none */
+  tags: stringMap().optional(),
+});
+
+/** Props of SecureBucket, inferred from secureBucketPropsSchema (its field comments are the documentation). */
+export type SecureBucketProps = Readonly<z.input<typeof secureBucketPropsSchema>>;
 
 export interface SecureBucketOutputs {
+  /** The bucket's name (a Terraform reference). */
   readonly bucketName: string;
+  /** The bucket's ARN (a Terraform reference). */
   readonly bucketArn: string;
 }
 
@@ -45,15 +55,15 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
-    const bucketName = requireString("bucketName", props.bucketName, patterns.bucketName);
-    const expirationDays = intOrDefault("expirationDays", props.expirationDays, 0, 0, 36500);
-    const kmsKeyArn = optionalString("kmsKeyArn", props.kmsKeyArn, patterns.arn);
-    const versioning = boolOrDefault("versioning", props.versioning, true);
+    const { bucketName, expirationDays, kmsKeyArn, forceDestroy, versioning, tags } = parseWith(
+      secureBucketPropsSchema,
+      props,
+    );
 
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: bucketName,
-      forceDestroy: boolOrDefault("forceDestroy", props.forceDestroy, false),
-      tags: props.tags,
+      forceDestroy,
+      tags,
     });
     new S3BucketPublicAccessBlock(this, "public-access-block", {
       bucket: this.bucket.id,

@@ -1,54 +1,67 @@
 // A KMS-encrypted Kinesis data stream (on-demand or provisioned) with the outputs callers need.
 import { KinesisStream } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { Construct } from "constructs";
-import { intOrDefault, oneOf, optionalString, patterns, requireString } from "../common/validate";
+import type { z } from "zod";
+import { fail, int, oneOf, parseWith, patterns, str, strict, stringMap, whenValid } from "../common/schema";
 
-export interface StreamProps {
-  /** Stream name. */
-  readonly name: string;
-  /** @default "ON_DEMAND" */
-  readonly mode?: "ON_DEMAND" | "PROVISIONED";
-  /** Shards, for PROVISIONED mode only. @default 1 */
-  readonly shardCount?: number;
+const KMS_KEY = {
+  pattern: new RegExp(`^(alias/[a-zA-Z0-9/_-]+|[0-9a-f-]{36}|${patterns.arn.pattern.source.slice(1, -1)})$`),
+  hint: "a KMS key id, ARN or alias/...",
+};
+
+/** The stream's settings that configuration also takes (`logRouting.router`, a forwarder's `output`). */
+export const streamSettingsShape = {
+  /** Capacity mode. @default "ON_DEMAND" */
+  mode: oneOf(["ON_DEMAND", "PROVISIONED"]).default("ON_DEMAND"),
+  /** Shards, 1 to 10000, for PROVISIONED mode only. @default 1 (PROVISIONED) */
+  shardCount: int(1, 10000).optional(),
   /** Retention in hours, 24 to 8760. @default 24 */
-  readonly retentionHours?: number;
-  /** KMS key id, ARN or alias for server-side encryption. @default "alias/aws/kinesis" */
-  readonly kmsKeyId?: string;
-  readonly tags?: Record<string, string>;
+  retentionHours: int(24, 8760).default(24),
+};
+
+/** shardCount is for PROVISIONED streams only. */
+export function refineStreamSettings(s: { mode: string; shardCount?: number }, ctx: z.RefinementCtx): void {
+  if (s.mode === "ON_DEMAND" && s.shardCount !== undefined) {
+    fail(ctx, ["shardCount"], `must be unset when mode is ON_DEMAND; got ${s.shardCount}`);
+  }
 }
 
+export const streamPropsSchema = strict({
+  /** Stream name, 1 to 128 of [a-zA-Z0-9_.-]. */
+  name: str({ pattern: /^[a-zA-Z0-9_.-]{1,128}$/, hint: "1 to 128 of [a-zA-Z0-9_.-]" }),
+  ...streamSettingsShape,
+  /** KMS key id, ARN or alias for server-side encryption. @default "alias/aws/kinesis" */
+  kmsKeyId: str(KMS_KEY).default("alias/aws/kinesis"),
+  /** @default none */
+  tags: stringMap().optional(),
+}).superRefine(refineStreamSettings, whenValid);
+
+/** Props of Stream, inferred from streamPropsSchema (its field comments are the documentation). */
+export type StreamProps = Readonly<z.input<typeof streamPropsSchema>>;
+
 export interface StreamOutputs {
+  /** The stream's name (a Terraform reference). */
   readonly streamName: string;
+  /** The stream's ARN (a Terraform reference). */
   readonly streamArn: string;
 }
 
+/** A KMS-encrypted Kinesis data stream; props are parsed with streamPropsSchema (errors name the prop). */
 export class Stream extends Construct {
   readonly stream: KinesisStream;
   readonly outputs: StreamOutputs;
 
   constructor(scope: Construct, id: string, props: StreamProps) {
     super(scope, id);
-    const name = requireString("name", props.name, {
-      pattern: /^[a-zA-Z0-9_.-]{1,128}$/,
-      hint: "1 to 128 of [a-zA-Z0-9_.-]",
-    });
-    const mode = oneOf("mode", props.mode ?? "ON_DEMAND", ["ON_DEMAND", "PROVISIONED"] as const);
-    const shardCount = mode === "PROVISIONED" ? intOrDefault("shardCount", props.shardCount, 1, 1, 10000) : undefined;
-    if (mode === "ON_DEMAND" && props.shardCount !== undefined) {
-      oneOf("shardCount", "set", ["unset when mode is ON_DEMAND"]);
-    }
-    const kmsKeyId = optionalString("kmsKeyId", props.kmsKeyId, {
-      pattern: new RegExp(`^(alias/[a-zA-Z0-9/_-]+|[0-9a-f-]{36}|${patterns.arn.pattern.source.slice(1, -1)})$`),
-      hint: "a KMS key id, ARN or alias/...",
-    });
+    const { name, mode, shardCount, retentionHours, kmsKeyId, tags } = parseWith(streamPropsSchema, props);
     this.stream = new KinesisStream(this, "stream", {
       name,
       streamModeDetails: { streamMode: mode },
-      shardCount,
-      retentionPeriod: intOrDefault("retentionHours", props.retentionHours, 24, 24, 8760),
+      shardCount: mode === "PROVISIONED" ? (shardCount ?? 1) : undefined,
+      retentionPeriod: retentionHours,
       encryptionType: "KMS",
-      kmsKeyId: kmsKeyId ?? "alias/aws/kinesis",
-      tags: props.tags,
+      kmsKeyId,
+      tags,
     });
     this.outputs = { streamName: this.stream.name, streamArn: this.stream.arn };
   }
