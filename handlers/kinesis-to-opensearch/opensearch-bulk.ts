@@ -3,7 +3,14 @@
  * never re-stringified), and a SigV4 bulk client with whole-request and per-item retries.
  */
 import { createHash } from "node:crypto";
-import { type Credentials, type FetchLike, fetchTransport, signedRequester } from "../shared/aws/signed-request";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import {
+  type Credentials,
+  type FetchLike,
+  fetchTransport,
+  nodeHttpTransport,
+  signedRequester,
+} from "../shared/aws/signed-request";
 import { backoffDelayMs, sleep } from "../shared/backoff";
 import { INVALID_TIME_MARK, jsonLine, toFailed, withLeadingMember } from "../shared/kinesis/records/outcomes";
 import type { DeliveredOutcome, FailedOutcome } from "../shared/kinesis/records/types";
@@ -173,8 +180,14 @@ export interface BulkClientOptions {
   /** `es` for managed domains, `aoss` for OpenSearch Serverless. */
   readonly service: "es" | "aoss";
   readonly credentials: Credentials;
-  /** @default globalThis.fetch */
+  /**
+   * Send through this fetch instead of the SDK's `NodeHttpHandler`. @default none: the signed request goes out as it is
+   * through `NodeHttpHandler` (same method, path, signed headers and body as through fetch, without the web-streams
+   * copy of the body fetch makes; see signed-request.ts).
+   */
   readonly fetch?: FetchLike;
+  /** @default a NodeHttpHandler with `timeoutMs` */
+  readonly requestHandler?: NodeHttpHandler;
   /** Attempts per document, counting the first (whole-request retries and per-item retries share it). @default 5 */
   readonly maxAttempts?: number;
   /** @default 200 */
@@ -234,7 +247,12 @@ export function createBulkSender(options: BulkClientOptions): BulkSender {
     region: options.region,
     service: options.service,
     credentials: options.credentials,
-    transport: fetchTransport(options.fetch),
+    transport: options.fetch
+      ? fetchTransport(options.fetch)
+      : nodeHttpTransport(
+          options.requestHandler ??
+            new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: options.timeoutMs ?? 30_000 }),
+        ),
     timeoutMs: options.timeoutMs ?? 30_000,
   });
   const maxAttempts = options.maxAttempts ?? 5;
