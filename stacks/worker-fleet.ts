@@ -10,8 +10,8 @@ import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import type { DrainSettings } from "../contracts/drain";
 import { DEFAULT_SERVICE_NAME } from "../contracts/queue-probe";
+import { alarmTopicKeyPolicy } from "../modules/common/alarm-topic";
 import { arns, regionArnScope } from "../modules/common/arns";
-import { renderPolicy } from "../modules/common/policy";
 import { DrainWorkflow } from "../modules/drain";
 import { WorkerFleet } from "../modules/worker-fleet";
 import { AppStack } from "./stack-base";
@@ -36,23 +36,7 @@ export class WorkerFleetStack extends AppStack {
       description: `${config.name}: encrypts the drain alarm topic`,
       enableKeyRotation: true,
       deletionWindowInDays: 7,
-      policy: renderPolicy([
-        {
-          Sid: "AccountAdministers",
-          Effect: "Allow",
-          Principal: { AWS: arns.accountRoot(arnScope) },
-          Action: "kms:*",
-          Resource: "*",
-        },
-        {
-          Sid: "CloudWatchAlarmsPublish",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": arnScope.account } },
-        },
-      ]),
+      policy: alarmTopicKeyPolicy(arns.accountRoot(arnScope), arnScope.account),
     });
     new KmsAlias(this, "alarm_topic_key_alias", {
       name: `alias/${config.name}-drain-alarms`,
