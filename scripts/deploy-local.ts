@@ -14,8 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../test/support/emulator";
-import { converge, emulatorTerraformEnv, synthForEmulator } from "./local-cycle";
-import { forEachStack, PROJECT_ROOT, stackDirs, terraform, terraformOk } from "./terraform";
+import { cycleStack, emulatorTerraformEnv, synthForEmulator } from "./local-cycle";
+import { forEachStack, PROJECT_ROOT, stackDirs, terraformOk } from "./terraform";
 
 /** The configuration module the synth reads, and how to name it to the user. */
 export interface EmulatorConfig {
@@ -100,44 +100,6 @@ export function onInterrupt(cleanup: () => Promise<void>, describe: string): { d
   };
 }
 
-interface StackResult {
-  stack: string;
-  dir: string;
-  applySeconds: number;
-  replanExitCode: number;
-  replanOutput: string;
-  outputs: Record<string, { value: unknown }>;
-  destroySeconds: number;
-}
-
-async function cycleStack(dir: string, tfEnv: Record<string, string>, keep: boolean): Promise<StackResult> {
-  const stack = path.basename(dir);
-  const log = (l: string) => console.log(`  ${l}`);
-  log(`${stack}: terraform apply`);
-  let started = Date.now();
-  await converge(["apply", "-auto-approve", "-input=false"], dir, tfEnv, log);
-  const applySeconds = (Date.now() - started) / 1000;
-  log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
-  const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
-  const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackResult["outputs"];
-  let destroySeconds = 0;
-  if (!keep) {
-    log(`${stack}: terraform destroy`);
-    started = Date.now();
-    await converge(["destroy", "-auto-approve", "-input=false"], dir, tfEnv, log);
-    destroySeconds = (Date.now() - started) / 1000;
-  }
-  return {
-    stack,
-    dir,
-    applySeconds,
-    replanExitCode: replan.code,
-    replanOutput: replan.code === 0 ? "" : replan.stdout + replan.stderr,
-    outputs,
-    destroySeconds,
-  };
-}
-
 function parseArgs(argv: string[]): { keep: boolean; stacks: string[] } {
   const stacks: string[] = [];
   let keep = false;
@@ -186,7 +148,7 @@ async function main(): Promise<number> {
         console.log(`  ${path.basename(dir)}: terraform init`);
         return terraformOk(["init", "-input=false"], dir, tfEnv);
       },
-      (dir) => cycleStack(dir, tfEnv, keep),
+      (dir) => cycleStack(dir, tfEnv, keep, (l) => console.log(`  ${l}`)),
     );
     let ok = true;
     for (const c of results) {

@@ -8,6 +8,8 @@ import { forEachStack, PROJECT_ROOT, stackDirs, terraform, terraformOk } from ".
 
 export interface StackCycle {
   stack: string;
+  /** The stack's synthesized directory (its state and `terraform -chdir` target). */
+  dir: string;
   applySeconds: number;
   /** Exit code of `terraform plan -detailed-exitcode` after apply: 0 means no changes. */
   replanExitCode: number;
@@ -81,7 +83,7 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
         log(`${path.basename(dir)}: terraform init`);
         return terraformOk(["init", "-input=false"], dir, tfEnv);
       },
-      (dir) => cycleStack(dir, tfEnv, opts, log),
+      (dir) => cycleStack(dir, tfEnv, opts.keep ?? false, log),
     );
   } finally {
     if (!opts.keep) fs.rmSync(workdir, { recursive: true, force: true });
@@ -109,10 +111,11 @@ export async function converge(args: string[], dir: string, tfEnv: Record<string
   }
 }
 
-async function cycleStack(
+/** Apply, a second plan that must show no changes, outputs, and (unless `keep`) destroy, for one stack directory. */
+export async function cycleStack(
   dir: string,
   tfEnv: Record<string, string>,
-  opts: CycleOptions,
+  keep: boolean,
   log: (line: string) => void,
 ): Promise<StackCycle> {
   const stack = path.basename(dir);
@@ -124,7 +127,7 @@ async function cycleStack(
   const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
   const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackCycle["outputs"];
   let destroySeconds = 0;
-  if (!opts.keep) {
+  if (!keep) {
     log(`${stack}: terraform destroy`);
     started = Date.now();
     await converge(["destroy", "-auto-approve", "-input=false"], dir, tfEnv, log);
@@ -132,6 +135,7 @@ async function cycleStack(
   }
   return {
     stack,
+    dir,
     applySeconds,
     replanExitCode: replan.code,
     replanOutput: replan.code === 0 ? "" : replan.stdout + replan.stderr,
