@@ -20,10 +20,7 @@ export interface AddedSinks {
 /** Adds every configured sink to the stack. `router` is the router stream; forwarders' streams come from the stack. */
 export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, router: Stream): AddedSinks {
   const { schema, failedRecords, sinks } = config.logRouting;
-  const failedRecordsBucket =
-    stack.failedRecordsBucket?.outputs.bucketName ??
-    failedRecords.bucketName ??
-    `${config.name}-failed-records-${config.region}`;
+  const failedRecordsBucket = stack.failedRecordsBucketName;
   const added: AddedSinks = { s3: {}, opensearch: {}, fluent: {} };
 
   /** The sink's settings (its short name and source left out) with the props the stack fills in for every sink. */

@@ -16,6 +16,8 @@ import { AppStack } from "./stack-base";
 export class LogRoutingStack extends AppStack {
   readonly router: Stream;
   readonly failedRecordsBucket: SecureBucket | undefined;
+  /** Where every consumer writes failed records: the created bucket (a reference), or the configured one. */
+  readonly failedRecordsBucketName: string;
   readonly subscription: CloudwatchSubscription | undefined;
   readonly forwarders: Record<string, { output: Stream; forward: KinesisForward }> = {};
   readonly alarmTopic: AlarmTopic;
@@ -50,6 +52,7 @@ export class LogRoutingStack extends AppStack {
         )
       : undefined;
     const failedRecordsBucketName = this.failedRecordsBucket?.outputs.bucketName ?? bucketName;
+    this.failedRecordsBucketName = failedRecordsBucketName;
     new TerraformOutput(this, "failed_records_bucket", { value: failedRecordsBucketName });
 
     if (cloudwatchSubscription) {
