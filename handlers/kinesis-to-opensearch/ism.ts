@@ -12,7 +12,8 @@
  * indices is the day of their logs (a backfill of old logs is kept `deleteAfterDays` from when it was indexed).
  * OpenSearch Serverless has no ISM: its retention is a data lifecycle policy the module creates in Terraform.
  */
-import { createHash } from "node:crypto";
+
+import { type IsmPolicySpec, ismPolicyDocument } from "../../contracts/opensearch-ism";
 import {
   type Credentials,
   type FetchLike,
@@ -20,45 +21,6 @@ import {
   type SignedResponse,
   signedRequester,
 } from "../shared/aws/signed-request";
-
-export interface IsmPolicySpec {
-  readonly policyId: string;
-  /** e.g. `["logs-*"]`. */
-  readonly indexPatterns: readonly string[];
-  /** 1 to 36500. */
-  readonly deleteAfterDays: number;
-  /** ism_template priority (a higher one wins when several templates match). @default 100 */
-  readonly priority?: number;
-}
-
-export interface IsmPolicyDocument {
-  readonly policy: {
-    readonly description: string;
-    readonly default_state: string;
-    readonly states: unknown[];
-    readonly ism_template: { index_patterns: string[]; priority: number }[];
-  };
-}
-
-/** The policy body to PUT. Its description names what it does and ends with a hash of everything else. */
-export function ismPolicyDocument(spec: IsmPolicySpec): IsmPolicyDocument {
-  if (!Number.isInteger(spec.deleteAfterDays) || spec.deleteAfterDays < 1 || spec.deleteAfterDays > 36500) {
-    throw new RangeError("deleteAfterDays must be an integer from 1 to 36500");
-  }
-  if (spec.indexPatterns.length === 0) throw new RangeError("indexPatterns must not be empty");
-  const states = [
-    {
-      name: "hot",
-      actions: [],
-      transitions: [{ state_name: "delete", conditions: { min_index_age: `${spec.deleteAfterDays}d` } }],
-    },
-    { name: "delete", actions: [{ delete: {} }], transitions: [] },
-  ];
-  const ism_template = [{ index_patterns: [...spec.indexPatterns], priority: spec.priority ?? 100 }];
-  const hash = createHash("sha256").update(JSON.stringify({ states, ism_template })).digest("hex").slice(0, 16);
-  const description = `kinesis-to-opensearch: delete ${spec.indexPatterns.join(", ")} ${spec.deleteAfterDays} days after creation [${hash}]`;
-  return { policy: { description, default_state: "hot", states, ism_template } };
-}
 
 export type { SignedResponse };
 

@@ -27,7 +27,7 @@ import { Annotations, Fn, Lazy } from "cdktf";
 import { Construct } from "constructs";
 import type { z } from "zod";
 import { toOpenSearchEnv } from "../../contracts/kinesis";
-import { ismPolicyDocument } from "../../handlers/kinesis-to-opensearch/ism";
+import { ismPolicyDocument } from "../../contracts/opensearch-ism";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
 import { bool, fail, int, oneOf, parseWith, patterns, pick, str, strict, whenValid } from "../common/schema";

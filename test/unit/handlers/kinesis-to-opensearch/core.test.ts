@@ -1,17 +1,14 @@
 // kinesis-to-opensearch: the handler core with the bulk sink core against the fake bulk server, and the ISM policy
 // installation against a fake ISM API.
 import fc from "fast-check";
+import { ismPolicyDocument } from "../../../../contracts/opensearch-ism";
 import {
   createOpenSearchSink,
   onceUntilSuccess,
   openSearchPipelineOptions,
   toOpenSearchBatch,
 } from "../../../../handlers/kinesis-to-opensearch/core";
-import {
-  createSignedRequester,
-  ensureIsmPolicy,
-  ismPolicyDocument,
-} from "../../../../handlers/kinesis-to-opensearch/ism";
+import { createSignedRequester, ensureIsmPolicy } from "../../../../handlers/kinesis-to-opensearch/ism";
 import { createBulkSender } from "../../../../handlers/kinesis-to-opensearch/opensearch-bulk";
 import { processKinesisBatch, readConsumerEnv } from "../../../../handlers/shared/kinesis/batch";
 import { createPipeline } from "../../../../handlers/shared/kinesis/records/pipeline";
