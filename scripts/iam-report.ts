@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     iamModel(caseStack),
     LOG_ROUTING_CASES,
     "the case configuration",
-    "test/unit/kinesis/iam.test.ts",
+    "test/unit/stacks/log-routing-iam.test.ts",
   );
   const workerStack = synthApp(workerFleetCaseConfig()).stacks["worker-fleet"]!;
   await proven(
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     workerFleetModel(workerStack),
     WORKER_FLEET_CASES,
     "the example configuration with the leader token under its own KMS key (default key policy)",
-    "test/unit/worker-fleet/iam.test.ts",
+    "test/unit/stacks/worker-fleet-iam.test.ts",
   );
   console.log(lines.join("\n"));
   if (failures > 0) process.exitCode = 1;

@@ -1,5 +1,5 @@
 // The allowed and denied requests the IAM tests prove for the worker-fleet stack, one list shared by
-// test/unit/worker-fleet/iam.test.ts (which asserts each decision) and scripts/iam-report.ts (which prints them).
+// test/unit/stacks/worker-fleet-iam.test.ts (which asserts each decision) and scripts/iam-report.ts (which prints them).
 // Every request is decided with all the policies that apply (see test/support/iam.ts): the instance role's inline
 // policy AND the vendored AmazonSSMManagedInstanceCore, the DLQ's queue policy, the functions' Lambda permissions,
 // the alarm key's policy, and the trust policies.

@@ -1,5 +1,5 @@
 // The allowed and denied requests the IAM tests prove for the log-routing stack, one list shared by
-// test/unit/kinesis/iam.test.ts (which asserts each decision) and scripts/iam-report.ts (which prints them).
+// test/unit/stacks/log-routing-iam.test.ts (which asserts each decision) and scripts/iam-report.ts (which prints them).
 // Every request is decided with all the policies that apply (see test/support/iam.ts).
 import type { AppConfig } from "../../config";
 import example from "../../config/example";

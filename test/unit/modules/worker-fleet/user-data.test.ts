@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderUserData, shellQuote, type UserDataProps } from "../../../modules/worker-fleet/user-data";
+import { renderUserData, shellQuote, type UserDataProps } from "../../../../modules/worker-fleet/user-data";
 
 const props: UserDataProps = {
   criblVersion: "4.9.3-25f2ed8e",

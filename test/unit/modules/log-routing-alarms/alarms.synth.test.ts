@@ -1,8 +1,8 @@
 // Alarms and the dashboard of the log-routing stack, as synthesized: one set per consumer (forwarders and sinks), each
 // on the right metric and dimensions, every action the log-routing alarm topic; the topic and its configured email.
-import { ConfigError } from "../../../config";
-import { iteratorAgeThresholdMs } from "../../../modules/log-routing-alarms";
-import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../support/synth";
+import { ConfigError } from "../../../../config";
+import { iteratorAgeThresholdMs } from "../../../../modules/log-routing-alarms";
+import { exampleConfig, resourcesOf, synthApp, type TfJson } from "../../../support/synth";
 
 type Resource = Record<string, unknown>;
 
