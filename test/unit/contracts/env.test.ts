@@ -15,10 +15,13 @@ const context = {
   getRemainingTimeInMillis: () => 1000,
 } as unknown as Context;
 
-/** Loads a handler module afresh with exactly this environment (plus a region for the SDK clients). */
+/**
+ * Loads a handler module afresh with exactly this environment (plus a region for the SDK clients, and the SDK's switch
+ * for its Node 20 warning, which every process of ours sets: scripts/quiet-sdk.ts).
+ */
 function loadHandler(path: string, env: Record<string, string>): (event: unknown, ctx: Context) => Promise<unknown> {
   const saved = process.env;
-  process.env = { AWS_REGION: "eu-west-1", ...env };
+  process.env = { AWS_REGION: "eu-west-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env };
   try {
     let mod: { handler: (event: unknown, ctx: Context) => Promise<unknown> } | undefined;
     jest.isolateModules(() => {
