@@ -429,3 +429,14 @@ export async function unknownActions(policy: Policy): Promise<string[]> {
   }
   return unknown;
 }
+
+/** Both checks above over every policy of a model: trust, inline, managed and resource policies. */
+export async function modelPolicyProblems(model: IamModel): Promise<string[]> {
+  const policies = [
+    ...model.roles.flatMap((r) => [r.trust, ...r.inline.map((p) => p.policy), ...r.managed.map((m) => m.policy)]),
+    ...model.resourcePolicies.map((p) => p.policy),
+  ];
+  const problems: string[] = [];
+  for (const p of policies) problems.push(...(await unsupportedConditionKeys(p)), ...(await unknownActions(p)));
+  return problems;
+}

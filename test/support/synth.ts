@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { AppConfig } from "../../config";
+import { type AppConfig, ConfigError, validateAppConfig } from "../../config";
 import example from "../../config/example";
 import { buildApp } from "../../stacks/app";
 
@@ -32,4 +32,15 @@ export function resourcesOf(stack: TfJson, type: string): Record<string, Record<
 /** A deep copy of the example configuration, to break one field at a time. */
 export function exampleConfig(): AppConfig {
   return structuredClone(example);
+}
+
+/** The ConfigError that validating `config` raises; fails when the configuration is accepted. */
+export function configErrorOf(config: AppConfig): ConfigError {
+  try {
+    validateAppConfig(config);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("configuration was accepted");
 }

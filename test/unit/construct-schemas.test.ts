@@ -3,7 +3,7 @@
 // directly, and under the configuration path, in one list with every other configuration error, before any construct
 // is built.
 import { App, TerraformStack } from "cdktf";
-import { type AppConfig, ConfigError, validateAppConfig } from "../../config";
+import { ConfigError } from "../../config";
 import { CloudwatchSubscription } from "../../modules/cloudwatch-subscription";
 import type { KinesisConsumerCommonProps } from "../../modules/kinesis-consumer";
 import { KinesisToFluent } from "../../modules/kinesis-to-fluent";
@@ -13,19 +13,9 @@ import { LogRoutingAlarms } from "../../modules/log-routing-alarms";
 import { SecureBucket } from "../../modules/secure-bucket";
 import { Stream } from "../../modules/stream";
 import { buildApp } from "../../stacks/app";
-import { exampleConfig } from "../support/synth";
+import { configErrorOf, exampleConfig } from "../support/synth";
 
 const PORT_MESSAGE = "must be an integer from 1 to 65535; got 70000";
-
-function configError(config: AppConfig): ConfigError {
-  try {
-    validateAppConfig(config);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("configuration was accepted");
-}
 
 function constructError(build: (stack: TerraformStack) => unknown): ConfigError {
   const stack = new TerraformStack(new App({ outdir: "/tmp/never-written" }), "s");
@@ -51,7 +41,7 @@ describe("configuration reports every error in one list, before any construct ru
     Object.assign(config.logRouting, { forwarder: [] });
     config.logRouting.sinks!.fluent![0]!.port = 70000;
 
-    const error = configError(config);
+    const error = configErrorOf(config);
 
     expect(error.issues).toEqual([
       { field: "region", message: expect.stringMatching(/^must be an AWS region .*; got "moon-1"$/) },
@@ -71,7 +61,7 @@ describe("configuration reports every error in one list, before any construct ru
     config.logRouting.sinks!.fluent![0]!.plaintext = true;
     config.logRouting.router = { retentionHours: 9000 };
 
-    expect(configError(config).issues.map((i) => i.field)).toEqual([
+    expect(configErrorOf(config).issues.map((i) => i.field)).toEqual([
       "logRouting.router.retentionHours",
       "logRouting.sinks.fluent[0].plaintext",
       "logRouting.sinks.opensearch[0].indexPrefix",
@@ -85,7 +75,7 @@ describe("a construct used directly validates its own props with the same schema
     expect(error.message).toBe(`port: ${PORT_MESSAGE}`);
     const config = exampleConfig();
     config.logRouting.sinks!.fluent![0]!.port = 70000;
-    expect(configError(config).message).toBe(`logRouting.sinks.fluent[0].port: ${PORT_MESSAGE}`);
+    expect(configErrorOf(config).message).toBe(`logRouting.sinks.fluent[0].port: ${PORT_MESSAGE}`);
   });
 
   it("lists every problem of the props at once", () => {
@@ -152,7 +142,7 @@ describe("a construct used directly validates its own props with the same schema
 
   it("checks the region against the one list, as configuration does", () => {
     const config = Object.assign(exampleConfig(), { region: "moon-1" });
-    const fromConfig = configError(config).issues[0]!.message;
+    const fromConfig = configErrorOf(config).issues[0]!.message;
     const fromConstruct = constructError(
       (s) =>
         new CloudwatchSubscription(s, "x", {

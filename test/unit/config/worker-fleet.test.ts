@@ -1,29 +1,18 @@
 // The worker-fleet configuration: defaults, and errors that name the wrong field.
 import type { AppConfig } from "../../../config";
 import {
-  ConfigError,
   DEFAULT_AMI_PARAMETERS,
   defaultDrainDeadlineSeconds,
   lifecycleGlobalTimeoutSeconds,
   validateAppConfig,
   type WorkerFleetConfig,
 } from "../../../config";
-import { exampleConfig } from "../../support/synth";
+import { configErrorOf, exampleConfig } from "../../support/synth";
 
 function withFleet(change: Partial<Record<keyof WorkerFleetConfig, unknown>>): AppConfig {
   const config = exampleConfig();
   Object.assign(config.workerFleet, change);
   return config;
-}
-
-function errorOf(config: AppConfig): ConfigError {
-  try {
-    validateAppConfig(config);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("configuration was accepted");
 }
 
 describe("worker-fleet configuration", () => {
@@ -186,7 +175,7 @@ describe("worker-fleet configuration", () => {
     // Prepare
     const config = withFleet(change);
     // Act
-    const error = errorOf(config);
+    const error = configErrorOf(config);
     // Assess
     expect(error.field).toBe(field);
     // Every problem is listed; this one first, on its own line.

@@ -11,11 +11,10 @@ import {
   CONCRETE,
   decide,
   type IamModel,
+  modelPolicyProblems,
   type Policy,
   rawPolicy,
   resourcePoliciesOf,
-  unknownActions,
-  unsupportedConditionKeys,
 } from "../../support/iam";
 import {
   WORKER_FLEET_CASES,
@@ -76,13 +75,7 @@ describe("worker-fleet IAM, every policy evaluated", () => {
   );
 
   it("uses only condition keys its actions support, and only actions that exist", async () => {
-    const problems: string[] = [];
-    const policies = [
-      ...model.roles.flatMap((r) => [r.trust, ...r.inline.map((p) => p.policy), ...r.managed.map((m) => m.policy)]),
-      ...model.resourcePolicies.map((p) => p.policy),
-    ];
-    for (const p of policies) problems.push(...(await unsupportedConditionKeys(p)), ...(await unknownActions(p)));
-    expect(problems).toEqual([]);
+    expect(await modelPolicyProblems(model)).toEqual([]);
   });
 
   it("grants '*' only to actions that support no resource-level permissions (per iam-data)", async () => {
