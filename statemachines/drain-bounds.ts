@@ -182,8 +182,14 @@ export interface RestartGap {
  * period, the reconcile function's run, and the new execution's way to its first heartbeat. The lifecycle action's
  * heartbeat timeout counts across executions, so this gap must stay below it too.
  */
-export function maxRestartGap(def: AslDefinition, p: BoundsParams, reconcilePeriodSeconds: number): RestartGap {
-  const toEnd = maxHeartbeatGap(def, p).seconds;
+export function maxRestartGap(
+  def: AslDefinition,
+  p: BoundsParams,
+  reconcilePeriodSeconds: number,
+  /** The heartbeat gap for the same definition and params, when the caller already has it. */
+  gap: HeartbeatGap = maxHeartbeatGap(def, p),
+): RestartGap {
+  const toEnd = gap.seconds;
   const start = def.States[def.StartAt]!;
   const toFirstHeartbeat =
     stateWorstSeconds(def.StartAt, start, p) +

@@ -352,7 +352,7 @@ function resolveDrain(c: Parsed, ctx: z.RefinementCtx) {
   }
   // A failed execution is restarted by the reconciler; the heartbeat timeout counts across that restart as well.
   const periodSeconds = ratePeriodSeconds(c.reconcileSchedule)!;
-  const restart = maxRestartGap(definition, bounds, periodSeconds);
+  const restart = maxRestartGap(definition, bounds, periodSeconds, gap);
   if (restart.seconds >= heartbeatTimeoutSeconds) {
     fail(
       ctx,
