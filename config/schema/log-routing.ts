@@ -6,7 +6,7 @@ import {
   logGroupName,
   MAX_LOG_GROUPS,
 } from "../../modules/cloudwatch-subscription";
-import { bool, fail, int, list, patterns, str, strict, whenValid } from "../../modules/common/schema";
+import { bool, fail, int, list, logRetentionDays, patterns, str, strict, whenValid } from "../../modules/common/schema";
 import {
   consumerCommonShape,
   consumerSchemaKeysShape,
@@ -73,8 +73,8 @@ const cloudwatchSubscriptionSchema = strict({
       name: logGroupName(),
       /** Create the log group in this stack (demos, or groups nothing else owns). */
       create: bool().default(false),
-      /** Retention of a created log group, in days. */
-      retentionDays: int(1, 3653).default(30),
+      /** Retention of a created log group, days: one of CloudWatch's values (LOG_RETENTION_DAYS). @default 30 */
+      retentionDays: logRetentionDays().default(30),
     }),
     1,
     MAX_LOG_GROUPS,

@@ -6,12 +6,12 @@
 import type { z } from "zod";
 import { lifecycleGlobalTimeoutSeconds, snapshotWaitMarginSeconds } from "../../contracts/drain";
 import { QUEUE_DIRECTORIES_MAX_LENGTH, QUEUE_DIRECTORIES_PATTERN } from "../../contracts/queue-probe";
-import { LOG_RETENTION_DAYS } from "../../modules/common/node-function";
 import {
   bool,
   fail,
   int,
   integer,
+  LOG_RETENTION_DAYS,
   list,
   oneOf,
   oneOfNumbers,

@@ -10,15 +10,9 @@ import { Construct } from "constructs";
 import { z } from "zod";
 import { bundleHandler } from "./bundle";
 import { type DenyExceptStatement, type PolicyStatement, renderPolicy, serviceTrustPolicy } from "./policy";
-import { int, oneOf, oneOfNumbers, parseWith, str, strict, text } from "./schema";
+import { int, logRetentionDays, oneOf, parseWith, str, strict, text } from "./schema";
 
 export type { PolicyStatement } from "./policy";
-
-/** The retention periods CloudWatch Logs accepts, days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
 /** A value passed through as given (a Terraform block, statements the caller built). */
 const given = <T>() => z.custom<T>(() => true);
@@ -37,7 +31,7 @@ export const nodeFunctionPropsSchema = strict({
   /** Timeout, seconds, 1 to 900. @default 60 */
   timeoutSeconds: int(1, 900).default(60),
   /** Retention of the function's log group, days (one of CloudWatch's values). @default 30 */
-  logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(30),
+  logRetentionDays: logRetentionDays().default(30),
   /** X-Ray tracing mode. @default "Active" */
   tracingMode: oneOf(["Active", "PassThrough"]).default("Active"),
   /**

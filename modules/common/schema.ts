@@ -105,6 +105,18 @@ export const oneOfNumbers = <const T extends readonly number[]>(allowed: T) =>
         ctx.addIssue({ code: "custom", message: `must be one of ${allowedList(allowed)}; got ${show(v)}`, input: v });
     }) as unknown as z.ZodType<T[number], T[number]>;
 
+/**
+ * The retention periods CloudWatch Logs accepts, days (PutRetentionPolicy's `retentionInDays`, the AWS provider's
+ * `retention_in_days`): the one list every log group's retention is checked against.
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
+
+/** A CloudWatch Logs retention, days: one of LOG_RETENTION_DAYS. */
+export const logRetentionDays = () => oneOfNumbers(LOG_RETENTION_DAYS);
+
 /** A list of `item`, with from `min` to `max` entries. */
 export const list = <T extends z.ZodType>(item: T, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.array(item, { error: (iss) => `must be a list; got ${show(iss.input)}` }).superRefine((v, ctx) => {
@@ -224,6 +236,10 @@ export const patterns = {
     hint: "an S3 bucket name (3 to 63 lower-case letters, digits, '.' and '-')",
   },
   email: { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "an email address" },
+  snsTopicArn: {
+    pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+    hint: "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+  },
   /** A Common Schema key name. */
   key: { pattern: /^[^\s]{1,128}$/, hint: "1 to 128 characters without spaces" },
   /** An S3 key prefix. */

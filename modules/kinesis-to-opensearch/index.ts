@@ -30,7 +30,19 @@ import { toOpenSearchEnv } from "../../contracts/kinesis";
 import { ismPolicyDocument } from "../../contracts/opensearch-ism";
 import { arnScope, arns } from "../common/arns";
 import type { PolicyStatement } from "../common/node-function";
-import { bool, fail, int, oneOf, parseWith, patterns, pick, str, strict, whenValid } from "../common/schema";
+import {
+  bool,
+  fail,
+  int,
+  logRetentionDays,
+  oneOf,
+  parseWith,
+  patterns,
+  pick,
+  str,
+  strict,
+  whenValid,
+} from "../common/schema";
 import { type VpcPlacement, vpcPlacementSchema } from "../common/vpc";
 import { consumerCommonShape, KinesisConsumer, type KinesisConsumerOutputs, refineConsumer } from "../kinesis-consumer";
 
@@ -40,12 +52,12 @@ export const TLS_SECURITY_POLICIES = ["Policy-Min-TLS-1-2-2019-07", "Policy-Min-
 export const openSearchDomainSchema = strict({
   /** 3 to 28 of [a-z0-9-], starting with a letter. */
   domainName: str({ pattern: /^[a-z][a-z0-9-]{2,27}$/, hint: "3 to 28 of [a-z0-9-], starting with a letter" }),
-  /** @default "OpenSearch_2.19" */
+  /** Engine version. @default "OpenSearch_2.19" */
   engineVersion: str({
     pattern: /^(OpenSearch_\d+\.\d+|Elasticsearch_7\.10)$/,
     hint: "OpenSearch_<major>.<minor>",
   }).default("OpenSearch_2.19"),
-  /** @default "r6g.large.search" */
+  /** Data node instance type. @default "r6g.large.search" */
   instanceType: str({
     pattern: /^[a-z0-9]+\.[a-z0-9]+\.search$/,
     hint: "an OpenSearch instance type such as r6g.large.search",
@@ -70,8 +82,8 @@ export const openSearchDomainSchema = strict({
   vpc: vpcPlacementSchema.optional(),
   /** Explicit opt-out of the VPC: a public endpoint (still IAM-signed, HTTPS only). @default false */
   publicEndpoint: bool().default(false),
-  /** Retention of the audit, slow and error log groups, 1 to 3653 days. @default 90 */
-  logRetentionDays: int(1, 3653).default(90),
+  /** Retention of the audit, slow and error log groups, days: one of CloudWatch's values (LOG_RETENTION_DAYS). @default 90 */
+  logRetentionDays: logRetentionDays().default(90),
 });
 export type OpenSearchDomainProps = Readonly<z.input<typeof openSearchDomainSchema>>;
 
@@ -205,6 +217,7 @@ export interface KinesisToOpenSearchOutputs extends KinesisConsumerOutputs {
   readonly domainName: string | undefined;
   /** ISM policy id ("" when none): installed by the function on an existing domain, by the admin on a created one. */
   readonly ismPolicyId: string;
+  /** Index names are `<indexPrefix>-<log_type>-<YYYYMMDD>`. */
   readonly indexPrefix: string;
   /**
    * Created domain only: the data-plane requests the admin (master user) makes once, as JSON
@@ -217,7 +230,9 @@ export interface KinesisToOpenSearchOutputs extends KinesisConsumerOutputs {
 type ParsedDomain = z.output<typeof openSearchDomainSchema>;
 
 export class KinesisToOpenSearch extends Construct {
+  /** The function and its event source mapping (see kinesis-consumer). */
   readonly consumer: KinesisConsumer;
+  /** The domain it created; undefined with an existing endpoint. */
   readonly domain: OpensearchDomain | undefined;
   readonly outputs: KinesisToOpenSearchOutputs;
 
