@@ -16,6 +16,7 @@
  * - Dry run: reads and checks everything, lists what would be sent, sends nothing and writes no marker.
  */
 import { createHash } from "node:crypto";
+import { backoffDelayMs, sleep } from "../handlers/shared/backoff";
 
 /**
  * The failed-record field holding the original Kinesis record's data, base64 (the one place this name is written).
@@ -111,6 +112,8 @@ export interface ReplayOptions {
   /** @default 100 */
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Source of the backoff's jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
   /** One line per record sent or skipped. */
   readonly log?: (line: string) => void;
 }
@@ -197,8 +200,6 @@ export function chunkRecords(records: readonly ReplayRecord[]): ReplayRecord[][]
   return chunks;
 }
 
-const sleepDefault = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Reads every failed-records object of `source`, and (unless a dry run) puts each original record into the stream. */
 export async function replay(
   ports: { source: SourcePort; kinesis: KinesisPort; marker?: MarkerPort },
@@ -208,7 +209,8 @@ export async function replay(
   const dryRun = opts.dryRun ?? false;
   const maxAttempts = opts.maxAttempts ?? 5;
   const baseDelayMs = opts.baseDelayMs ?? 100;
-  const sleep = opts.sleep ?? sleepDefault;
+  const wait = opts.sleep ?? sleep;
+  const random = opts.random ?? Math.random;
   const summary: ReplaySummary = {
     objects: 0,
     lines: 0,
@@ -265,7 +267,8 @@ export async function replay(
     let pending = chunk;
     let lastErrors = new Map<string, string>();
     for (let attempt = 1; attempt <= maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
+      // The handlers' backoff (full jitter), uncapped: maxAttempts bounds the wait.
+      if (attempt > 1) await wait(backoffDelayMs(attempt - 2, baseDelayMs, Number.POSITIVE_INFINITY, random));
       const retry: ReplayRecord[] = [];
       const errors = new Map<string, string>();
       try {

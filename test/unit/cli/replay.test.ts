@@ -19,6 +19,7 @@ import {
   replay,
   type SourcePort,
 } from "../../../cli/replay-core";
+import { backoffDelayMs } from "../../../handlers/shared/backoff";
 
 /** Bytes no decoder would reproduce from the decoded text: gzip of a CloudWatch-like envelope. */
 const ORIGINAL = gzipSync(Buffer.from('{"messageType":"DATA_MESSAGE","logGroup":"/a","logEvents":[{"message":"x"}]}'));
@@ -215,6 +216,24 @@ describe("replay", () => {
       { key: expect.stringMatching(/^2:/), error: expect.stringContaining("Throughput") },
     ]);
     expect([...marker.keys].map((k) => k.split(":")[0])).toEqual(["1", "3"]);
+  });
+
+  it("waits between attempts with the handlers' one backoff (full jitter from the base delay, doubling)", async () => {
+    // Prepare
+    const kinesis = fakeKinesis(() => "ProvisionedThroughputExceededException");
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+    };
+    const random = () => 0.5;
+    // Act
+    await replay(
+      { source: source({ o: line({}) }), kinesis: kinesis.port },
+      { stream: "s", maxAttempts: 4, baseDelayMs: 100, sleep, random },
+    );
+    // Assess
+    expect(waits).toEqual([0, 1, 2].map((retry) => backoffDelayMs(retry, 100, Number.POSITIVE_INFINITY, random)));
+    expect(waits).toEqual([50, 100, 200]);
   });
 
   it("treats a rejected call as a failure of every entry in it", async () => {
