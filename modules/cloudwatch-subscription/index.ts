@@ -60,7 +60,7 @@ export const cloudwatchSubscriptionPropsSchema = strict({
   ...cloudwatchSubscriptionSettingsShape,
   /** Resources (e.g. log groups created in the same stack) the filters must wait for. @default none */
   dependsOn: list(opaque<ITerraformDependable>()).optional(),
-  /** @default none */
+  /** Tags of the role. @default none */
   tags: stringMap().optional(),
 }).superRefine((p, ctx) => {
   const duplicate = p.logGroupNames.find((g, i) => p.logGroupNames.indexOf(g) !== i);
@@ -73,13 +73,16 @@ export type CloudwatchSubscriptionProps = Readonly<z.input<typeof cloudwatchSubs
 export interface CloudwatchSubscriptionOutputs {
   /** The role CloudWatch Logs assumes (a Terraform reference). */
   readonly roleArn: string;
+  /** The role's name (a Terraform reference). */
   readonly roleName: string;
   /** Filter name per log group. */
   readonly filterNames: Record<string, string>;
 }
 
 export class CloudwatchSubscription extends Construct {
+  /** The role CloudWatch Logs assumes to put records into the stream. */
   readonly role: IamRole;
+  /** One subscription filter per log group, in the order of `logGroupNames`. */
   readonly filters: CloudwatchLogSubscriptionFilter[];
   readonly outputs: CloudwatchSubscriptionOutputs;
 

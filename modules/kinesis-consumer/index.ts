@@ -51,7 +51,7 @@ export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 export const consumerTuningShape = {
   /** Records per invocation, 1 to 10000. @default 100 */
   batchSize: int(1, 10000).default(100),
-  /** @default "TRIM_HORIZON" */
+  /** Where a new mapping starts reading each shard. @default "TRIM_HORIZON" */
   startingPosition: oneOf(STARTING_POSITIONS).default("TRIM_HORIZON"),
   /** RFC 3339 time; required when startingPosition is AT_TIMESTAMP, refused otherwise. @default none */
   startingPositionTimestamp: str({
@@ -86,11 +86,11 @@ export const consumerTuningShape = {
 
 /** The Common Schema keys and time handling: configuration takes them once for every consumer (`logRouting.schema`). */
 export const consumerSchemaKeysShape = {
-  /** @default "log_type" */
+  /** Common Schema key holding the log type. @default "log_type" */
   typeKey: str(patterns.key).default("log_type"),
-  /** @default "log_id" */
+  /** Common Schema key holding the unique log id. @default "log_id" */
   idKey: str(patterns.key).default("log_id"),
-  /** @default "time" */
+  /** Common Schema key holding the log time. @default "time" */
   timeKey: str(patterns.key).default("time"),
   /** IANA time zone for timestamps without an offset. @default "UTC" */
   timezone: timeZone().default("UTC"),
@@ -139,7 +139,7 @@ export const consumerCommonShape = {
   whitelist: list(str()).default([]),
   /** Where Lambda sends the metadata of batches it gives up on. @default a new SQS queue `<name>-failures` with SSE */
   onFailureDestination: onFailureDestinationSchema.optional(),
-  /** @default none */
+  /** Tags of the function, its role, its log group and the on-failure queue. @default none */
   tags: stringMap().optional(),
   /** Where records that cannot be delivered are written. */
   failedRecords: failedRecordsLocationSchema,
@@ -166,13 +166,13 @@ export const kinesisConsumerPropsSchema = strict({
   ...consumerCommonShape,
   /** Folder under handlers/ holding index.ts. */
   handler: str(),
-  /** @default none */
+  /** The function's description. @default none */
   description: str().optional(),
   /** Variables beyond the common ones (values may be Terraform references). @default none */
   environment: opaque<Record<string, string>>().optional(),
   /** Permissions beyond reading the stream and writing failed records: exact actions on exact resources. @default none */
   statements: opaque<PolicyStatement[]>().optional(),
-  /** @default not in a VPC */
+  /** Subnets and security groups of the function. @default not in a VPC */
   vpcConfig: opaque<LambdaFunctionVpcConfig>().optional(),
 }).superRefine(refineConsumer, whenValid);
 
@@ -185,25 +185,36 @@ export type KinesisConsumerCommonProps = Readonly<z.input<typeof consumerCommonS
 export type KinesisConsumerProps = Readonly<z.input<typeof kinesisConsumerPropsSchema>>;
 
 export interface KinesisConsumerOutputs {
+  /** The function's name (a Terraform reference). */
   readonly functionName: string;
+  /** The function's ARN. */
   readonly functionArn: string;
+  /** ARN of the function's execution role. */
   readonly roleArn: string;
+  /** Name of the function's execution role. */
   readonly roleName: string;
+  /** The function's log group (`/aws/lambda/<name>`). */
   readonly logGroupName: string;
+  /** UUID of the event source mapping on the source stream. */
   readonly eventSourceMappingUuid: string;
   /** Where Lambda sends the metadata of batches it gives up on (the created queue, or the given destination). */
   readonly onFailureDestinationArn: string;
 }
 
 export class KinesisConsumer extends Construct {
+  /** The function, its role, its policy and its log group. */
   readonly fn: NodeFunction;
+  /** The event source mapping on the source stream. */
   readonly mapping: LambdaEventSourceMapping;
+  /** The on-failure queue it created; undefined when `onFailureDestination` is given. */
   readonly deadLetterQueue: SqsQueue | undefined;
+  /** Key prefix of its failed records (`failedRecords.prefix`, or `failed/<name>`). */
   readonly failedRecordsPrefix: string;
   /** The function name as configured (also the `service` dimension of the handler's metrics). */
   readonly name: string;
   /** The mapping's maximum record age: older records go to the on-failure destination as metadata only. */
   readonly maximumRecordAgeSeconds: number;
+  /** What callers read: function, role, log group, mapping and on-failure destination. */
   readonly outputs: KinesisConsumerOutputs;
 
   constructor(scope: Construct, id: string, props: KinesisConsumerProps) {

@@ -35,6 +35,7 @@ export interface KinesisForwardOutputs extends KinesisConsumerOutputs {
 }
 
 export class KinesisForward extends Construct {
+  /** The function and its event source mapping (see kinesis-consumer). */
   readonly consumer: KinesisConsumer;
   readonly outputs: KinesisForwardOutputs;
 

@@ -118,6 +118,7 @@ export interface KinesisToFluentOutputs extends KinesisConsumerOutputs {
 }
 
 export class KinesisToFluent extends Construct {
+  /** The function and its event source mapping (see kinesis-consumer). */
   readonly consumer: KinesisConsumer;
   readonly outputs: KinesisToFluentOutputs;
 

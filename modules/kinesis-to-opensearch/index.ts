@@ -231,7 +231,9 @@ type ParsedDomain = z.output<typeof openSearchDomainSchema>;
 
 export class KinesisToOpenSearch extends Construct {
   /** The function and its event source mapping (see kinesis-consumer). */
+  /** The function and its event source mapping (see kinesis-consumer). */
   readonly consumer: KinesisConsumer;
+  /** The domain it created; undefined with an existing endpoint. */
   /** The domain it created; undefined with an existing endpoint. */
   readonly domain: OpensearchDomain | undefined;
   readonly outputs: KinesisToOpenSearchOutputs;

@@ -71,13 +71,16 @@ export type KinesisToS3Props = Readonly<z.input<typeof kinesisToS3PropsSchema>>;
 export interface KinesisToS3Outputs extends KinesisConsumerOutputs {
   /** The destination bucket's name. */
   readonly bucketName: string;
+  /** The destination bucket's ARN. */
   readonly bucketArn: string;
   /** The key prefix objects are written under ("" = bucket root). */
   readonly prefix: string;
 }
 
 export class KinesisToS3 extends Construct {
+  /** The function and its event source mapping (see kinesis-consumer). */
   readonly consumer: KinesisConsumer;
+  /** The bucket it created; undefined when it writes to an existing one. */
   readonly bucket: S3Bucket | undefined;
   readonly outputs: KinesisToS3Outputs;
 

@@ -72,7 +72,9 @@ export function iteratorAgeThresholdMs(retentionHours: number, maximumRecordAgeS
 }
 
 export class LogRoutingAlarms extends Construct {
+  /** Every alarm, six per consumer (five when it has no on-failure queue of its own). */
   readonly alarms: CloudwatchMetricAlarm[] = [];
+  /** The dashboard of the consumers and streams. */
   readonly dashboard: CloudwatchDashboard;
 
   constructor(scope: Construct, id: string, props: LogRoutingAlarmsProps) {

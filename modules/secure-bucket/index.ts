@@ -35,7 +35,7 @@ export const secureBucketPropsSchema = strict({
    * noncurrent versions expire that many days after they stop being current. @default true
    */
   versioning: bool().default(true),
-  /** @default none */
+  /** Tags of the bucket. @default none */
   tags: stringMap().optional(),
 });
 
@@ -50,6 +50,7 @@ export interface SecureBucketOutputs {
 }
 
 export class SecureBucket extends Construct {
+  /** The bucket resource (its public access block, encryption, versioning, lifecycle and policy are siblings). */
   readonly bucket: S3Bucket;
   readonly outputs: SecureBucketOutputs;
 

@@ -32,7 +32,7 @@ export const streamPropsSchema = strict({
   ...streamSettingsShape,
   /** KMS key id, ARN or alias for server-side encryption. @default "alias/aws/kinesis" */
   kmsKeyId: str(KMS_KEY).default("alias/aws/kinesis"),
-  /** @default none */
+  /** Tags of the stream. @default none */
   tags: stringMap().optional(),
 }).superRefine(refineStreamSettings, whenValid);
 
@@ -48,6 +48,7 @@ export interface StreamOutputs {
 
 /** A KMS-encrypted Kinesis data stream; props are parsed with streamPropsSchema (errors name the prop). */
 export class Stream extends Construct {
+  /** The Kinesis stream resource. */
   readonly stream: KinesisStream;
   readonly outputs: StreamOutputs;
 

@@ -62,9 +62,11 @@ export interface WorkerFleetProps {
   readonly securityGroupIds?: readonly string[];
   /** Subnets of the group. @default the default VPC's default subnets */
   readonly subnetIds?: readonly string[];
-  /** Group size bounds and the desired count. */
+  /** Smallest number of workers in the group. */
   readonly minSize: number;
+  /** Largest number of workers in the group. */
   readonly maxSize: number;
+  /** Workers the group starts with, from minSize to maxSize. */
   readonly desiredCapacity: number;
   /** Load balancer target groups the workers register with (health checks then use ELB when any). */
   readonly targetGroupArns: readonly string[];
@@ -76,8 +78,9 @@ export interface WorkerFleetProps {
   readonly lifecycleHookDefaultResult: "CONTINUE" | "ABANDON";
   /** Host name or IP address of the Cribl leader. */
   readonly leaderHost: string;
-  /** Port of the leader's worker endpoint, and whether it speaks TLS. */
+  /** Port of the leader's worker endpoint. */
   readonly leaderPort: number;
+  /** Whether the leader's worker endpoint speaks TLS. */
   readonly leaderTls: boolean;
   /** The Cribl worker group the workers join. */
   readonly workerGroup: string;
@@ -86,9 +89,17 @@ export interface WorkerFleetProps {
   /** CMK of that SecureString. @default the AWS-managed `aws/ssm` key */
   readonly leaderAuthTokenKmsKeyArn?: string;
   /** The pinned Cribl release: full version, tarball SHA-256 and its https URL. */
-  readonly cribl: { readonly version: string; readonly sha256: string; readonly downloadUrl: string };
-  /** Root volume size and its device name (the AMI's). */
+  readonly cribl: {
+    /** Full release id as in the tarball name, e.g. "4.9.3-25f2ed8e". */
+    readonly version: string;
+    /** SHA-256 (hex) of the tarball; boot refuses a tarball that does not match. */
+    readonly sha256: string;
+    /** https URL of the tarball for this architecture. */
+    readonly downloadUrl: string;
+  };
+  /** Root volume size, GiB. */
   readonly rootVolumeSizeGiB: number;
+  /** Root device name of the AMI (Amazon Linux 2023: /dev/xvda). */
   readonly rootDeviceName: string;
   /** A dedicated queue volume. @default none (queues stay on the root volume) */
   readonly queueVolume?: QueueVolumeProps;
@@ -107,21 +118,32 @@ export interface WorkerFleetProps {
 export interface WorkerFleetOutputs {
   /** Literal group name (known at synth), for IAM conditions and ARNs. */
   readonly groupName: string;
-  /** The group's name, ARN and termination hook (Terraform references). */
+  /** The group's name (a Terraform reference). */
   readonly autoScalingGroupName: string;
+  /** The group's ARN (a Terraform reference). */
   readonly autoScalingGroupArn: string;
   /** ARN pattern of the group for IAM (the real ARN embeds a UUID unknown at synth). */
   readonly autoScalingGroupArnPattern: string;
+  /** The termination lifecycle hook's name (a Terraform reference). */
   readonly lifecycleHookName: string;
-  /** The launch template and the instance role (Terraform references). */
+  /** The launch template's id (a Terraform reference). */
   readonly launchTemplateId: string;
+  /** The instance role's name (a Terraform reference). */
   readonly instanceRoleName: string;
   /** Literal document names (known at synth), for IAM. */
-  readonly documentNames: { readonly queueProbe: string; readonly gracefulStop: string };
-  /** Our SSM documents' names and ARNs (Terraform references: a user depends on the document). */
+  readonly documentNames: {
+    /** `<namePrefix>-queue-probe`. */
+    readonly queueProbe: string;
+    /** `<namePrefix>-graceful-stop`. */
+    readonly gracefulStop: string;
+  };
+  /** The queue-probe document's name (a Terraform reference: a user depends on the document). */
   readonly queueProbeDocumentName: string;
+  /** The queue-probe document's ARN (a Terraform reference). */
   readonly queueProbeDocumentArn: string;
+  /** The graceful-stop document's name (a Terraform reference: a user depends on the document). */
   readonly gracefulStopDocumentName: string;
+  /** The graceful-stop document's ARN (a Terraform reference). */
   readonly gracefulStopDocumentArn: string;
 }
 
