@@ -5,6 +5,7 @@ import {
   cloudwatchSubscriptionSettingsShape,
   logGroupName,
   MAX_LOG_GROUPS,
+  refineUniqueLogGroups,
 } from "../../modules/cloudwatch-subscription";
 import { bool, fail, int, list, logRetentionDays, patterns, str, strict, whenValid } from "../../modules/common/schema";
 import {
@@ -80,13 +81,13 @@ const cloudwatchSubscriptionSchema = strict({
     MAX_LOG_GROUPS,
   ),
   ...cloudwatchSubscriptionSettingsShape,
-}).superRefine((c, ctx) => {
-  const seen = new Set<string>();
-  c.logGroups.forEach((g, i) => {
-    if (seen.has(g.name)) fail(ctx, ["logGroups", i, "name"], `${JSON.stringify(g.name)} is listed twice`);
-    seen.add(g.name);
-  });
-});
+}).superRefine((c, ctx) =>
+  refineUniqueLogGroups(
+    c.logGroups.map((g) => g.name),
+    ctx,
+    (i) => ["logGroups", i, "name"],
+  ),
+);
 
 /** A KinesisForward (modules/kinesis-forward) and its output stream; the stack fills in names, streams and schema keys. */
 const forwarderSchema = strict({

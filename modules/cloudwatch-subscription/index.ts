@@ -34,6 +34,22 @@ export const logGroupName = () =>
 /** Log groups one subscription takes at most. */
 export const MAX_LOG_GROUPS = 100;
 
+/**
+ * Each log group once: a log group listed again is a problem at `pathOf(i)` of its later place. Configuration
+ * (`logRouting.cloudwatchSubscription.logGroups`) reports it through the same rule, at the entry's name.
+ */
+export function refineUniqueLogGroups(
+  names: readonly string[],
+  ctx: z.RefinementCtx,
+  pathOf: (index: number) => PropertyKey[],
+): void {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) fail(ctx, pathOf(i), `${JSON.stringify(name)} is listed twice`);
+    seen.add(name);
+  });
+}
+
 /** The settings configuration also takes (`logRouting.cloudwatchSubscription`). */
 export const cloudwatchSubscriptionSettingsShape = {
   /** CloudWatch Logs filter pattern, at most 1024 characters; "" sends every event. @default "" */
@@ -62,10 +78,7 @@ export const cloudwatchSubscriptionPropsSchema = strict({
   dependsOn: list(opaque<ITerraformDependable>()).optional(),
   /** Tags of the role. @default none */
   tags: stringMap().optional(),
-}).superRefine((p, ctx) => {
-  const duplicate = p.logGroupNames.find((g, i) => p.logGroupNames.indexOf(g) !== i);
-  if (duplicate !== undefined) fail(ctx, ["logGroupNames"], `lists ${JSON.stringify(duplicate)} twice`);
-}, whenValid);
+}).superRefine((p, ctx) => refineUniqueLogGroups(p.logGroupNames, ctx, (i) => ["logGroupNames", i]), whenValid);
 
 /** Props of CloudwatchSubscription, inferred from its schema (the field comments are the documentation). */
 export type CloudwatchSubscriptionProps = Readonly<z.input<typeof cloudwatchSubscriptionPropsSchema>>;
