@@ -242,6 +242,19 @@ const shape = {
   alarmEmail: str(patterns.email).optional(),
   /** Retention of the drain workflow's logs, days. */
   logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(30),
+  /**
+   * Drain messages on the alarm topic: a failed, timed-out or aborted drain always gets one (instance, outcome, last
+   * reading, snapshots, runbook link); these settings add the rest.
+   */
+  drainNotifications: strict({
+    /** Also publish when a drain starts and when it ends well (Drained, LifecycleActionGone). @default false */
+    startAndEnd: bool().default(false),
+    /**
+     * docs/runbook.md as your team reads it (an http(s) URL); messages and alarm descriptions link `<url>#<section>`.
+     * @default "docs/runbook.md" (the path in this repository)
+     */
+    runbookUrl: str(patterns.url).optional(),
+  }).prefault({}),
 };
 
 type Parsed = z.output<ReturnType<typeof strict<typeof shape>>>;
