@@ -5,6 +5,12 @@ const config: AppConfig = {
   name: "cribl-demo",
   region: "eu-west-1",
   tags: { owner: "platform-team" },
+  // Shared, encrypted, locked state. Create the bucket once (versioned, SSE, public access blocked); local state needs
+  // `allowLocalState: true` and is meant for experiments only.
+  backend: { type: "s3", bucket: "cribl-demo-terraform-state", keyPrefix: "cribl-demo" },
+  // Who hears the alarms and drain notifications of both stacks: an email (confirm the subscription AWS sends), or
+  // `topicArn` of your paging topic. Required: an alarm nobody hears protects nothing.
+  alarms: { email: "platform-oncall@example.com" },
   workerFleet: {
     // Your leader, and the NAME of the SecureString holding its auth token (create it first:
     // aws ssm put-parameter --type SecureString --name /cribl/leader-auth-token --value "$(cat token)").
@@ -16,9 +22,10 @@ const config: AppConfig = {
       version: "4.9.3-25f2ed8e",
       sha256: "4f2f3c5b7c6d0a9e8b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a",
     },
-    // Unset: the default VPC's default subnets and an egress-only security group. Set both for production.
-    // subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
-    // securityGroupIds: ["sg-0123456789abcdef0"],
+    // Private subnets (workers never get a public IP) with a route to the leader, SSM and the destinations, and the
+    // security groups that allow it. Both are required: the default VPC would give every worker a public address.
+    subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+    securityGroupIds: ["sg-0123456789abcdef0"],
     queueVolume: { sizeGiB: 100, type: "gp3" },
     logRetentionDays: 30,
   },
@@ -26,14 +33,16 @@ const config: AppConfig = {
     router: { mode: "ON_DEMAND", retentionHours: 24 },
     // A demo log group the stack creates and subscribes, so the example routes CloudWatch Logs end to end.
     cloudwatchSubscription: { logGroups: [{ name: "/demo/app", create: true, retentionDays: 7 }] },
-    failedRecords: { expirationDays: 30, forceDestroy: true },
+    // Records no sink could deliver, with their reason and original bytes. `forceDestroy` stays false (the default):
+    // `terraform destroy` then refuses to delete a bucket that still holds records.
+    failedRecords: { expirationDays: 30 },
     forwarders: [
       { name: "app", whitelist: ["app"] },
       { name: "audit", whitelist: ["audit", "security"] },
     ],
     sinks: {
-      // Every event as gzip JSON lines, per type and day, in a bucket the stack creates (SSE, TLS only).
-      s3: [{ name: "archive", source: "router", expirationDays: 365, forceDestroy: true }],
+      // Every event as gzip JSON lines, per type and day, in a bucket the stack creates (SSE, TLS only, versioned).
+      s3: [{ name: "archive", source: "router", expirationDays: 365 }],
       // The audit stream into daily indices `cribl-demo-audit-<type>-<date>` of an existing domain, deleted after 14
       // days by an ISM policy covering exactly `cribl-demo-audit-*` (synth warns: it is a domain others may share).
       // To create a domain instead (in a VPC, encrypted, HTTPS + TLS 1.2, audit and slow logs, fine-grained access

@@ -1,6 +1,6 @@
 // Configuration: the schema (config/schema/*), the types inferred from it, and validation that reports every problem.
 import { ConfigError, type ConfigIssue, issuesOf } from "../modules/common/schema";
-import { type AppConfig, appConfigSchema, type ResolvedAppConfig } from "./schema/app";
+import { type AppConfig, appConfigSchema, productionIssues, type ResolvedAppConfig } from "./schema/app";
 import { wellKnownTokenIssues } from "./schema/worker-fleet";
 
 export { ConfigError, type ConfigIssue } from "../modules/common/schema";
@@ -24,7 +24,10 @@ export {
 export function validateAppConfig(raw: AppConfig): ResolvedAppConfig {
   const issues: ConfigIssue[] =
     typeof raw === "object" && raw !== null
-      ? wellKnownTokenIssues("workerFleet", (raw as { workerFleet?: unknown }).workerFleet)
+      ? [
+          ...wellKnownTokenIssues("workerFleet", (raw as { workerFleet?: unknown }).workerFleet),
+          ...productionIssues(raw),
+        ]
       : [];
   const result = appConfigSchema.safeParse(raw);
   if (!result.success) {

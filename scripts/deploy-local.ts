@@ -39,12 +39,9 @@ export function emulatorConfig(appConfig: string | undefined, workdir: string): 
     [
       `// Written by scripts/deploy-local.ts: ${target} in emulator mode, with local state in this directory.`,
       `const base = require(${JSON.stringify(target)}).default;`,
+      `const { inEmulator } = require(${JSON.stringify(path.join(PROJECT_ROOT, "config", "local"))});`,
       `if (!base) throw new Error(${JSON.stringify(`${appConfig}: the configuration module must have a default export`)});`,
-      "export default {",
-      "  ...base,",
-      "  emulator: { endpoint: process.env.AWS_ENDPOINT_URL },",
-      '  backend: { type: "local", directory: process.env.TF_STATE_DIR },',
-      "};",
+      "export default inEmulator(base, process.env.AWS_ENDPOINT_URL, process.env.TF_STATE_DIR);",
       "",
     ].join("\n"),
   );

@@ -44,15 +44,18 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
       },
     };
   };
-  const outputs = (prefix: string, o: KinesisConsumerOutputs, extra: Record<string, string | number | undefined>) => {
-    const out = (key: string, value: string | number) => new TerraformOutput(stack, `${prefix}_${key}`, { value });
-    out("function_name", o.functionName);
-    out("function_arn", o.functionArn);
-    out("role_arn", o.roleArn);
-    out("log_group_name", o.logGroupName);
-    out("event_source_mapping_uuid", o.eventSourceMappingUuid);
-    out("on_failure_destination_arn", o.onFailureDestinationArn);
-    for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== "") out(k, v);
+  const outputs = (
+    prefix: string,
+    label: string,
+    o: KinesisConsumerOutputs,
+    extra: Record<string, [value: string | number | undefined, description: string]>,
+  ) => {
+    consumerOutputs(stack, prefix, label, o);
+    for (const [k, [value, description]] of Object.entries(extra)) {
+      if (value !== undefined && value !== "") {
+        new TerraformOutput(stack, `${prefix}_${k}`, { value, description: `${label}: ${description}` });
+      }
+    }
   };
   const id = (name: string) => name.replace(/-/g, "_");
 
@@ -68,7 +71,11 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
     );
     added.s3[sink.name] = module;
     const o = module.outputs;
-    outputs(`sink_s3_${id(sink.name)}`, o, { bucket_name: o.bucketName, bucket_arn: o.bucketArn, prefix: o.prefix });
+    outputs(`sink_s3_${id(sink.name)}`, `kinesis-to-s3 sink "${sink.name}"`, o, {
+      bucket_name: [o.bucketName, "bucket the events are archived in"],
+      bucket_arn: [o.bucketArn, "ARN of that bucket"],
+      prefix: [o.prefix, "key prefix of the archived objects"],
+    });
   });
 
   sinks.opensearch.forEach((sink, i) => {
@@ -79,13 +86,16 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
     );
     added.opensearch[sink.name] = module;
     const o = module.outputs;
-    outputs(`sink_opensearch_${id(sink.name)}`, o, {
-      endpoint: o.endpoint,
-      target_arn: o.targetArn,
-      domain_name: o.domainName,
-      ism_policy_id: o.ismPolicyId,
-      index_prefix: o.indexPrefix,
-      admin_setup: o.adminSetup,
+    outputs(`sink_opensearch_${id(sink.name)}`, `kinesis-to-opensearch sink "${sink.name}"`, o, {
+      endpoint: [o.endpoint, "HTTPS endpoint of the domain"],
+      target_arn: [o.targetArn, "ARN of the domain"],
+      domain_name: [o.domainName, "name of the domain this stack created"],
+      ism_policy_id: [o.ismPolicyId, "ISM policy that deletes this sink's old indices"],
+      index_prefix: [o.indexPrefix, "prefix of the indices it writes"],
+      admin_setup: [
+        o.adminSetup,
+        "requests the domain admin runs once (role mapping, see docs/opensearch-security.md)",
+      ],
     });
   });
 
@@ -96,11 +106,29 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
     );
     added.fluent[sink.name] = module;
     const o = module.outputs;
-    outputs(`sink_fluent_${id(sink.name)}`, o, {
-      host: o.host,
-      port: o.port,
-      shared_key_parameter_arn: o.sharedKeyParameterArn,
+    outputs(`sink_fluent_${id(sink.name)}`, `kinesis-to-fluent sink "${sink.name}"`, o, {
+      host: [o.host, "Fluentd/Fluent Bit host it forwards to"],
+      port: [o.port, "forward-protocol port"],
+      shared_key_parameter_arn: [o.sharedKeyParameterArn, "SSM parameter holding the forward shared key"],
     });
   });
   return added;
+}
+
+/** The outputs every Kinesis consumer (forwarder or sink) has, each with a description naming the consumer. */
+export function consumerOutputs(stack: AppStack, prefix: string, label: string, o: KinesisConsumerOutputs): void {
+  const described: Record<string, [string, string]> = {
+    function_name: [o.functionName, "Lambda function name"],
+    function_arn: [o.functionArn, "Lambda function ARN"],
+    role_arn: [o.roleArn, "IAM role of the function"],
+    log_group_name: [o.logGroupName, "CloudWatch Logs group of the function"],
+    event_source_mapping_uuid: [o.eventSourceMappingUuid, "event source mapping from its Kinesis stream"],
+    on_failure_destination_arn: [
+      o.onFailureDestinationArn,
+      "where batches that exhausted their retries are recorded (`npm run replay` reads it)",
+    ],
+  };
+  for (const [k, [value, description]] of Object.entries(described)) {
+    new TerraformOutput(stack, `${prefix}_${k}`, { value, description: `${label}: ${description}` });
+  }
 }

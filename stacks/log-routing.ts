@@ -1,6 +1,7 @@
 // The log-routing stack: router stream, CloudWatch Logs subscriptions into it, failed-records bucket, and one
 // forwarder (with its own output stream) per configured whitelist.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
@@ -10,7 +11,7 @@ import { KinesisForward } from "../modules/kinesis-forward";
 import { LogRoutingAlarms, type WatchedConsumer } from "../modules/log-routing-alarms";
 import { SecureBucket } from "../modules/secure-bucket";
 import { Stream } from "../modules/stream";
-import { addSinks } from "./log-routing-sinks";
+import { addSinks, consumerOutputs } from "./log-routing-sinks";
 import { AppStack } from "./stack-base";
 
 export class LogRoutingStack extends AppStack {
@@ -20,7 +21,10 @@ export class LogRoutingStack extends AppStack {
   readonly failedRecordsBucketName: string;
   readonly subscription: CloudwatchSubscription | undefined;
   readonly forwarders: Record<string, { output: Stream; forward: KinesisForward }> = {};
-  readonly alarmTopic: AlarmTopic;
+  /** The topic this stack created; undefined when alarms go to `alarms.topicArn`. */
+  readonly alarmTopic: AlarmTopic | undefined;
+  /** Where the log-routing alarms go. */
+  readonly alarmTopicArn: string;
   readonly alarms: LogRoutingAlarms;
 
   constructor(scope: Construct, id: string, config: ResolvedAppConfig) {
@@ -36,8 +40,14 @@ export class LogRoutingStack extends AppStack {
           retentionHours: router.retentionHours,
         }),
     );
-    new TerraformOutput(this, "router_stream_arn", { value: this.router.outputs.streamArn });
-    new TerraformOutput(this, "router_stream_name", { value: this.router.outputs.streamName });
+    new TerraformOutput(this, "router_stream_arn", {
+      value: this.router.outputs.streamArn,
+      description: "Router stream that applications and CloudWatch Logs subscriptions write to",
+    });
+    new TerraformOutput(this, "router_stream_name", {
+      value: this.router.outputs.streamName,
+      description: "Name of the router stream",
+    });
 
     const bucketName = failedRecords.bucketName ?? `${config.name}-failed-records-${config.region}`;
     this.failedRecordsBucket = failedRecords.createBucket
@@ -53,7 +63,10 @@ export class LogRoutingStack extends AppStack {
       : undefined;
     const failedRecordsBucketName = this.failedRecordsBucket?.outputs.bucketName ?? bucketName;
     this.failedRecordsBucketName = failedRecordsBucketName;
-    new TerraformOutput(this, "failed_records_bucket", { value: failedRecordsBucketName });
+    new TerraformOutput(this, "failed_records_bucket", {
+      value: failedRecordsBucketName,
+      description: "Bucket where every record no sink could deliver is kept, with its reason and original bytes",
+    });
 
     if (cloudwatchSubscription) {
       const created = cloudwatchSubscription.logGroups
@@ -78,7 +91,10 @@ export class LogRoutingStack extends AppStack {
             dependsOn: created,
           }),
       );
-      new TerraformOutput(this, "cloudwatch_subscription_role_arn", { value: this.subscription.outputs.roleArn });
+      new TerraformOutput(this, "cloudwatch_subscription_role_arn", {
+        value: this.subscription.outputs.roleArn,
+        description: "Role CloudWatch Logs assumes to write subscribed log groups to the router stream",
+      });
     }
 
     forwarders.forEach((f, i) => {
@@ -114,25 +130,31 @@ export class LogRoutingStack extends AppStack {
       );
       this.forwarders[name] = { output, forward };
       const o = forward.outputs;
-      const out = (key: string, value: string) =>
-        new TerraformOutput(this, `forward_${name.replace(/-/g, "_")}_${key}`, { value });
-      out("function_name", o.functionName);
-      out("function_arn", o.functionArn);
-      out("role_arn", o.roleArn);
-      out("log_group_name", o.logGroupName);
-      out("event_source_mapping_uuid", o.eventSourceMappingUuid);
-      out("on_failure_destination_arn", o.onFailureDestinationArn);
-      out("target_stream_arn", output.outputs.streamArn);
-      out("target_stream_name", output.outputs.streamName);
+      const prefix = `forward_${name.replace(/-/g, "_")}`;
+      const label = `kinesis-forward "${name}"`;
+      consumerOutputs(this, prefix, label, o);
+      new TerraformOutput(this, `${prefix}_target_stream_arn`, {
+        value: output.outputs.streamArn,
+        description: `${label}: ARN of the stream it writes to`,
+      });
+      new TerraformOutput(this, `${prefix}_target_stream_name`, {
+        value: output.outputs.streamName,
+        description: `${label}: name of the stream it writes to`,
+      });
     });
     const sinks = addSinks(this, config, this.router);
 
     // Alarms on every consumer and a dashboard, to the log-routing alarm topic (the drain's pattern).
+    // To the team's own topic (`alarms.topicArn`), or to a topic this stack creates; `alarms.email` subscribes to it.
     const { alarms } = config.logRouting;
-    this.alarmTopic = new AlarmTopic(this, "alarm-topic", {
-      name: `${config.name}-log-routing-alarms`,
-      email: alarms.email,
-    });
+    const { topicArn, email } = config.alarms;
+    this.alarmTopic = topicArn
+      ? undefined
+      : new AlarmTopic(this, "alarm-topic", { name: `${config.name}-log-routing-alarms`, email });
+    this.alarmTopicArn = topicArn ?? this.alarmTopic!.topic.arn;
+    if (topicArn && email) {
+      new SnsTopicSubscription(this, "alarm_email", { topicArn, protocol: "email", endpoint: email });
+    }
     const retention: Record<string, number> = { router: router.retentionHours };
     for (const f of forwarders) retention[f.name] = f.output.retentionHours;
     const sinkSources = config.logRouting.sinks;
@@ -153,7 +175,7 @@ export class LogRoutingStack extends AppStack {
       () =>
         new LogRoutingAlarms(this, "alarms", {
           region: config.region,
-          alarmTopicArn: this.alarmTopic.topic.arn,
+          alarmTopicArn: this.alarmTopicArn,
           dashboardName: `${config.name}-log-routing`,
           consumers,
           streams: [this.router, ...Object.values(this.forwarders).map((f) => f.output)].map((s) => ({
@@ -163,7 +185,13 @@ export class LogRoutingStack extends AppStack {
           failedEventsThreshold: alarms.failedEventsThreshold,
         }),
     );
-    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopic.topic.arn });
-    new TerraformOutput(this, "dashboard_name", { value: this.alarms.dashboard.dashboardName });
+    new TerraformOutput(this, "alarm_topic_arn", {
+      value: this.alarmTopicArn,
+      description: "SNS topic that receives the log-routing alarms",
+    });
+    new TerraformOutput(this, "dashboard_name", {
+      value: this.alarms.dashboard.dashboardName,
+      description: "CloudWatch dashboard of the log-routing streams and consumers",
+    });
   }
 }

@@ -2,7 +2,7 @@
 
 import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { App, LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import { ConfigError } from "../modules/common/schema";
@@ -57,9 +57,13 @@ export abstract class AppStack extends TerraformStack {
 
     const backend = config.backend;
     if (backend.type === "local") {
-      // cdktf's own default is terraform.<stack>.tfstate in the working directory.
-      const dir = backend.directory ?? process.cwd();
-      new LocalBackend(this, { path: path.resolve(dir, `terraform.${id}.tfstate`) });
+      // Terraform resolves the path from the stack directory (<outdir>/stacks/<id>), where cdktf and our scripts run
+      // it. Written relative to that directory, so the synthesized JSON holds no path of the machine that ran synth.
+      // By default the state sits beside the output directory: the project root for cdktf.out.
+      const outdir = path.resolve(App.of(this).outdir);
+      const stateFile = path.resolve(backend.directory ?? path.dirname(outdir), `terraform.${id}.tfstate`);
+      const stackDir = path.join(outdir, "stacks", id);
+      new LocalBackend(this, { path: path.relative(stackDir, stateFile) });
     } else {
       const s3 = new S3Backend(this, {
         bucket: backend.bucket,

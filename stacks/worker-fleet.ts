@@ -17,7 +17,10 @@ import { WorkerFleet } from "../modules/worker-fleet";
 import { AppStack } from "./stack-base";
 
 export class WorkerFleetStack extends AppStack {
-  readonly alarmTopic: SnsTopic;
+  /** Where the drain's alarms go: the topic this stack created, or `alarms.topicArn`. */
+  readonly alarmTopicArn: string;
+  /** The created topic's KMS key; undefined when alarms go to `alarms.topicArn`. */
+  readonly alarmTopicKeyArn: string | undefined;
   readonly drainLogGroup: CloudwatchLogGroup;
   readonly fleet: WorkerFleet;
   readonly drain: DrainWorkflow;
@@ -30,27 +33,33 @@ export class WorkerFleetStack extends AppStack {
     const identity = new DataAwsCallerIdentity(this, "current");
     const arnScope = regionArnScope(config.region, identity.accountId);
 
-    // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key (its policy cannot be
-    // changed to let CloudWatch use it), so the topic has its own key that CloudWatch may use.
-    const topicKey = new KmsKey(this, "alarm_topic_key", {
-      description: `${config.name}: encrypts the drain alarm topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: alarmTopicKeyPolicy(arns.accountRoot(arnScope), arnScope.account),
-    });
-    new KmsAlias(this, "alarm_topic_key_alias", {
-      name: `alias/${config.name}-drain-alarms`,
-      targetKeyId: topicKey.keyId,
-    });
-    this.alarmTopic = new SnsTopic(this, "alarm_topic", {
-      name: `${config.name}-drain-alarms`,
-      kmsMasterKeyId: topicKey.arn,
-    });
-    if (fleet.alarmEmail) {
+    // Alarms go to a topic this stack creates, or to the team's own topic (`alarms.topicArn`). CloudWatch alarms
+    // cannot publish to a topic encrypted with the AWS-managed aws/sns key (its policy cannot be changed to let
+    // CloudWatch use it), so the created topic has its own key that CloudWatch may use.
+    if (config.alarms.topicArn) {
+      this.alarmTopicArn = config.alarms.topicArn;
+    } else {
+      const topicKey = new KmsKey(this, "alarm_topic_key", {
+        description: `${config.name}: encrypts the drain alarm topic`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+        policy: alarmTopicKeyPolicy(arns.accountRoot(arnScope), arnScope.account),
+      });
+      new KmsAlias(this, "alarm_topic_key_alias", {
+        name: `alias/${config.name}-drain-alarms`,
+        targetKeyId: topicKey.keyId,
+      });
+      this.alarmTopicKeyArn = topicKey.arn;
+      this.alarmTopicArn = new SnsTopic(this, "alarm_topic", {
+        name: `${config.name}-drain-alarms`,
+        kmsMasterKeyId: topicKey.arn,
+      }).arn;
+    }
+    if (config.alarms.email) {
       new SnsTopicSubscription(this, "alarm_email", {
-        topicArn: this.alarmTopic.arn,
+        topicArn: this.alarmTopicArn,
         protocol: "email",
-        endpoint: fleet.alarmEmail,
+        endpoint: config.alarms.email,
       });
     }
     // Step Functions vended logs must live under /aws/vendedlogs/ to avoid the resource-policy size limit.
@@ -121,30 +130,38 @@ export class WorkerFleetStack extends AppStack {
           queueProbeDocument: { name: f.queueProbeDocumentName, literalName: f.documentNames.queueProbe },
           gracefulStopDocument: { name: f.gracefulStopDocumentName, literalName: f.documentNames.gracefulStop },
           logGroup: this.drainLogGroup,
-          alarmTopicArn: this.alarmTopic.arn,
+          alarmTopicArn: this.alarmTopicArn,
           logRetentionDays: fleet.logRetentionDays,
           reconcileSchedule: fleet.reconcileSchedule,
         }),
     );
     const d = this.drain.outputs;
 
-    const outputs: Record<string, string> = {
-      autoscaling_group_name: f.autoScalingGroupName,
-      autoscaling_group_arn: f.autoScalingGroupArn,
-      lifecycle_hook_name: f.lifecycleHookName,
-      launch_template_id: f.launchTemplateId,
-      instance_role_name: f.instanceRoleName,
-      queue_probe_document_name: f.queueProbeDocumentName,
-      graceful_stop_document_name: f.gracefulStopDocumentName,
-      state_machine_arn: d.stateMachineArn,
-      state_machine_name: d.stateMachineName,
-      check_queue_function_name: d.checkQueueFunctionName,
-      start_drain_function_name: d.startDrainFunctionName,
-      reconcile_function_name: d.reconcileFunctionName,
-      dead_letter_queue_url: d.deadLetterQueueUrl,
-      dashboard_name: d.dashboardName,
-      alarm_topic_arn: this.alarmTopic.arn,
+    const outputs: Record<string, [value: string, description: string]> = {
+      autoscaling_group_name: [f.autoScalingGroupName, "Name of the Cribl worker Auto Scaling group"],
+      autoscaling_group_arn: [f.autoScalingGroupArn, "ARN of the Cribl worker Auto Scaling group"],
+      lifecycle_hook_name: [
+        f.lifecycleHookName,
+        "Termination lifecycle hook that holds a leaving worker for its drain",
+      ],
+      launch_template_id: [f.launchTemplateId, "Launch template of the workers"],
+      instance_role_name: [f.instanceRoleName, "IAM role of the worker instances"],
+      queue_probe_document_name: [f.queueProbeDocumentName, "SSM document that measures a worker's queue directories"],
+      graceful_stop_document_name: [f.gracefulStopDocumentName, "SSM document that stops Cribl on a worker"],
+      state_machine_arn: [
+        d.stateMachineArn,
+        "Drain state machine; `npm run drains -- list <this ARN>` shows its drains",
+      ],
+      state_machine_name: [d.stateMachineName, "Name of the drain state machine (Step Functions console)"],
+      check_queue_function_name: [d.checkQueueFunctionName, "Lambda function that reads a worker's queues over SSM"],
+      start_drain_function_name: [d.startDrainFunctionName, "Lambda function that starts a drain per lifecycle action"],
+      reconcile_function_name: [d.reconcileFunctionName, "Lambda function that restarts missed or failed drains"],
+      dead_letter_queue_url: [d.deadLetterQueueUrl, "Queue of lifecycle events that could not start a drain"],
+      dashboard_name: [d.dashboardName, "CloudWatch dashboard of the drains"],
+      alarm_topic_arn: [this.alarmTopicArn, "SNS topic that receives the drain alarms"],
     };
-    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description });
+    }
   }
 }

@@ -101,10 +101,8 @@ const forwarderSchema = strict({
   partitionKeyField: kinesisForwardShape.partitionKeyField,
 }).superRefine(refineConsumer, whenValid);
 
-/** Alarms and the dashboard of the log-routing stack (always created), and who hears them. */
+/** Alarms and the dashboard of the log-routing stack (always created); who hears them is the top-level `alarms`. */
 const alarmsSchema = strict({
-  /** Email subscribed to the `<name>-log-routing-alarms` topic (the recipient confirms it). @default none */
-  email: str(patterns.email).optional(),
   /** LogRoutingAlarms' thresholds (modules/log-routing-alarms). */
   ...logRoutingAlarmSettingsShape,
 });

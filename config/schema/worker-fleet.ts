@@ -215,12 +215,18 @@ const shape = {
   instanceType: str(fleetPatterns.instanceType).default("m7i.large"),
   /** EC2 key pair; unset by default (SSM Session Manager gives shell access). */
   instanceKeyPair: str(fleetPatterns.keyPair).optional(),
-  /** Security groups of the workers. @default one group created for the workers, egress only */
+  /**
+   * Security groups of the workers. Required outside emulator mode; in emulator mode, unset creates one group for the
+   * workers, egress only.
+   */
   securityGroupIds: list(str(patterns.securityGroupId), 1, 5).optional(),
   lifecycleHookName: str(fleetPatterns.hookName).default("Cribl-Scaledown-Hook"),
   /** Absolute persistent-queue directories the drain waits on. */
   queues: list(str(fleetPatterns.queueDirectory), 1, 20).default(["/opt/cribl/state/queues"]),
-  /** Subnets of the group. @default the default VPC's default subnets */
+  /**
+   * Subnets of the group (private subnets: workers never get a public IP). Required outside emulator mode; in emulator
+   * mode, unset uses the default VPC's default subnets.
+   */
   subnetIds: list(str(patterns.subnetId), 1, 16).optional(),
   /** The pinned Cribl Stream release. */
   cribl: criblSchema,
@@ -238,8 +244,6 @@ const shape = {
   drain: drainSchema.prefault({}),
   /** EventBridge schedule of the reconciler that starts missed drains. */
   reconcileSchedule: str(fleetPatterns.schedule).default("rate(2 minutes)"),
-  /** Email address subscribed to the alarm topic; unset adds no subscription. */
-  alarmEmail: str(patterns.email).optional(),
   /** Retention of the drain workflow's logs, days. */
   logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(30),
   /**

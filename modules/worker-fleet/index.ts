@@ -18,6 +18,7 @@ import { Construct } from "constructs";
 import { DEFAULT_SERVICE_NAME } from "../../contracts/queue-probe";
 import { type ArnScope, arns } from "../common/arns";
 import { type DenyExceptStatement, type PolicyStatement, renderPolicy, serviceTrustPolicy } from "../common/policy";
+import { ConfigError } from "../common/schema";
 import { terraformLiteral } from "../common/terraform";
 import { gracefulStopDocument, queueProbeDocument } from "./queue-probe";
 import { GROUP_TAG_KEY } from "./tags";
@@ -58,9 +59,16 @@ export interface WorkerFleetProps {
   readonly instanceType: string;
   /** EC2 key pair. @default none (SSM Session Manager gives shell access) */
   readonly instanceKeyPair?: string;
-  /** Security groups of the workers. @default one group created for the workers, egress only */
+  /**
+   * Security groups of the workers. Required unless `emulated`.
+   * @default in emulator mode only: one group created for the workers, egress only
+   */
   readonly securityGroupIds?: readonly string[];
-  /** Subnets of the group. @default the default VPC's default subnets */
+  /**
+   * Subnets of the group; workers never get a public IP, so these are private subnets with a route to the leader, SSM
+   * and the destinations. Required unless `emulated`.
+   * @default in emulator mode only: the default VPC's default subnets
+   */
   readonly subnetIds?: readonly string[];
   /** Smallest number of workers in the group. */
   readonly minSize: number;
@@ -158,6 +166,19 @@ export class WorkerFleet extends Construct {
     super(scope, id);
     const { namePrefix, groupName, scope: arnScope } = props;
     const c = props;
+    // Fail closed: the default VPC's default subnets give every instance a public IP, so outside the emulator the
+    // network is always named explicitly.
+    if (!props.emulated) {
+      const missing = (["subnetIds", "securityGroupIds"] as const).filter((k) => props[k] === undefined);
+      if (missing.length > 0) {
+        throw new ConfigError(
+          missing.map((field) => ({
+            field,
+            message: "is required outside emulator mode (workers never use the default VPC)",
+          })),
+        );
+      }
+    }
 
     // Commands the drain runs on the workers: our own documents only (never AWS-RunShellScript).
     const probeDocument = new SsmDocument(this, "queue_probe_document", {
@@ -173,7 +194,7 @@ export class WorkerFleet extends Construct {
       content: terraformLiteral(JSON.stringify(gracefulStopDocument())),
     });
 
-    // Network: the configured subnets, or the default VPC's default subnets (enough for a trial and the emulator).
+    // Network: the configured subnets, or in emulator mode the default VPC's default subnets.
     let subnetIds: string[];
     let vpcId: string;
     if (c.subnetIds) {
@@ -313,7 +334,15 @@ export class WorkerFleet extends Construct {
       keyName: c.instanceKeyPair,
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
-      vpcSecurityGroupIds: securityGroupIds,
+      // No public IP, whatever the subnet's own setting: workers reach the leader, SSM and destinations privately.
+      networkInterfaces: [
+        {
+          deviceIndex: 0,
+          associatePublicIpAddress: "false",
+          deleteOnTermination: "true",
+          securityGroups: securityGroupIds,
+        },
+      ],
       // IMDSv2 only. Hop limit 1: Cribl runs on the host, not in a container, so nothing needs a second hop; 1 keeps
       // the instance credentials out of reach of anything forwarded through the worker.
       metadataOptions: {

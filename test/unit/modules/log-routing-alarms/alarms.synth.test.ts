@@ -131,12 +131,14 @@ describe("log-routing alarms", () => {
     expect(byTitle["Stream GetRecords iterator age (ms, max)"]).toHaveLength(3);
   });
 
-  it("encrypts the topic with its own key that CloudWatch may use, and has no subscription by default", () => {
+  it("encrypts the topic with its own key that CloudWatch may use, and subscribes the configured alarms email", () => {
     const topic = Object.values(resourcesOf(stack, "aws_sns_topic"))[0]!;
     expect(String(topic.kms_master_key_id)).toMatch(/^\$\{aws_kms_key\.alarm-topic_key_[0-9A-F]+\.arn\}$/);
     const key = Object.values(resourcesOf(stack, "aws_kms_key"))[0]!;
     expect(String(key.policy)).toContain("cloudwatch.amazonaws.com");
-    expect(resourcesOf(stack, "aws_sns_topic_subscription")).toEqual({});
+    expect(Object.values(resourcesOf(stack, "aws_sns_topic_subscription"))).toEqual([
+      expect.objectContaining({ protocol: "email", endpoint: "platform-oncall@example.com" }),
+    ]);
     expect(Object.keys(stack.output ?? {})).toEqual(expect.arrayContaining(["alarm_topic_arn", "dashboard_name"]));
   });
 });
@@ -144,7 +146,8 @@ describe("log-routing alarms", () => {
 describe("log-routing alarms configuration", () => {
   it("subscribes the configured email, and takes the IteratorAge percent and failed-events threshold", () => {
     const config = exampleConfig();
-    config.logRouting.alarms = { email: "oncall@example.com", iteratorAgePercent: 25, failedEventsThreshold: 10 };
+    config.alarms = { email: "oncall@example.com" };
+    config.logRouting.alarms = { iteratorAgePercent: 25, failedEventsThreshold: 10 };
     config.logRouting.router = { retentionHours: 48 };
     config.logRouting.forwarders![0]!.maximumRecordAgeSeconds = 604800;
     const s = synthApp(config).stacks["log-routing"]!;
@@ -159,7 +162,6 @@ describe("log-routing alarms configuration", () => {
   });
 
   it.each([
-    [{ email: "not-an-email" }, "logRouting.alarms.email"],
     [{ iteratorAgePercent: 100 }, "logRouting.alarms.iteratorAgePercent"],
     [{ failedEventsThreshold: 0 }, "logRouting.alarms.failedEventsThreshold"],
   ])("rejects %j naming %s", (alarms, field) => {
