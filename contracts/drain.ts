@@ -1,7 +1,8 @@
 // The contract between the drain starter/reconciler, the drain state machine, the check-queue handler and the
 // infrastructure that configures them: the execution input and its settings, what check-queue takes and returns, and
 // the functions' environments. Plain types and pure functions only.
-import { defineEnv, EnvironmentError, json, positive, required } from "./env";
+import { DEFAULT_RUNBOOK_URL } from "./drain-outcomes";
+import { bool as boolVar, defineEnv, EnvironmentError, json, positive, required, text } from "./env";
 import type { QueueProbeQueue } from "./queue-probe";
 
 /** Thresholds and timings of one drain, fixed when the drain starts and carried in the execution input. */
@@ -137,6 +138,16 @@ export const checkQueueEnv = defineEnv({
   queueProbeDocumentName: required("QUEUE_PROBE_DOCUMENT_NAME"),
   /** Seconds check-queue may wait for one probe result before reporting "unknown". */
   checkBudgetSeconds: positive("CHECK_BUDGET_SECONDS", 50, 55),
+});
+
+/** Environment of drain-notify (set by modules/drain). */
+export const drainNotifyEnv = defineEnv({
+  /** The topic every message goes to (the alarm topic). */
+  alarmTopicArn: required("ALARM_TOPIC_ARN"),
+  /** docs/runbook.md as the team reads it; messages link `<url>#<outcome>`. */
+  runbookUrl: text("RUNBOOK_URL", DEFAULT_RUNBOOK_URL),
+  /** Also publish when a drain starts and when it ends well (failures are always published). */
+  notifyStartAndEnd: boolVar("NOTIFY_START_AND_END", false),
 });
 
 /** What the state machine passes to check-queue. */

@@ -25,9 +25,16 @@ export const handler = withObservability(async (event: unknown): Promise<CheckQu
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
-  // Instance id as metadata, not a dimension: dimensions stay low-cardinality.
   metrics.addMetadata("instanceId", input.instanceId);
-  if (result.totalBytes !== null) metrics.addMetric("QueueBytesRemaining", MetricUnit.Bytes, result.totalBytes);
+  if (result.totalBytes !== null) {
+    // Twice: by service (one series the dashboard and any alarm read, whatever instances come and go), and per
+    // instance (a separate EMF document with an instanceId dimension, so the aggregate series keeps its dimensions):
+    // an operator graphs one draining worker's queue. A drain lasts hours, so the per-instance series stay few.
+    metrics.addMetric("QueueBytesRemaining", MetricUnit.Bytes, result.totalBytes);
+    const perInstance = metrics.singleMetric();
+    perInstance.addDimension("instanceId", input.instanceId);
+    perInstance.addMetric("QueueBytesRemaining", MetricUnit.Bytes, result.totalBytes);
+  }
   logger.info("queue check", { instanceId: input.instanceId, ...result, queues: undefined });
   return result;
 });

@@ -1,7 +1,8 @@
-// The drain's three functions: check-queue (called by the state machine), start-drain (lifecycle events) and the
-// reconciler (schedule). Each is a NodeFunction with its own role and exactly the statements iam.ts gives it.
+// The drain's four functions: check-queue (called by the state machine), start-drain (lifecycle events), the
+// reconciler (schedule) and drain-notify (the state machine's status changes). Each is a NodeFunction with its own role
+// and exactly the statements iam.ts gives it.
 import type { Construct } from "constructs";
-import { checkQueueEnv, type DrainSettings, startDrainEnv } from "../../contracts/drain";
+import { checkQueueEnv, type DrainSettings, drainNotifyEnv, startDrainEnv } from "../../contracts/drain";
 import { checkFunctionTimeoutSeconds, RECONCILE_FUNCTION_TIMEOUT_SECONDS } from "../../statemachines/drain-bounds";
 import { NodeFunction } from "../common/node-function";
 import type { DrainWorkflowPolicies } from "./iam";
@@ -19,11 +20,17 @@ export interface DrainFunctionsInputs {
   /** The probe document's name: a Terraform reference, so check-queue depends on the document. */
   readonly queueProbeDocumentName: string;
   readonly logRetentionDays: number;
+  /** The topic drain-notify publishes to (the alarm topic). */
+  readonly alarmTopicArn: string;
+  /** docs/runbook.md as the team reads it (messages link its sections). */
+  readonly runbookUrl: string;
+  /** Publish drain starts and good endings too, not only the endings that need someone. */
+  readonly notifyStartAndEnd: boolean;
 }
 
 export type DrainFunctions = Readonly<Record<DrainFunctionKey, NodeFunction>>;
 
-/** Creates the three functions in `scope` (the DrainWorkflow), with the ids the Terraform addresses derive from. */
+/** Creates the four functions in `scope` (the DrainWorkflow), with the ids the Terraform addresses derive from. */
 export function drainFunctions(scope: Construct, p: DrainFunctionsInputs): DrainFunctions {
   const observabilityEnv = {
     POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
@@ -73,5 +80,22 @@ export function drainFunctions(scope: Construct, p: DrainFunctionsInputs): Drain
     environment: startersEnv,
     statements: p.policies.reconcile,
   });
-  return { checkQueue, startDrain, reconcile };
+  const notify = new NodeFunction(scope, "notify", {
+    handler: "drain-notify",
+    functionName: p.names.functions.notify,
+    description: "Drain: tells the alarm topic how a drain ended (instance, outcome, last reading, snapshots, runbook)",
+    // DescribeExecution, up to five history pages and one publish, each a few hundred milliseconds at most.
+    timeoutSeconds: 60,
+    logRetentionDays: p.logRetentionDays,
+    environment: {
+      ...observabilityEnv,
+      ...drainNotifyEnv.write({
+        alarmTopicArn: p.alarmTopicArn,
+        runbookUrl: p.runbookUrl,
+        notifyStartAndEnd: p.notifyStartAndEnd,
+      }),
+    },
+    statements: p.policies.notify,
+  });
+  return { checkQueue, startDrain, reconcile, notify };
 }

@@ -1,4 +1,4 @@
-// The least-privilege policies of the drain workflow's four principals (the state machine and three functions), as
+// The least-privilege policies of the drain workflow's five principals (the state machine and four functions), as
 // plain statements: the constructs render them (modules/common/policy.ts) and the tests simulate them.
 import type { DrainSettings } from "../../contracts/drain";
 import { type ArnScope, arns } from "../common/arns";
@@ -12,6 +12,7 @@ export interface DrainWorkflowPolicies {
   readonly checkQueue: PolicyStatement[];
   readonly startDrain: PolicyStatement[];
   readonly reconcile: PolicyStatement[];
+  readonly notify: PolicyStatement[];
 }
 
 export interface DrainPolicyInputs {
@@ -25,6 +26,10 @@ export interface DrainPolicyInputs {
   readonly gracefulStopDocumentName: string;
   /** ARN of the dead-letter queue start-drain sends failed events to (a Terraform reference). */
   readonly deadLetterQueueArn: string;
+  /** The topic drain-notify publishes to (the alarm topic). */
+  readonly alarmTopicArn: string;
+  /** The topic's KMS key, when it is encrypted with a key this stack knows (drain-notify may then use it). */
+  readonly alarmTopicKeyArn?: string | undefined;
 }
 
 /** The tags CreateQueueSnapshots puts on each snapshot (statemachines/drain-definition.ts), and no other. */
@@ -125,6 +130,37 @@ export function drainPolicies(p: DrainPolicyInputs): DrainWorkflowPolicies {
     readEarlierDrains,
   ];
 
+  // drain-notify reads the execution that changed status (only this state machine's executions) and publishes what it
+  // found to the alarm topic (only that topic). SNS encrypts with the topic's key on the publisher's behalf, so the
+  // publisher needs the key too, and only through SNS.
+  const notify: PolicyStatement[] = [
+    {
+      Sid: "ReadDrainExecutions",
+      Effect: "Allow",
+      Action: ["states:DescribeExecution", "states:GetExecutionHistory"],
+      Resource: arns.executions(s, p.names.stateMachine),
+    },
+    { Sid: "PublishToAlarmTopic", Effect: "Allow", Action: "sns:Publish", Resource: p.alarmTopicArn },
+    ...(p.alarmTopicKeyArn
+      ? [
+          {
+            Sid: "EncryptForAlarmTopic",
+            Effect: "Allow" as const,
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: p.alarmTopicKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `sns.${s.region}.amazonaws.com` } },
+          },
+        ]
+      : []),
+    {
+      // Lambda's asynchronous on-failure destination (a status change it could not publish after its retries).
+      Sid: "SendFailedEventsToDeadLetterQueue",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: p.deadLetterQueueArn,
+    },
+  ];
+
   // The state machine's own role.
   const stateMachine: PolicyStatement[] = [
     {
@@ -183,7 +219,7 @@ export function drainPolicies(p: DrainPolicyInputs): DrainWorkflowPolicies {
     },
   ];
 
-  return { stateMachine, checkQueue, startDrain, reconcile };
+  return { stateMachine, checkQueue, startDrain, reconcile, notify };
 }
 
 /**

@@ -1,14 +1,16 @@
-// The drain workflow around the worker group: the Step Functions state machine (state-machine.ts), the three
-// functions (functions.ts), the EventBridge wiring with its dead-letter queue and the reconcile schedule (events.ts),
+// The drain workflow around the worker group: the Step Functions state machine (state-machine.ts), the four
+// functions (functions.ts), the EventBridge wiring with its dead-letter queue, the reconcile schedule and the status
+// changes reported by drain-notify (events.ts),
 // alarms and a dashboard (alarms.ts); the principals' policies are in iam.ts. Every part is created in this
 // construct's scope with its own id, so the Terraform addresses are the ones pinned by test/unit/layout-pins.test.ts.
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
 import type { DrainSettings } from "../../contracts/drain";
+import { DEFAULT_RUNBOOK_URL } from "../../contracts/drain-outcomes";
 import { type ArnScope, arns } from "../common/arns";
 import { drainAlarms, drainDashboard } from "./alarms";
-import { deadLetterQueue, lifecycleEvents, reconcileSchedule } from "./events";
+import { deadLetterQueue, lifecycleEvents, reconcileSchedule, statusEvents } from "./events";
 import { drainFunctions } from "./functions";
 import { type DrainWorkflowPolicies, drainPolicies } from "./iam";
 import { drainNames } from "./names";
@@ -49,12 +51,30 @@ export interface DrainWorkflowProps {
   readonly gracefulStopDocument: DrainDocument;
   /** Log group of the state machine, under /aws/vendedlogs/states/. */
   readonly logGroup: CloudwatchLogGroup;
-  /** SNS topic every alarm notifies (alarm and OK). */
+  /** SNS topic every alarm notifies (alarm and OK), and drain-notify publishes to. */
   readonly alarmTopicArn: string;
+  /**
+   * KMS key of that topic, when the stack created it: drain-notify may then encrypt with it through SNS. Unset for a
+   * topic that is not encrypted or whose key policy grants drain-notify's role itself. @default none
+   */
+  readonly alarmTopicKeyArn?: string | undefined;
+  /** Messages beyond the failures drain-notify always publishes, and where the runbook is. @default see below */
+  readonly notifications?: DrainNotificationsProps;
   /** Retention of the functions' log groups, days (one of CloudWatch's values). */
   readonly logRetentionDays: number;
   /** EventBridge schedule of the reconciler, e.g. `rate(2 minutes)`. */
   readonly reconcileSchedule: string;
+}
+
+/** What drain-notify publishes besides the endings that need someone, and the runbook its messages link. */
+export interface DrainNotificationsProps {
+  /** Also publish when a drain starts and when it ends well (Drained, LifecycleActionGone, continued). @default false */
+  readonly startAndEnd?: boolean;
+  /**
+   * docs/runbook.md as the team reads it, e.g. `https://github.com/acme/cribl-infra/blob/main/docs/runbook.md`;
+   * messages and alarm descriptions link `<url>#<section>`. @default "docs/runbook.md" (the path in the repository)
+   */
+  readonly runbookUrl?: string;
 }
 
 /** What the stack outputs and other constructs read; values are Terraform references unless said otherwise. */
@@ -65,9 +85,11 @@ export interface DrainWorkflowOutputs {
   readonly checkQueueFunctionName: string;
   readonly startDrainFunctionName: string;
   readonly reconcileFunctionName: string;
+  readonly notifyFunctionName: string;
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
   readonly lifecycleEventRuleArn: string;
+  readonly statusEventRuleArn: string;
   readonly dashboardName: string;
 }
 
@@ -82,6 +104,9 @@ export class DrainWorkflow extends Construct {
     const names = drainNames(props.namePrefix);
     const stateMachineArn = arns.stateMachine(props.scope, names.stateMachine);
 
+    const runbookUrl = props.notifications?.runbookUrl ?? DEFAULT_RUNBOOK_URL;
+    const startAndEnd = props.notifications?.startAndEnd ?? false;
+
     const dlq = deadLetterQueue(this, names);
     this.policies = drainPolicies({
       scope: props.scope,
@@ -91,6 +116,8 @@ export class DrainWorkflow extends Construct {
       queueProbeDocumentName: props.queueProbeDocument.literalName,
       gracefulStopDocumentName: props.gracefulStopDocument.literalName,
       deadLetterQueueArn: dlq.arn,
+      alarmTopicArn: props.alarmTopicArn,
+      alarmTopicKeyArn: props.alarmTopicKeyArn,
     });
     const functions = drainFunctions(this, {
       names,
@@ -102,6 +129,9 @@ export class DrainWorkflow extends Construct {
       checkBudgetSeconds: props.checkBudgetSeconds,
       queueProbeDocumentName: props.queueProbeDocument.name,
       logRetentionDays: props.logRetentionDays,
+      alarmTopicArn: props.alarmTopicArn,
+      runbookUrl,
+      notifyStartAndEnd: startAndEnd,
     });
     const { stateMachine, role } = drainStateMachine(this, {
       name: names.stateMachine,
@@ -120,6 +150,13 @@ export class DrainWorkflow extends Construct {
       deadLetterQueue: dlq,
     });
     reconcileSchedule(this, { names, reconcile: functions.reconcile, schedule: props.reconcileSchedule });
+    const statusRule = statusEvents(this, {
+      names,
+      stateMachineArn,
+      notify: functions.notify,
+      deadLetterQueue: dlq,
+      includeStarts: startAndEnd,
+    });
 
     drainAlarms(this, {
       namePrefix: props.namePrefix,
@@ -128,6 +165,7 @@ export class DrainWorkflow extends Construct {
       stateMachineArn: stateMachine.arn,
       deadLetterQueueName: dlq.name,
       functions,
+      runbookUrl,
     });
     const dashboard = drainDashboard(this, {
       names,
@@ -143,9 +181,11 @@ export class DrainWorkflow extends Construct {
       checkQueueFunctionName: functions.checkQueue.function.functionName,
       startDrainFunctionName: functions.startDrain.function.functionName,
       reconcileFunctionName: functions.reconcile.function.functionName,
+      notifyFunctionName: functions.notify.function.functionName,
       deadLetterQueueUrl: dlq.url,
       deadLetterQueueArn: dlq.arn,
       lifecycleEventRuleArn: lifecycleRule.arn,
+      statusEventRuleArn: statusRule.arn,
       dashboardName: dashboard.dashboardName,
     };
   }

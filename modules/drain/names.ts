@@ -6,8 +6,10 @@ export const METRICS_NAMESPACE = "CriblDrain";
 /** Powertools service name of the drain functions (the `service` dimension of their metrics). */
 export const POWERTOOLS_SERVICE = "cribl-drain";
 
-/** The three functions of the workflow, by role. */
-export type DrainFunctionKey = "checkQueue" | "startDrain" | "reconcile";
+export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
+
+/** The four functions of the workflow, by role. */
+export type DrainFunctionKey = "checkQueue" | "startDrain" | "reconcile" | "notify";
 
 export interface DrainNames {
   readonly stateMachine: string;
@@ -15,6 +17,7 @@ export interface DrainNames {
   readonly deadLetterQueue: string;
   readonly lifecycleRule: string;
   readonly reconcileRule: string;
+  readonly statusRule: string;
   readonly dashboard: string;
 }
 
@@ -25,10 +28,12 @@ export function drainNames(namePrefix: string): DrainNames {
       checkQueue: `${namePrefix}-drain-check-queue`,
       startDrain: `${namePrefix}-drain-start`,
       reconcile: `${namePrefix}-drain-reconcile`,
+      notify: `${namePrefix}-drain-notify`,
     },
     deadLetterQueue: `${namePrefix}-drain-events-dlq`,
     lifecycleRule: `${namePrefix}-drain-lifecycle-action`,
     reconcileRule: `${namePrefix}-drain-reconcile`,
+    statusRule: `${namePrefix}-drain-status`,
     dashboard: `${namePrefix}-drain`,
   };
 }

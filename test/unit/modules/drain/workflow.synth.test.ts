@@ -3,6 +3,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { TerraformStack, Testing } from "cdktf";
 import type { DrainSettings } from "../../../../contracts/drain";
+import { DRAIN_OUTCOMES, RUNBOOK_ALARM_SECTIONS, runbookAnchor } from "../../../../contracts/drain-outcomes";
 import { regionArnScope } from "../../../../modules/common/arns";
 import { DrainWorkflow, type DrainWorkflowProps } from "../../../../modules/drain";
 import { renderDrainDefinition } from "../../../../statemachines/drain";
@@ -72,6 +73,7 @@ describe("DrainWorkflow", () => {
   let synthesized: Synthesized;
   let workflow: DrainWorkflow;
   beforeAll(() => {
+    // Prepare / Act
     ({ synthesized, workflow } = synthDrain());
   });
 
@@ -167,6 +169,7 @@ describe("DrainWorkflow", () => {
       "demo-drain-check-queue-errors AWS/Lambda/Errors",
       "demo-drain-dead-letters AWS/SQS/ApproximateNumberOfMessagesVisible",
       "demo-drain-failed AWS/States/ExecutionsFailed",
+      "demo-drain-notify-errors AWS/Lambda/Errors",
       "demo-drain-reconcile-errors AWS/Lambda/Errors",
       "demo-drain-start-errors AWS/Lambda/Errors",
       "demo-drain-timed-out AWS/States/ExecutionsTimedOut",
@@ -175,6 +178,159 @@ describe("DrainWorkflow", () => {
       expect(a.alarm_actions).toEqual(["arn:aws:sns:eu-west-1:123456789012:demo-alarms"]);
       expect(a.ok_actions).toEqual(["arn:aws:sns:eu-west-1:123456789012:demo-alarms"]);
     }
+  });
+
+  it("says in each alarm what it means and links a runbook section that exists", () => {
+    // Act
+    const sections = new Set<string>([
+      ...Object.keys(DRAIN_OUTCOMES).map(runbookAnchor),
+      ...Object.values(RUNBOOK_ALARM_SECTIONS),
+    ]);
+    const alarms = all(synthesized, "aws_cloudwatch_metric_alarm");
+    const description = (name: string) => String(alarms.find((a) => a.alarm_name === name)!.alarm_description);
+    // Assess
+    for (const a of alarms) {
+      const link = /Runbook: docs\/runbook\.md#([\w-]+)/.exec(String(a.alarm_description));
+      expect([a.alarm_name, link && sections.has(link[1]!)]).toEqual([a.alarm_name, true]);
+      expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
+    }
+    // The failed-drain alarm no longer claims a snapshot: some Fail states take none.
+    expect(description("demo-drain-failed")).not.toMatch(/\(queue snapshot taken\)/);
+    expect(description("demo-drain-failed")).toContain("snapshot taken or not: see the outcome");
+    expect(description("demo-drain-failed")).toContain("#alarm-drain-failed");
+    expect(description("demo-drain-timed-out")).toContain("#timedout");
+    expect(description("demo-drain-aborted")).toContain("#aborted");
+    expect(description("demo-drain-dead-letters")).toContain("demo-drain-events-dlq");
+  });
+
+  it("links the configured runbook URL", () => {
+    // Act
+    const { synthesized: s } = synthDrain({
+      notifications: { runbookUrl: "https://git.example.com/acme/cribl/blob/main/docs/runbook.md" },
+    });
+    const notify = all(s, "aws_lambda_function").find((f) => f.function_name === "demo-drain-notify")!;
+    // Assess
+    expect((notify.environment as { variables: Record<string, string> }).variables.RUNBOOK_URL).toBe(
+      "https://git.example.com/acme/cribl/blob/main/docs/runbook.md",
+    );
+    for (const a of all(s, "aws_cloudwatch_metric_alarm")) {
+      expect(String(a.alarm_description)).toContain(
+        "Runbook: https://git.example.com/acme/cribl/blob/main/docs/runbook.md#",
+      );
+    }
+  });
+
+  it("sends every ending of this state machine's executions to drain-notify, retried, then dead-lettered", () => {
+    // Act
+    const rule = all(synthesized, "aws_cloudwatch_event_rule").find((r) => r.name === "demo-drain-status")!;
+    const target = all(synthesized, "aws_cloudwatch_event_target").find((t) => t.target_id === "drain-notify")!;
+    const permission = all(synthesized, "aws_lambda_permission").find((p) => p.statement_id === "AllowStatusRule")!;
+    const async = all(synthesized, "aws_lambda_function_event_invoke_config").find((c) =>
+      String(c.function_name).includes("drain_notify"),
+    )!;
+    const notify = all(synthesized, "aws_lambda_function").find((f) => f.function_name === "demo-drain-notify")!;
+    // Assess
+    expect(JSON.parse(String(rule.event_pattern))).toEqual({
+      source: ["aws.states"],
+      "detail-type": ["Step Functions Execution Status Change"],
+      detail: {
+        stateMachineArn: ["arn:aws:states:eu-west-1:123456789012:stateMachine:demo-drain"],
+        // SUCCEEDED too: drain-notify counts and times every ending; RUNNING only with start notifications.
+        status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+      },
+    });
+    expect(target.arn).toMatch(/^\$\{aws_lambda_function\.drain_notify_function_\w+\.arn\}$/);
+    expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 3600, maximum_retry_attempts: 20 });
+    expect(permission).toMatchObject({
+      principal: "events.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      source_arn: expect.stringMatching(/^\$\{aws_cloudwatch_event_rule\.drain_status_rule_\w+\.arn\}$/),
+    });
+    expect(async.destination_config).toEqual({
+      on_failure: { destination: expect.stringMatching(/^\$\{aws_sqs_queue\.drain_dead_letter_queue_\w+\.arn\}$/) },
+    });
+    expect((notify.environment as { variables: Record<string, string> }).variables).toEqual({
+      NODE_OPTIONS: "--enable-source-maps",
+      POWERTOOLS_SERVICE_NAME: "cribl-drain",
+      POWERTOOLS_METRICS_NAMESPACE: "CriblDrain",
+      ALARM_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:demo-alarms",
+      RUNBOOK_URL: "docs/runbook.md",
+      NOTIFY_START_AND_END: "false",
+    });
+    expect(workflow.outputs.notifyFunctionName).toEqual(expect.any(String));
+  });
+
+  it("delivers starts too, and tells the function, when start and end notifications are on", () => {
+    // Act
+    const { synthesized: s } = synthDrain({ notifications: { startAndEnd: true } });
+    const rule = all(s, "aws_cloudwatch_event_rule").find((r) => r.name === "demo-drain-status")!;
+    // Assess
+    expect(JSON.parse(String(rule.event_pattern)).detail.status).toEqual([
+      "RUNNING",
+      "SUCCEEDED",
+      "FAILED",
+      "TIMED_OUT",
+      "ABORTED",
+    ]);
+    const notify = all(s, "aws_lambda_function").find((f) => f.function_name === "demo-drain-notify")!;
+    expect((notify.environment as { variables: Record<string, string> }).variables.NOTIFY_START_AND_END).toBe("true");
+  });
+
+  it("lets drain-notify read only this machine's executions and publish only to the topic, through SNS for the key", () => {
+    // Act
+    const { synthesized: s, workflow: w } = synthDrain({
+      alarmTopicKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    });
+    // Assess
+    expect(rolePolicy(s, "demo-drain-notify").Statement.slice(2)).toEqual(
+      w.policies.notify.map((st) =>
+        st.Sid === "SendFailedEventsToDeadLetterQueue"
+          ? { ...st, Resource: expect.stringMatching(/^\$\{aws_sqs_queue\.drain_dead_letter_queue_\w+\.arn\}$/) }
+          : st,
+      ),
+    );
+    expect(w.policies.notify).toEqual([
+      {
+        Sid: "ReadDrainExecutions",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:GetExecutionHistory"],
+        Resource: "arn:aws:states:eu-west-1:123456789012:execution:demo-drain:*",
+      },
+      {
+        Sid: "PublishToAlarmTopic",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: "arn:aws:sns:eu-west-1:123456789012:demo-alarms",
+      },
+      {
+        Sid: "EncryptForAlarmTopic",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        Condition: { StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com" } },
+      },
+      expect.objectContaining({ Sid: "SendFailedEventsToDeadLetterQueue", Action: "sqs:SendMessage" }),
+    ]);
+    // Without a key it knows, no KMS statement at all.
+    expect(workflow.policies.notify.map((st) => st.Sid)).not.toContain("EncryptForAlarmTopic");
+  });
+
+  it("graphs queue bytes per instance, and drain outcomes and durations, on the dashboard", () => {
+    // Act
+    const body = JSON.parse(String(only(synthesized, "aws_cloudwatch_dashboard").dashboard_body)) as {
+      widgets: { properties: { title: string; metrics: unknown[][] } }[];
+    };
+    const expressions = body.widgets.flatMap((w) =>
+      w.properties.metrics
+        .flat()
+        .flatMap((m) => (typeof m === "object" && m !== null ? [(m as { expression: string }).expression] : [])),
+    );
+    // Assess
+    expect(expressions).toEqual([
+      `SEARCH('{CriblDrain,instanceId,service} MetricName="QueueBytesRemaining"', 'Maximum', 300)`,
+      `SEARCH('{CriblDrain,outcome,service} MetricName="DrainOutcome"', 'Sum', 300)`,
+      `SEARCH('{CriblDrain,outcome,service} MetricName="DrainDurationSeconds"', 'Maximum', 300)`,
+    ]);
   });
 
   it("renders each principal's policy as the statements it exposes, and trusts Step Functions for its account only", () => {
