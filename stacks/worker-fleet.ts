@@ -131,6 +131,8 @@ export class WorkerFleetStack extends AppStack {
           gracefulStopDocument: { name: f.gracefulStopDocumentName, literalName: f.documentNames.gracefulStop },
           logGroup: this.drainLogGroup,
           alarmTopicArn: this.alarmTopicArn,
+          alarmTopicKeyArn: this.alarmTopicKeyArn,
+          notifications: fleet.drainNotifications,
           logRetentionDays: fleet.logRetentionDays,
           reconcileSchedule: fleet.reconcileSchedule,
         }),

@@ -57,6 +57,7 @@ export const WORKER_ROLES = {
   checkQueue: "cribl-demo-drain-check-queue",
   startDrain: "cribl-demo-drain-start",
   reconcile: "cribl-demo-drain-reconcile",
+  notify: "cribl-demo-drain-notify",
 } as const;
 const I = WORKER_ROLES;
 
@@ -98,6 +99,10 @@ const SSM_ASG_TAG = (g: string) => ({ "ssm:resourceTag/aws:autoscaling:groupName
 const DLQ = queue("cribl-demo-drain-events-dlq");
 const LIFECYCLE_RULE = rule("cribl-demo-drain-lifecycle-action");
 const RECONCILE_RULE = rule("cribl-demo-drain-reconcile");
+const STATUS_RULE = rule("cribl-demo-drain-status");
+const topic = (name: string) => `arn:aws:sns:${R}:${A}:${name}`;
+const ALARM_TOPIC = topic("cribl-demo-drain-alarms");
+const VIA_SNS = { "kms:ViaService": `sns.${R}.amazonaws.com` };
 
 const c = (
   principal: string,
@@ -124,7 +129,7 @@ export const WORKER_FLEET_CASES: IamCase[] = [
     { "aws:SourceAccount": OTHER_ACCOUNT },
   ),
   c("lambda.amazonaws.com", "sts:AssumeRole", role(I.stateMachine), "ImplicitlyDenied", "only Step Functions"),
-  ...[I.checkQueue, I.startDrain, I.reconcile].flatMap((name) => [
+  ...[I.checkQueue, I.startDrain, I.reconcile, I.notify].flatMap((name) => [
     c("lambda.amazonaws.com", "sts:AssumeRole", role(name), "Allowed", "Lambda runs the function with its role"),
     c(
       "states.amazonaws.com",
@@ -312,6 +317,22 @@ export const WORKER_FLEET_CASES: IamCase[] = [
   ),
   c(I.reconcile, "sqs:SendMessage", DLQ, "ImplicitlyDenied", "the DLQ is start-drain's and EventBridge's"),
 
+  // drain-notify: reads this machine's executions, publishes to the alarm topic (encrypting through SNS only)
+  c(I.notify, "states:DescribeExecution", execution("cribl-demo-drain"), "Allowed", "reads the ended drain"),
+  c(I.notify, "states:GetExecutionHistory", execution("cribl-demo-drain"), "Allowed", "its last reading"),
+  c(I.notify, "states:GetExecutionHistory", execution("other"), "ImplicitlyDenied", "not another machine's runs"),
+  c(I.notify, "states:StopExecution", execution("cribl-demo-drain"), "ImplicitlyDenied", "reads, never acts"),
+  c(I.notify, "states:StartExecution", stateMachine("cribl-demo-drain"), "ImplicitlyDenied", "never starts a drain"),
+  c(I.notify, "sns:Publish", ALARM_TOPIC, "Allowed", "tells the alarm topic"),
+  c(I.notify, "sns:Publish", topic("someone-elses-topic"), "ImplicitlyDenied", "no other topic"),
+  c(I.notify, "kms:GenerateDataKey", ALARM_KEY, "Allowed", "SNS encrypts its message with the topic key", VIA_SNS),
+  c(I.notify, "kms:Decrypt", ALARM_KEY, "Allowed", "SNS encrypts its message with the topic key", VIA_SNS),
+  c(I.notify, "kms:Decrypt", ALARM_KEY, "ImplicitlyDenied", "the key only through SNS", {
+    "kms:ViaService": `s3.${R}.amazonaws.com`,
+  }),
+  c(I.notify, "sqs:SendMessage", DLQ, "Allowed", "its asynchronous on-failure destination"),
+  c(I.notify, "autoscaling:CompleteLifecycleAction", group(GROUP), "ImplicitlyDenied", "never releases an instance"),
+
   // EventBridge: the functions' Lambda permissions and the DLQ's queue policy
   c("events.amazonaws.com", "lambda:InvokeFunction", fn(I.startDrain), "Allowed", "the lifecycle rule", {
     "aws:SourceArn": LIFECYCLE_RULE,
@@ -326,6 +347,14 @@ export const WORKER_FLEET_CASES: IamCase[] = [
     "aws:SourceAccount": A,
   }),
   c("events.amazonaws.com", "lambda:InvokeFunction", fn(I.reconcile), "ImplicitlyDenied", "not the lifecycle rule", {
+    "aws:SourceArn": LIFECYCLE_RULE,
+    "aws:SourceAccount": A,
+  }),
+  c("events.amazonaws.com", "lambda:InvokeFunction", fn(I.notify), "Allowed", "the drain's status changes", {
+    "aws:SourceArn": STATUS_RULE,
+    "aws:SourceAccount": A,
+  }),
+  c("events.amazonaws.com", "lambda:InvokeFunction", fn(I.notify), "ImplicitlyDenied", "not the lifecycle rule", {
     "aws:SourceArn": LIFECYCLE_RULE,
     "aws:SourceAccount": A,
   }),

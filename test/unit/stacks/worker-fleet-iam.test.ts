@@ -53,6 +53,7 @@ describe("worker-fleet IAM, every policy evaluated", () => {
       [WORKER_ROLES.checkQueue]: [],
       [WORKER_ROLES.startDrain]: [],
       [WORKER_ROLES.reconcile]: [],
+      [WORKER_ROLES.notify]: [],
     });
     expect(roleNamed(WORKER_ROLES.instance).managed[0]!.version).toMatch(/^v\d+$/);
   });
@@ -61,6 +62,7 @@ describe("worker-fleet IAM, every policy evaluated", () => {
     const kinds = resourcePoliciesOf(stack).map((p) => `${p.kind} ${p.arn}`);
     expect(kinds.sort()).toEqual([
       `kms key arn:aws:kms:${R}:${A}:key/alarm_topic_key`,
+      `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-notify`,
       `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-reconcile`,
       `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-start`,
       `sqs queue arn:aws:sqs:${R}:${A}:cribl-demo-drain-events-dlq`,
