@@ -52,6 +52,7 @@ withMirror("cdktf with the offline provider mirror", () => {
   let emulator: Emulator | undefined;
 
   beforeAll(() => {
+    // Prepare / Act
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-offline-"));
   });
   afterAll(async () => {
@@ -75,11 +76,13 @@ withMirror("cdktf with the offline provider mirror", () => {
   }, 180_000);
 
   test("the cdktf wrapper synthesizes with no checkpoint error", async () => {
+    // Act
     const { code, output } = await run(
       TSX,
       ["scripts/cdktf.ts", "synth", "--output", path.join(workdir, "wrapped")],
       offlineEnv(),
     );
+    // Assess
     expect(code).toBe(0);
     expect(output).toMatch(/Generated Terraform code for the stacks/);
     expect(output).not.toMatch(CHECKPOINT_ERROR);

@@ -134,6 +134,7 @@ async function drainOnce(instanceId: string) {
 }
 
 beforeAll(async () => {
+  // Prepare / Act
   emulator = await startEmulator({ executeStateMachines: true });
   const config = awsClientConfig(emulator);
   sfn = new SFNClient(config);
@@ -330,6 +331,7 @@ describe("SSM fake instance agent", () => {
   const instanceId = "i-0fa4e000000000001"; // unknown to moto's EC2
 
   beforeAll(async () => {
+    // Prepare / Act
     await ssm.send(
       new CreateDocumentCommand({
         Name: "probe-queues",

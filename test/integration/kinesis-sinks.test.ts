@@ -136,6 +136,7 @@ const log = (type: string, id: string, time: string, extra: Record<string, unkno
   JSON.stringify({ log_type: type, log_id: id, time, message: `${type} ${id}`, ...extra });
 
 beforeAll(async () => {
+  // Prepare / Act
   emulator = await startEmulator();
   const config = awsClientConfig(emulator);
   kinesis = new KinesisClient(config);
@@ -241,6 +242,7 @@ describe("kinesis-to-fluent on the emulator", () => {
   const entries: { tag: string; time: unknown; record: Record<string, unknown> }[] = [];
 
   beforeAll(async () => {
+    // Prepare / Act
     await new SSMClient(awsClientConfig(emulator)).send(
       new PutParameterCommand({ Name: "/fluent/shared-key", Type: "SecureString", Value: "s3cret" }),
     );
@@ -270,11 +272,13 @@ describe("kinesis-to-fluent on the emulator", () => {
   });
 
   it("delivers with acks after a shared-key handshake (key read from SSM), with the record's own event time", async () => {
+    // Act
     const batch = await streamOf("fluent-source", [
       log("app", "f1", "2020-03-14T23:30:00+09:00"),
       log("audit", "f2", "2020-03-14T23:30:00+09:00"),
     ]);
     const result = await loadHandler("kinesis-to-fluent", fluentEnv(server.port!))(batch, context);
+    // Assess
     expect(result).toEqual({ batchItemFailures: [] });
     expect(entries.map((e) => [e.tag, e.record.log_id])).toEqual([
       ["app.kinesis", "f1"],
@@ -315,6 +319,7 @@ describe("kinesis-to-opensearch on the emulator", () => {
   let bulk: FakeBulkServer;
   let ism: FakeIsm;
   beforeAll(async () => {
+    // Prepare / Act
     bulk = await startFakeBulkServer();
     ism = await startFakeIsm(bulk.endpoint);
   });

@@ -139,6 +139,7 @@ const log = (type: string, id: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ log_type: type, log_id: id, time: "2024-05-01T12:00:00Z", message: `${type} ${id}`, ...extra });
 
 beforeAll(async () => {
+  // Prepare / Act
   emulator = await startEmulator();
   const config = awsClientConfig(emulator);
   kinesis = new KinesisClient(config);

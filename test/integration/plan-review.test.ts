@@ -78,6 +78,7 @@ describe("plan review on plans made against the emulator", () => {
   let names: { logGroup: string; function: string; policy: string; stateMachine: string; edited: string };
 
   beforeAll(async () => {
+    // Prepare / Act
     emulator = await startEmulator();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-review-"));
     const config: AppConfig = {
@@ -172,7 +173,9 @@ describe("plan review on plans made against the emulator", () => {
   });
 
   it("puts the flagged replacement first, with the attribute that forces it", () => {
+    // Act
     const md = markdown.replacement;
+    // Assess
     expect(md).toContain("**Plan:** 0 to add, ");
     expect(md).toMatch(/, 1 to replace\. ⚠️/);
     const flagged = md.indexOf("### ⚠️ Destroyed or replaced (1)");
@@ -186,7 +189,9 @@ describe("plan review on plans made against the emulator", () => {
   });
 
   it("shows a configuration change attribute by attribute", () => {
+    // Act
     const md = markdown.configuration;
+    // Assess
     expect(md).toContain("**Plan:** 0 to add, 1 to change, 0 to destroy, 0 to replace.");
     expect(md).toContain(`🔧 **update in place** \`${names.function}\``);
     expect(md).toMatch(/\| `memory_size` \| `\d+` \| `1024` \|/);
@@ -194,7 +199,9 @@ describe("plan review on plans made against the emulator", () => {
   });
 
   it("shows the IAM action added to its statement, not a jsonencode blob", () => {
+    // Act
     const md = markdown.iam;
+    // Assess
     expect(md).toContain(`🔧 **update in place** \`${names.policy}\``);
     expect(md).toContain("statement `ReadCommandResults` (Allow)");
     expect(md).toContain(`Actions added: \`${ADDED_ACTION}\``);
@@ -203,14 +210,18 @@ describe("plan review on plans made against the emulator", () => {
   });
 
   it("shows the state machine's states added and changed by name", () => {
+    // Act
     const md = markdown.definition;
+    // Assess
     expect(md).toContain(`🔧 **update in place** \`${names.stateMachine}\``);
     expect(md).toContain(`states added: \`${ADDED_STATE}\` (Pass)`);
     expect(md).toContain(`\`${names.edited}\`: \`Next\``);
   });
 
   it("matches the committed snapshots a reviewer can read", () => {
+    // Act
     const update = process.env.UPDATE_PLAN_REVIEW_FIXTURES === "1";
+    // Assess
     for (const [name, md] of Object.entries(markdown).sort()) {
       const file = path.join(FIXTURES, `${name}.md`);
       if (update) {

@@ -39,6 +39,7 @@ let kinesis: KinesisClient;
 let s3: S3Client;
 
 beforeAll(async () => {
+  // Prepare / Act
   emulator = await startEmulator();
   const config = awsClientConfig(emulator);
   kinesis = new KinesisClient(config);
@@ -107,8 +108,10 @@ const failedLine = (sequence: string) =>
 
 describe("replay on the emulator", () => {
   it("replays a failed record from S3 into a stream with its exact original bytes", async () => {
+    // Prepare
     await createStream("replay-router");
     const key = "failed/forward-app/invalid_time/2026/12/01/49590-abc.jsonl";
+    // Act
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `${failedLine("49590")}\n${failedLine("49590")}\n` }),
     );
@@ -118,6 +121,7 @@ describe("replay on the emulator", () => {
       { source: s3Source(s3, BUCKET, "failed/"), kinesis: kinesisPort(kinesis) },
       { stream: "replay-router", dryRun: true },
     );
+    // Assess
     expect(dry).toMatchObject({ objects: 1, lines: 2, records: 1, sent: 1 });
     expect(await readStream("replay-router")).toEqual([]);
 
@@ -133,6 +137,7 @@ describe("replay on the emulator", () => {
   });
 
   it("runs as `npm run replay` from a local file, and with a marker a second run sends nothing", async () => {
+    // Prepare
     await createStream("replay-cli");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "replay-cli-"));
     const file = path.join(dir, "failed.jsonl");
@@ -146,7 +151,9 @@ describe("replay on the emulator", () => {
         throw new Error(`${error.message}\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
       });
 
+    // Act
     const first = await cli(file, "--stream", "replay-cli", "--marker", marker);
+    // Assess
     expect(first.stdout).toContain("sent 1 record(s) to replay-cli");
     const second = await cli(file, "--stream", "replay-cli", "--marker", marker);
     expect(second.stdout).toContain("sent 0 record(s) to replay-cli; already replayed (marker) 1");

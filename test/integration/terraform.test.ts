@@ -22,6 +22,7 @@ describe("deploy to the emulator", () => {
   let cycles: StackCycle[];
 
   beforeAll(async () => {
+    // Prepare / Act
     emulator = await startEmulator();
     cycles = await localCycle({ endpoint: emulator.endpoint });
   });
@@ -30,6 +31,7 @@ describe("deploy to the emulator", () => {
   });
 
   it("applies both stacks and shows no changes on a second plan", () => {
+    // Act / Assess
     expect(cycles.map((c) => c.stack)).toEqual(["log-routing", "worker-fleet"]);
     for (const c of cycles) {
       expect({ stack: c.stack, replan: c.replanOutput }).toEqual({ stack: c.stack, replan: "" });
@@ -38,7 +40,9 @@ describe("deploy to the emulator", () => {
   });
 
   it("exposes the outputs a caller needs", () => {
+    // Act
     const routing = cycles.find((c) => c.stack === "log-routing");
+    // Assess
     expect(routing?.outputs.router_stream_arn.value).toMatch(
       /^arn:aws:kinesis:eu-west-1:\d{12}:stream\/cribl-demo-router$/,
     );

@@ -148,7 +148,9 @@ describe("layering", () => {
   });
 
   it("every known exception is still there (remove it from KNOWN_EXCEPTIONS once fixed)", () => {
+    // Act
     const { exceptionsSeen } = layerViolations(ROOT, KNOWN_EXCEPTIONS);
+    // Assess
     expect(KNOWN_EXCEPTIONS.map((e) => `${e.file} -> ${e.target}`).filter((e) => !exceptionsSeen.has(e))).toEqual([]);
   });
 
@@ -198,11 +200,13 @@ describe("layering", () => {
 
   // The provider package root loads all 2,135 resource modules (synth 0.7 s -> 4 s); only deep imports are allowed.
   it("never imports the @cdktf/provider-aws package root", () => {
+    // Act
     const offenders = sourceFiles(ROOT).flatMap((file) =>
       importsOf(ROOT, file)
         .filter((s) => s.spec === "@cdktf/provider-aws")
         .map((s) => `${s.file}:${s.line}`),
     );
+    // Assess
     expect(offenders).toEqual([]);
   });
 });

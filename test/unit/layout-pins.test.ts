@@ -193,6 +193,7 @@ function s3ArchiveKeys(options: { invalidTime: "fail" | "deliver"; requireType: 
 
 describe("layout pins (must not change in a refactor)", () => {
   test("both stacks are pinned", () => {
+    // Assess
     expect(stackIds).toMatchSnapshot();
   });
 
@@ -209,10 +210,12 @@ describe("layout pins (must not change in a refactor)", () => {
   });
 
   test("metric names the handlers emit", () => {
+    // Act / Assess
     expect({ defaultNamespaces: defaultMetricNamespaces(), names: handlerMetricNames() }).toMatchSnapshot();
   });
 
   test("S3 archive object keys (kinesis-to-s3)", () => {
+    // Assess
     expect({
       default: s3ArchiveKeys({ invalidTime: "fail", requireType: true, timeZone: "UTC" }),
       deliverInvalidTime: s3ArchiveKeys({ invalidTime: "deliver", requireType: false, timeZone: "Asia/Tokyo" }),
@@ -220,6 +223,7 @@ describe("layout pins (must not change in a refactor)", () => {
   });
 
   test("failed-records object keys and replay marker keys", () => {
+    // Prepare
     const failed = processRecords(inputs, { ...consumerOptions, invalidTime: "fail" }).filter(
       (o): o is FailedOutcome => o.kind === "failed",
     );
@@ -227,18 +231,23 @@ describe("layout pins (must not change in a refactor)", () => {
       ...failedRecordObjects(failed, { prefix: "failed/forward-app" }),
       ...failedRecordObjects(failed, { prefix: "/" }),
     ];
+    // Act
     const markerKeys = objects.flatMap((o) => parseFailedRecords(o.key, o.body).records.map((r) => r.key));
+    // Assess
     expect({ objectKeys: objects.map((o) => o.key), markerKeys: sorted(markerKeys) }).toMatchSnapshot();
   });
 
   test("drain execution names", () => {
+    // Prepare
     const names = [
       drainExecutionName("i-0123456789abcdef0", 1),
       drainExecutionName("i-0123456789abcdef0", 42),
       drainExecutionName("i-weird/chars.here", 3),
       drainExecutionName(`i-${"f".repeat(90)}`, 7),
     ];
+    // Act
     const sequences = names.slice(0, 2).map((n) => drainSequenceOf("i-0123456789abcdef0", n));
+    // Assess
     expect({ names, sequences }).toMatchSnapshot();
   });
 });

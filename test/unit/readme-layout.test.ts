@@ -55,17 +55,22 @@ describe("README layout", () => {
   const listed = layoutPaths(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
 
   it("names only folders and files that exist", () => {
+    // Assess
     expect(listed.length).toBeGreaterThan(10);
     expect(listed.filter((p) => !fs.existsSync(path.join(ROOT, p)))).toEqual([]);
   });
 
   it("has a row for every top-level source folder (or for folders inside it)", () => {
+    // Act
     const covered = (p: string) => listed.some((l) => l === p || l.startsWith(`${p}/`));
+    // Assess
     expect(topLevelSources().filter((p) => !covered(p))).toEqual([]);
   });
 
   it(`has a row for every first-level folder of ${DETAILED.join(", ")}`, () => {
+    // Act
     const required = DETAILED.flatMap(subfolders);
+    // Assess
     expect(required.length).toBeGreaterThan(10);
     expect(required.filter((p) => !listed.includes(p))).toEqual([]);
   });

@@ -435,19 +435,23 @@ describe("drains CLI core", () => {
   });
 
   it("pages through running executions", async () => {
+    // Prepare
     const h = new History("x", input(A));
     const running = Array.from({ length: 150 }, (_, i) =>
       fake(`i-0${String(i).padStart(16, "0")}-1`, "RUNNING", h, input(A)),
     );
+    // Act / Assess
     expect(await listDrains(new FakeSfn(running), SM, { recent: 5 })).toHaveLength(150);
   });
 
   it("finds a drain by execution name, ARN, or the newest drain of an instance", async () => {
+    // Prepare
     const h = new History("x", input(A));
     const older = fake(`${A}-1`, "FAILED", h, input(A));
     const newer = fake(`${A}-2`, "RUNNING", h, input(A, 2));
     newer.execution.startDate = at(60);
     const sfn = new FakeSfn([older, newer]);
+    // Act / Assess
     expect((await resolveDrain(sfn, SM, `${A}-1`)).name).toBe(`${A}-1`);
     expect((await resolveDrain(sfn, undefined, execArn(`${A}-1`))).status).toBe("FAILED");
     expect((await resolveDrain(sfn, SM, A)).name).toBe(`${A}-2`);
@@ -507,11 +511,14 @@ describe("drains CLI core", () => {
   });
 
   it("a lifecycle action gone before any usable reading is a Fail with its outcome and reasons, exit 1", async () => {
+    // Prepare
     const g = goneHistory();
     const sfn = new FakeSfn([fake(`${B}-1`, "FAILED", g.h, g.input)]);
     const events: FollowEvent[] = [];
+    // Act
     const end = await followDrain(sfn, execArn(`${B}-1`), (e) => events.push(e), { sleep: async () => {} });
     const text = events.map(formatFollowEvent);
+    // Assess
     expect(text).toContain(
       "2026-01-05T10:00:02Z  check: UNKNOWN: budget_exhausted (SSM InProgress); deadline in 9m58s",
     );
@@ -543,11 +550,14 @@ describe("drains CLI core", () => {
   });
 
   it("a give-up shows the snapshot ids, the previous drain and the deadline that passed", async () => {
+    // Prepare
     const g = gaveUpHistory();
     const sfn = new FakeSfn([fake(`${C}-2`, "FAILED", g.h, g.input)]);
     const events: FollowEvent[] = [];
+    // Act
     const end = (await followDrain(sfn, execArn(`${C}-2`), (e) => events.push(e), { sleep: async () => {} }))!;
     const text = events.map(formatFollowEvent);
+    // Assess
     expect(text[0]).toContain(`started by event after ${C}-1; deadline`);
     expect(text).toContain("2026-01-05T10:01:03Z  wait 2m10s (WaitForStopBeforeSnapshot, until 2026-01-05T10:03:13Z)");
     expect(text.find((l) => l.includes("9.0 MiB"))).toMatch(
@@ -560,6 +570,7 @@ describe("drains CLI core", () => {
   });
 
   it("follows a drain that continues as a new execution into the next one", async () => {
+    // Prepare
     const first = new History(`${A}-1`, input(A))
       .heartbeat(1)
       .check(1, measured([100, 0]))
@@ -575,9 +586,11 @@ describe("drains CLI core", () => {
       fake(`${A}-2`, "SUCCEEDED", second, input(A, 2)),
     ]);
     const ends: DrainEnd[] = [];
+    // Act
     const end = await followDrain(sfn, execArn(`${A}-1`), (e) => e.type === "end" && ends.push(e), {
       sleep: async () => {},
     });
+    // Assess
     expect(ends.map((e) => [e.execution, e.outcome, e.continuedAs])).toEqual([
       [`${A}-1`, "ContinuedAsNewExecution", `${A}-2`],
       [`${A}-2`, "Drained", null],
@@ -586,16 +599,20 @@ describe("drains CLI core", () => {
   });
 
   it("emits JSON documents that parse back to the same events", async () => {
+    // Prepare
     const g = goneHistory();
     const sfn = new FakeSfn([fake(`${B}-1`, "FAILED", g.h, g.input)]);
     const lines: string[] = [];
+    // Act
     await followDrain(sfn, execArn(`${B}-1`), (e) => lines.push(JSON.stringify(e)), { sleep: async () => {} });
     const parsed = lines.map((l) => JSON.parse(l));
+    // Assess
     expect(parsed[0]).toMatchObject({ type: "started", instanceId: B, deadline: at(600).toISOString() });
     expect(parsed.at(-1)).toMatchObject({ type: "end", outcome: "LifecycleActionGoneUnconfirmed", status: "FAILED" });
   });
 
   it("reads check bytes from the invoke envelope, the state output or the bare payload; waits from the definition", () => {
+    // Act / Assess
     expect(checkBytesOf(JSON.stringify({ StatusCode: 200, Payload: measured([7, 0]) }))).toBe(7);
     expect(checkBytesOf(JSON.stringify({ reading: { payload: measured([0, 3]) } }))).toBe(3);
     expect(checkBytesOf(JSON.stringify(unknownReading("ssm_status", "Failed")))).toBeNull();
@@ -610,6 +627,7 @@ describe("drains CLI core", () => {
 
 describe("drains command line", () => {
   it("takes the region from the state machine ARN, or from an execution ARN, without AWS_REGION", () => {
+    // Act / Assess
     expect(regionOfArn(SM)).toBe("eu-west-1");
     expect(parseArgs(["list"], { DRAIN_STATE_MACHINE_ARN: SM })).toMatchObject({
       command: "list",
@@ -628,6 +646,7 @@ describe("drains command line", () => {
   });
 
   it("validates the command line and has help for each command", () => {
+    // Act / Assess
     expect(parseArgs(["follow", A, "--poll-seconds", "2"], { DRAIN_STATE_MACHINE_ARN: SM })).toMatchObject({
       target: A,
       pollSeconds: 2,

@@ -79,7 +79,9 @@ const noSleep = async () => {};
 
 describe("parseFailedRecords", () => {
   it("takes the original record bytes and the record's own partition key, not the decoded payload", () => {
+    // Act
     const { records, skipped } = parseFailedRecords("obj.jsonl", `${line({})}\n`);
+    // Assess
     expect(skipped).toEqual([]);
     expect(records).toHaveLength(1);
     expect(records[0]!.data.equals(ORIGINAL)).toBe(true);
@@ -88,23 +90,30 @@ describe("parseFailedRecords", () => {
   });
 
   it("skips a line without the original bytes with a message naming the field, never replaying payload_base64", () => {
+    // Prepare
     const old = JSON.parse(line({})) as Record<string, unknown>;
     delete old[RAW_RECORD_FIELD];
+    // Act
     const { records, skipped } = parseFailedRecords("old.jsonl", `${line({})}\n${JSON.stringify(old)}\n`);
+    // Assess
     expect(records).toHaveLength(1);
     expect(skipped).toEqual([{ from: "old.jsonl:2", message: expect.stringContaining(`no ${RAW_RECORD_FIELD}`) }]);
   });
 
   it("uses partition_key only when the line is not a KPL sub-record", () => {
+    // Prepare
     const plain = JSON.parse(line({})) as Record<string, unknown>;
     delete plain[RECORD_PARTITION_KEY_FIELD];
     const kpl = { ...plain, kpl_index: 2 };
+    // Act
     const { records, skipped } = parseFailedRecords("o", `${JSON.stringify(plain)}\n${JSON.stringify(kpl)}`);
+    // Assess
     expect(records.map((r) => r.partitionKey)).toEqual(["user-key"]);
     expect(skipped).toEqual([{ from: "o:2", message: expect.stringContaining(RECORD_PARTITION_KEY_FIELD) }]);
   });
 
   it("skips lines that are not JSON objects, not base64 or over 1 MiB, and keeps an explicit hash key", () => {
+    // Prepare
     const text = [
       "not json",
       "[1]",
@@ -112,7 +121,9 @@ describe("parseFailedRecords", () => {
       line({ [RAW_RECORD_FIELD]: Buffer.alloc(1024 * 1024 + 1).toString("base64") }),
       line({ explicit_hash_key: "12345" }),
     ].join("\n");
+    // Act
     const { records, skipped, lines } = parseFailedRecords("o", text);
+    // Assess
     expect(lines).toBe(5);
     expect(skipped.map((s) => s.from)).toEqual(["o:1", "o:2", "o:3", "o:4"]);
     expect(records).toEqual([expect.objectContaining({ explicitHashKey: "12345" })]);
@@ -261,7 +272,9 @@ describe("chunkRecords", () => {
   });
 
   it("keeps each PutRecords call within 500 records and 5 MiB", () => {
+    // Prepare
     const many = Array.from({ length: 1001 }, (_, i) => rec(i, 10));
+    // Act / Assess
     expect(chunkRecords(many).map((c) => c.length)).toEqual([MAX_RECORDS_PER_PUT, MAX_RECORDS_PER_PUT, 1]);
     const big = Array.from({ length: 7 }, (_, i) => rec(i, 1024 * 1024 - 1));
     const chunks = chunkRecords(big);
@@ -272,6 +285,7 @@ describe("chunkRecords", () => {
 
 describe("the replay CLI's adapters", () => {
   it("parses the location, --stream, --dry-run and --marker", () => {
+    // Act / Assess
     expect(parseArgs(["s3://b/failed", "--dry-run", "--stream", "x"])).toEqual({
       location: "s3://b/failed",
       stream: "x",

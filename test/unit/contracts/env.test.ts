@@ -35,6 +35,7 @@ function loadHandler(path: string, env: Record<string, string>): (event: unknown
 
 describe("defineEnv", () => {
   it("reads back what a construct writes, for every function", () => {
+    // Prepare
     const cases: [{ write(v: never): Record<string, string>; read(e: never): unknown }, Record<string, unknown>][] = [
       [
         startDrainEnv,
@@ -51,6 +52,7 @@ describe("defineEnv", () => {
       [toFluentEnv, { host: "h", port: 24224, tag: "", tls: true, requireAck: false, ackTimeoutMs: 1000 }],
       [toOpenSearchEnv, { endpoint: "https://e", service: "aoss", documentIds: false, ismPolicyId: "p" }],
     ];
+    // Act / Assess
     for (const [contract, values] of cases) {
       const written = contract.write(values as never);
       expect(Object.values(written).every((v) => typeof v === "string")).toBe(true);
@@ -66,6 +68,7 @@ describe("defineEnv", () => {
   });
 
   it("leaves undefined values unset and keeps the caller's order", () => {
+    // Act / Assess
     expect(Object.keys(toS3Env.write({ maxConcurrentPuts: 4, bucket: "b", kmsKeyArn: undefined }))).toEqual([
       "S3_MAX_CONCURRENT_PUTS",
       "S3_BUCKET",
@@ -73,7 +76,9 @@ describe("defineEnv", () => {
   });
 
   it("names the variable and its range in the error", () => {
+    // Prepare
     const env = defineEnv({ a: required("A_VAR"), n: int("N_VAR", 5, 1, 9) });
+    // Act / Assess
     expect(() => env.read({})).toThrow(new EnvironmentError("environment variable A_VAR must be set"));
     expect(() => env.read({ A_VAR: "x", N_VAR: "10" })).toThrow(
       "environment variable N_VAR must be an integer from 1 to 9",
@@ -88,7 +93,9 @@ describe("defineEnv", () => {
 
 describe("one failure policy: loaded with the module, reported on every call", () => {
   it("loadEnv never throws at load and throws the same error on every call", () => {
+    // Prepare
     const get = loadEnv(() => checkQueueEnv.read({}));
+    // Act / Assess
     expect(() => get()).toThrow(/QUEUE_PROBE_DOCUMENT_NAME/);
     expect(() => get()).toThrow(/QUEUE_PROBE_DOCUMENT_NAME/);
   });
@@ -124,7 +131,9 @@ describe("one failure policy: loaded with the module, reported on every call", (
   ])(
     "%s loads with a bad environment and fails each call with InvalidEnvironment",
     async (name, path, env, message) => {
+      // Act
       const handler = loadHandler(path, env as Record<string, string>);
+      // Assess
       for (let i = 0; i < 2; i++) {
         const event = name === "start-drain" ? terminateLifecycleEvent() : { Records: [] };
         const error = await handler(event, context).then(
@@ -139,7 +148,9 @@ describe("one failure policy: loaded with the module, reported on every call", (
   );
 
   it("the drain ends in FailedUnexpectedError at once, the variable in its Cause, when check-queue reports it", async () => {
+    // Prepare
     const handler = loadHandler("../../../handlers/check-queue/index", {});
+    // Act
     const error = await handler({}, context).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -149,6 +160,7 @@ describe("one failure policy: loaded with the module, reported on every call", (
         throw error;
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
     expect(JSON.parse(r.cause!).error.Error).toBe("InvalidEnvironment");
     expect(JSON.parse(r.cause!).error.Cause).toMatch(/QUEUE_PROBE_DOCUMENT_NAME/);

@@ -35,11 +35,14 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 describe("summary", () => {
   it("counts adds, changes, destroys and replacements of managed resources only", () => {
+    // Act / Assess
     expect(summarize(load("mixed.plan.json"))).toEqual({ add: 2, change: 6, destroy: 1, replace: 1 });
   });
 
   it("says so when nothing changes", () => {
+    // Act
     const md = renderPlan(load("no-changes.plan.json"), { stack: "log-routing" });
+    // Assess
     expect(md).toBe("<!-- plan-review:log-routing -->\n## Plan for `log-routing`\n\n**Plan:** No changes.\n");
   });
 });
@@ -49,6 +52,7 @@ describe("the rendered comment", () => {
   const summaryPart = md.slice(0, md.indexOf("<details><summary>Full plan"));
 
   it("starts with the stack's hidden marker and a summary line flagged when something is destroyed", () => {
+    // Act / Assess
     expect(md.startsWith(`${marker("worker-fleet")}\n## Plan for \`worker-fleet\`\n`)).toBe(true);
     expect(md).toContain("**Plan:** 2 to add, 6 to change, 1 to destroy, 1 to replace. ⚠️");
   });
@@ -66,6 +70,7 @@ describe("the rendered comment", () => {
   });
 
   it("shows changed attributes, and values known only after apply as such", () => {
+    // Assess
     expect(md).toContain("| `retention_in_days` | `30` | `90` |");
     expect(md).toContain('| `tags.team` | _null_ | `"sre"` |');
     expect(md).toContain('| `tags_all` | `{"owner":"platform"}` | _(known after apply)_ |');
@@ -74,11 +79,13 @@ describe("the rendered comment", () => {
   });
 
   it("never shows a sensitive value", () => {
+    // Assess
     expect(md).toContain("| `value` | _(sensitive value)_ | _(sensitive value)_ |");
     expect(md).not.toMatch(/value = "[ab]"/);
   });
 
   it("shows IAM changes per statement instead of a jsonencode blob", () => {
+    // Assess
     expect(summaryPart).toContain(
       "  - statement `ReadCommandResults` (Allow)\n    - Actions added: `ssm:ListCommandInvocations`",
     );
@@ -92,6 +99,7 @@ describe("the rendered comment", () => {
   });
 
   it("shows the state machine's states added, removed and changed by name, with the fields that changed", () => {
+    // Assess
     expect(summaryPart).toContain("  - states added: `Check` (Choice)");
     expect(summaryPart).toContain("  - states removed: `Old` (Pass)");
     expect(summaryPart).toContain("    - `A`: `Parameters`, `TimeoutSeconds`");
@@ -100,19 +108,25 @@ describe("the rendered comment", () => {
   });
 
   it("says when a document is known only after apply", () => {
+    // Act
     const other = summaryPart.slice(summaryPart.indexOf("`aws_sfn_state_machine.other`"));
+    // Assess
     expect(other).toMatch(/^[^#]*the new document is \(known after apply\)/);
   });
 
   it("renders new policies statement by statement too", () => {
+    // Act
     const created = summaryPart.slice(summaryPart.indexOf("**create** `aws_sqs_queue_policy.dlq`"));
+    // Assess
     expect(created).toMatch(
       /^[^#]*statement `EventsSend` \(Allow\) \*\*added\*\*\n {4}- Actions added: `sqs:SendMessage`/,
     );
   });
 
   it("folds the full plan, as a diff with the JSON documents pretty-printed", () => {
+    // Act
     const full = md.slice(md.indexOf("<details><summary>Full plan (11 resources)</summary>"));
+    // Assess
     expect(full).toContain("```diff\n# aws_ssm_document.gone will be destroyed\n");
     expect(full).toContain('# aws_sqs_queue.dlq must be replaced\n-/+ resource "aws_sqs_queue" "dlq" {');
     expect(full).toContain('-   name = "old-dlq" # forces replacement\n+   name = "new-dlq" # forces replacement');
@@ -122,7 +136,9 @@ describe("the rendered comment", () => {
   });
 
   it("fits a GitHub comment by cutting the full plan, never the summary", () => {
+    // Act
     const small = renderPlan(load("mixed.plan.json"), { stack: "worker-fleet", maxLength: summaryPart.length + 1200 });
+    // Assess
     expect(small.length).toBeLessThanOrEqual(summaryPart.length + 1200);
     expect(small.startsWith(summaryPart)).toBe(true);
     expect(small).toContain("… (cut to fit one comment:");
@@ -132,6 +148,7 @@ describe("the rendered comment", () => {
 
 describe("a destroyed policy", () => {
   it("lists the permissions that go away", () => {
+    // Act
     const md = renderPlan(
       {
         format_version: "1.2",
@@ -155,6 +172,7 @@ describe("a destroyed policy", () => {
       },
       { stack: "s" },
     );
+    // Assess
     expect(md).toContain(
       "#### ⚠️ 🗑️ **destroy** `aws_iam_role_policy.old`\n\nPolicy `policy`:\n  - statement `Send` (Allow) **removed**\n    - Actions removed: `sqs:SendMessage`",
     );
@@ -164,12 +182,14 @@ describe("a destroyed policy", () => {
 
 describe("attribute diffs", () => {
   it("reports a subtree unknown after apply once, at its root", () => {
+    // Act
     const changes = diffAttributes({
       actions: ["update"],
       before: { tags_all: { a: "1", b: "2" }, name: "x" },
       after: { name: "x" },
       after_unknown: { tags_all: true },
     });
+    // Assess
     expect(changes).toEqual([
       {
         path: ["tags_all"],
@@ -183,18 +203,21 @@ describe("attribute diffs", () => {
   });
 
   it("treats null, missing and empty collections as equal", () => {
+    // Act
     const changes = diffAttributes({
       actions: ["update"],
       before: { tags: null, list: [], nested: { m: {} } },
       after: { tags: {}, nested: {} },
       after_unknown: {},
     });
+    // Assess
     expect(changes).toEqual([]);
   });
 });
 
 describe("policy diffs", () => {
   it("matches statements without a Sid by their resources, then by their actions", () => {
+    // Act
     const diff = diffPolicies(
       policy(
         { Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" },
@@ -205,6 +228,7 @@ describe("policy diffs", () => {
         { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::b/*" },
       ),
     );
+    // Assess
     expect(diff).toEqual([
       {
         label: "Allow kinesis:PutRecords",
@@ -228,20 +252,24 @@ describe("policy diffs", () => {
   });
 
   it("finds no change when only the order or the formatting differs", () => {
+    // Prepare
     const a = policy({ Sid: "A", Effect: "Allow", Action: ["b", "a"], Resource: "*" });
     const b = JSON.stringify(
       JSON.parse(policy({ Sid: "A", Effect: "Allow", Action: ["a", "b"], Resource: ["*"] })),
       null,
       2,
     );
+    // Act / Assess
     expect(diffPolicies(a, b)).toEqual([]);
   });
 
   it("accepts a single Statement object and a policy that did not exist before", () => {
+    // Act
     const diff = diffPolicies(
       null,
       JSON.stringify({ Statement: { Effect: "Deny", NotAction: "iam:*", Resource: "*" } }),
     );
+    // Assess
     expect(diff.map((d) => [d.status, d.effect, d.elements.map((e) => e.element)])).toEqual([
       ["added", "Deny", ["NotAction", "Resource"]],
     ]);
@@ -250,6 +278,7 @@ describe("policy diffs", () => {
 
 describe("state machine diffs", () => {
   it("names states nested in Map and Parallel states by their path", () => {
+    // Act
     const def = (inner: Record<string, unknown>) =>
       JSON.stringify({
         StartAt: "Each",
@@ -265,6 +294,7 @@ describe("state machine diffs", () => {
       def({ Work: { Type: "Pass", End: true } }),
       def({ Work: { Type: "Pass", Next: "More" }, More: { Type: "Succeed" } }),
     );
+    // Assess
     expect(diff.states.map((s) => [s.status, s.name, s.fields.map((f) => f.field)])).toEqual([
       ["changed", "Each › Work", ["End", "Next"]],
       ["added", "Each › More", []],
@@ -273,10 +303,12 @@ describe("state machine diffs", () => {
   });
 
   it("reports changes to the definition's own fields", () => {
+    // Act
     const diff = diffDefinitions(
       JSON.stringify({ StartAt: "A", States: { A: { Type: "Succeed" } } }),
       JSON.stringify({ StartAt: "A", TimeoutSeconds: 60, States: { A: { Type: "Succeed" } } }),
     );
+    // Assess
     expect(diff.top).toEqual([{ path: "TimeoutSeconds", before: undefined, after: 60 }]);
     expect(diff.states).toEqual([]);
   });
@@ -284,16 +316,19 @@ describe("state machine diffs", () => {
 
 describe("helpers", () => {
   it("keeps backticks and pipes inside code spans readable in a table", () => {
+    // Act / Assess
     expect(code("a|b")).toBe("`a\\|b`");
     expect(code("x `y` z")).toBe("``x `y` z``");
     expect(code("`edge")).toBe("`` `edge ``");
   });
 
   it("diffs lines with common head and tail", () => {
+    // Act / Assess
     expect(lineDiff(["a", "b", "c"], ["a", "x", "c", "d"])).toEqual(["  a", "- b", "+ x", "  c", "+ d"]);
   });
 
   it("names a stack after its plan file", () => {
+    // Act / Assess
     expect(stackNameFor("plans/worker-fleet.json")).toBe("worker-fleet");
     expect(stackNameFor("cdktf.out/stacks/log-routing/plan.json")).toBe("log-routing");
     expect(stackNameFor("log-routing.tfplan.json")).toBe("log-routing");
@@ -302,7 +337,9 @@ describe("helpers", () => {
 
 describe("npm run plan:review", () => {
   it("writes one markdown file per stack with --out, named by <stack>=<file> or the file name", async () => {
+    // Prepare
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-review-"));
+    // Act
     const r = await run([
       "scripts/plan-review.ts",
       "--out",
@@ -310,6 +347,7 @@ describe("npm run plan:review", () => {
       `worker-fleet=${path.join(FIXTURES, "mixed.plan.json")}`,
       path.join(FIXTURES, "no-changes.plan.json"),
     ]);
+    // Assess
     expect(r.code).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(["no-changes.md", "worker-fleet.md"]);
     expect(fs.readFileSync(path.join(out, "worker-fleet.md"), "utf8")).toBe(
@@ -319,7 +357,9 @@ describe("npm run plan:review", () => {
   }, 60_000);
 
   it("explains what it needs when given something that is not a JSON plan", async () => {
+    // Act
     const r = await run(["scripts/plan-review.ts", path.join(ROOT, "package.json")]);
+    // Assess
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       "is not a Terraform JSON plan (no format_version): use `terraform show -json <planfile>`",
@@ -332,7 +372,9 @@ describe(".github/workflows/plan-review.yml", () => {
   const text = fs.readFileSync(file, "utf8");
 
   it("passes GitHub's workflow parser (schema, permissions, expressions)", async () => {
+    // Act
     const r = await run(["scripts/plan-review-lint-workflows.ts", file]);
+    // Assess
     expect({ code: r.code, findings: r.stdout.trim(), errors: r.stderr.trim() }).toEqual({
       code: 0,
       findings: "1 workflow file(s): no findings",
@@ -341,6 +383,7 @@ describe(".github/workflows/plan-review.yml", () => {
   }, 60_000);
 
   it("and the parser does find mistakes", async () => {
+    // Prepare
     const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "workflow-")), "bad.yml");
     fs.writeFileSync(
       bad,
@@ -348,13 +391,16 @@ describe(".github/workflows/plan-review.yml", () => {
         .replace("pull-requests: write", "pull-requests: writ")
         .replace(/\$\{\{ vars\.PLAN_REVIEW_ROLE_ARN \}\}/, expression("varz.X")),
     );
+    // Act
     const r = await run(["scripts/plan-review-lint-workflows.ts", bad]);
+    // Assess
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Unexpected value 'writ'");
     expect(r.stdout).toContain("Unrecognized named-value: 'varz'");
   }, 60_000);
 
   it("assumes the OIDC role from a repository variable, plans per stack, and comments once per stack", () => {
+    // Assess
     expect(text).toMatch(/^ {2}id-token: write/m);
     expect(text).toMatch(/^ {2}pull-requests: write/m);
     expect(text).toContain("uses: aws-actions/configure-aws-credentials@v4");

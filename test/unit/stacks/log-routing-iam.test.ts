@@ -17,12 +17,14 @@ import { synthApp, type TfJson } from "../../support/synth";
 let stack: TfJson;
 let model: IamModel;
 beforeAll(() => {
+  // Prepare / Act
   stack = synthApp(logRoutingCaseConfig()).stacks["log-routing"]!;
   model = iamModel(stack);
 });
 
 describe("log-routing IAM, every policy evaluated", () => {
   it("covers every role of the stack, none with a managed policy it does not vendor", () => {
+    // Act / Assess
     expect(model.roles.map((r) => r.roleName).sort()).toEqual([...LOG_ROUTING_PRINCIPALS].sort());
     // No AWS managed policy is attached to a log-routing role (a new one must be vendored under
     // test/fixtures/iam/managed/ with its version, or rolesOf throws).
@@ -30,7 +32,9 @@ describe("log-routing IAM, every policy evaluated", () => {
   });
 
   it("reads the resource policies that govern what the principals call", () => {
+    // Act
     const kinds = resourcePoliciesOf(stack).map((p) => `${p.kind} ${p.arn}`);
+    // Assess
     expect(kinds).toEqual(
       expect.arrayContaining([
         "s3 bucket arn:aws:s3:::cribl-demo-failed-records-eu-west-1",
@@ -44,15 +48,18 @@ describe("log-routing IAM, every policy evaluated", () => {
   it.each(LOG_ROUTING_CASES.map((c) => [c.principal, c.action, c.resource, c.expected, c] as const))(
     "%s %s %s: %s",
     async (_p, _a, _r, expected, c) => {
+      // Act / Assess
       expect(await decide(model, c)).toBe(expected);
     },
   );
 
   it("uses only condition keys its actions support, and only actions that exist", async () => {
+    // Act / Assess
     expect(await modelPolicyProblems(model)).toEqual([]);
   });
 
   it("would catch a condition key its action does not support, and an action that does not exist", async () => {
+    // Prepare
     const bad = {
       Statement: [
         {
@@ -63,6 +70,7 @@ describe("log-routing IAM, every policy evaluated", () => {
         },
       ],
     };
+    // Act / Assess
     expect(await unsupportedConditionKeys(bad)).toEqual([
       "kinesis:PutRecord: s3:prefix",
       "kinesis:PutRecordz: no such action",
@@ -71,6 +79,7 @@ describe("log-routing IAM, every policy evaluated", () => {
   });
 
   it("leaves no Terraform reference unresolved in what it evaluates", () => {
+    // Act / Assess
     expect(JSON.stringify(model.roles)).not.toContain("${");
     expect(JSON.stringify(model.resourcePolicies.map((p) => p.policy))).not.toContain("${");
     // The raw form (references kept, for the report) parses too.

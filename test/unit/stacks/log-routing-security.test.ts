@@ -35,34 +35,42 @@ function withDomain(domain: Record<string, unknown>, extra: Record<string, unkno
 
 describe("fluent: TLS by default, plaintext only by explicit opt-in and never with a shared key", () => {
   it("sends over TLS when nothing is said", () => {
+    // Act / Assess
     expect(envOf(logRouting(exampleConfig()), "to-fluent-aggregator").FLUENT_TLS).toBe("true");
   });
 
   it("refuses tls: false without the plaintext opt-in", () => {
+    // Prepare
     const config = exampleConfig();
     const sink = config.logRouting.sinks!.fluent![0]!;
     delete sink.sharedKeyParameterName;
     sink.tls = false;
+    // Act / Assess
     expect(() => synthApp(config)).toThrow(fieldError("logRouting.sinks.fluent[0].tls"));
   });
 
   it("refuses plaintext with a shared key", () => {
+    // Prepare
     const config = exampleConfig();
     config.logRouting.sinks!.fluent![0]!.plaintext = true;
+    // Act / Assess
     expect(() => synthApp(config)).toThrow(/^logRouting\.sinks\.fluent\[0\]\.plaintext: is refused with sharedKey/);
   });
 
   it("sends plaintext only when asked to, without a shared key", () => {
+    // Prepare
     const config = exampleConfig();
     const sink = config.logRouting.sinks!.fluent![0]!;
     delete sink.sharedKeyParameterName;
     sink.plaintext = true;
+    // Act / Assess
     expect(envOf(logRouting(config), "to-fluent-aggregator").FLUENT_TLS).toBe("false");
   });
 });
 
 describe("partition-aware ARNs in the log-routing stack", () => {
   it("spells no arn:aws: of its own: every ARN it builds takes the partition from data.aws_partition", () => {
+    // Prepare
     const config = exampleConfig();
     config.logRouting.sinks!.opensearch!.push({
       name: "own",
@@ -71,7 +79,9 @@ describe("partition-aware ARNs in the log-routing stack", () => {
     const text = JSON.stringify(logRouting(config));
     // The only `arn:aws:` left are the ARNs the configuration itself gives (existing domain, admin).
     const configured = [config.logRouting.sinks!.opensearch![0]!.existing!.arn, ADMIN];
+    // Act
     const own = configured.reduce((t, arn) => t.split(arn).join(""), text);
+    // Assess
     expect(own.match(/.{60}arn:aws:.{40}/g) ?? []).toEqual([]);
     for (const service of ["s3:::", "logs:", "es:", "ssm:"]) expect(text).toContain(`${PARTITION_ARN}${service}`);
   });
@@ -79,12 +89,14 @@ describe("partition-aware ARNs in the log-routing stack", () => {
 
 describe("OpenSearch: a created domain", () => {
   it("requires a separate admin (master user) ARN", () => {
+    // Act / Assess
     expect(() => synthApp(withDomain({ vpc: VPC }))).toThrow(
       fieldError("logRouting.sinks.opensearch[1].domain.masterUserArn"),
     );
   });
 
   it("is placed in a VPC unless publicEndpoint: true opts out", () => {
+    // Act / Assess
     expect(() => synthApp(withDomain({ masterUserArn: ADMIN }))).toThrow(
       fieldError("logRouting.sinks.opensearch[1].domain.vpc"),
     );
@@ -98,11 +110,14 @@ describe("OpenSearch: a created domain", () => {
 
   let stack: TfJson;
   beforeAll(() => {
+    // Prepare / Act
     stack = logRouting(withDomain({ masterUserArn: ADMIN, vpc: VPC }));
   });
 
   it("makes the admin the master user, never the function's role", () => {
+    // Act
     const domain = byName(stack, "aws_opensearch_domain", "to-opensearch-own");
+    // Assess
     expect(domain.advanced_security_options).toMatchObject({
       enabled: true,
       master_user_options: { master_user_arn: ADMIN },
@@ -110,11 +125,13 @@ describe("OpenSearch: a created domain", () => {
   });
 
   it("publishes audit, search and indexing slow logs and error logs to log groups OpenSearch may write", () => {
+    // Act
     const domain = byName(stack, "aws_opensearch_domain", "to-opensearch-own");
     const published = (domain.log_publishing_options as { log_type: string; enabled: boolean }[]).map((o) => [
       o.log_type,
       o.enabled,
     ]);
+    // Assess
     expect(published.sort()).toEqual([
       ["AUDIT_LOGS", true],
       ["ES_APPLICATION_LOGS", true],
@@ -129,14 +146,18 @@ describe("OpenSearch: a created domain", () => {
   });
 
   it("narrows the domain access policy: the function posts _bulk and writes <prefix>-* only", () => {
+    // Act
     const policy = String(byName(stack, "aws_opensearch_domain", "to-opensearch-own").access_policies);
+    // Assess
     expect(policy).not.toMatch(/"es:ESHttp\*"[\s\S]*aws_iam_role\.to-opensearch-own/);
     expect(policy).toMatch(/\/_bulk"/);
     expect(policy).toMatch(/\/cribl-demo-to-os-own-logs-\*"/);
   });
 
   it("renders the admin's one-time setup: a write-only role on <prefix>-* mapped to the function, and the ISM policy", () => {
+    // Act
     const out = stack.output?.sink_opensearch_own_admin_setup as { value: string };
+    // Assess
     expect(out.value).toContain("/_plugins/_security/api/roles/cribl-demo-to-os-own-writer");
     expect(out.value).toContain("/_plugins/_security/api/rolesmapping/cribl-demo-to-os-own-writer");
     expect(out.value).toContain('"cribl-demo-to-os-own-logs-*"');
@@ -147,14 +168,17 @@ describe("OpenSearch: a created domain", () => {
 
 describe("OpenSearch: index prefix and ISM", () => {
   it("defaults the index prefix to one unique per deployment and sink, not a shared 'logs'", () => {
+    // Prepare
     const config = exampleConfig();
     delete config.logRouting.sinks!.opensearch![0]!.indexPrefix;
+    // Act / Assess
     expect(envOf(logRouting(config), "to-opensearch-search").OPENSEARCH_INDEX_PREFIX).toBe(
       "cribl-demo-to-os-search-logs",
     );
   });
 
   it("refuses a prefix whose ISM pattern would also match another sink's indices", () => {
+    // Prepare
     const config = exampleConfig();
     config.logRouting.sinks!.opensearch![0]!.indexPrefix = "cribl";
     config.logRouting.sinks!.opensearch!.push({
@@ -162,16 +186,19 @@ describe("OpenSearch: index prefix and ISM", () => {
       indexPrefix: "cribl-other",
       existing: config.logRouting.sinks!.opensearch![0]!.existing,
     });
+    // Act / Assess
     expect(() => synthApp(config)).toThrow(fieldError("logRouting.sinks.opensearch[0].indexPrefix"));
   });
 
   it("warns at synth when retention is set on an existing domain", () => {
+    // Act
     const warnings = (config: AppConfig) => {
       const { app } = buildApp(config, { outdir: os.tmpdir() });
       return (app as App).node
         .findAll()
         .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
     };
+    // Assess
     expect(warnings(exampleConfig()).join("\n")).toMatch(/existing domain installs ISM policy .* cribl-demo-audit-\*/);
     const none = exampleConfig();
     none.logRouting.sinks!.opensearch![0]!.indexRetentionDays = 0;

@@ -40,6 +40,7 @@ function fullConfig(): AppConfig {
 let example: TfJson;
 let full: TfJson;
 beforeAll(() => {
+  // Prepare / Act
   example = synthApp().stacks["log-routing"]!;
   full = synthApp(fullConfig()).stacks["log-routing"]!;
 });
@@ -56,7 +57,9 @@ const envOf = (stack: TfJson, sink: string) =>
 
 describe("sink modules in the log-routing stack", () => {
   it("gives every sink a mapping with the consumer's safety settings on its configured source stream", () => {
+    // Act
     const mapping = (sink: string) => byName(example, "aws_lambda_event_source_mapping", sink);
+    // Assess
     for (const sink of ["to-s3-archive", "to-opensearch-search", "to-fluent-aggregator"]) {
       expect(mapping(sink)).toMatchObject({
         function_response_types: ["ReportBatchItemFailures"],
@@ -72,7 +75,9 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("creates the S3 sink's bucket with SSE, public access blocked and a TLS-only policy", () => {
+    // Act
     const bucket = byName(example, "aws_s3_bucket", "to-s3-archive");
+    // Assess
     expect(bucket).toMatchObject({ bucket: "cribl-demo-logs-eu-west-1" });
     expect(byName(example, "aws_s3_bucket_public_access_block", "to-s3-archive")).toMatchObject({
       block_public_acls: true,
@@ -97,8 +102,10 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("grants each sink exactly its write, on exactly its resource", () => {
+    // Act
     const bySid = (stack: TfJson, sink: string) => Object.fromEntries(statementsOf(stack, sink).map((s) => [s.Sid, s]));
     const s3 = bySid(full, "to-s3-archive");
+    // Assess
     expect(s3.WriteLogObjects).toEqual({
       Sid: "WriteLogObjects",
       Effect: "Allow",
@@ -139,7 +146,9 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("creates the OpenSearch domain encrypted, node-to-node encrypted, HTTPS + TLS 1.2 only, with an admin-master FGAC in the VPC", () => {
+    // Act
     const domain = byName(full, "aws_opensearch_domain", "to-opensearch-own-domain");
+    // Assess
     expect(domain).toMatchObject({
       domain_name: "cribl-demo-logs",
       encrypt_at_rest: { enabled: true },
@@ -173,7 +182,9 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("passes the fluent settings, never a shared key, and places the function in the aggregator's VPC", () => {
+    // Act
     const env = envOf(full, "to-fluent-aggregator");
+    // Assess
     expect(env).toMatchObject({
       FLUENT_HOST: "fluentd.internal.example.com",
       FLUENT_PORT: "24224",
@@ -190,7 +201,9 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("writes the unreadable-time rule to every sink: fail by default, the configured fallback when set", () => {
+    // Prepare
     const sinks = ["to-s3-archive", "to-opensearch-search", "to-fluent-aggregator"];
+    // Act / Assess
     for (const sink of sinks) expect(envOf(example, sink).LOG_INVALID_TIME).toBe("fail");
     const config = exampleConfig();
     config.logRouting.schema = { ...config.logRouting.schema, invalidTime: "deliver" };
@@ -201,7 +214,9 @@ describe("sink modules in the log-routing stack", () => {
   });
 
   it("exposes outputs per sink", () => {
+    // Act
     const outputs = Object.keys(example.output ?? {});
+    // Assess
     for (const o of [
       "sink_s3_archive_function_name",
       "sink_s3_archive_bucket_name",
@@ -212,6 +227,30 @@ describe("sink modules in the log-routing stack", () => {
     ]) {
       expect(outputs).toContain(o);
     }
+  });
+});
+
+// The bucket's own versioning is tested on the constructs (modules/secure-bucket, modules/kinesis-to-s3); here, that
+// the stack hands the configured setting to the archive bucket it creates.
+describe("the kinesis-to-s3 archive bucket in the log-routing stack", () => {
+  const versioningOf = (stack: TfJson) =>
+    Object.entries(resourcesOf(stack, "aws_s3_bucket_versioning")).filter(([name]) => name.includes("to-s3-archive"));
+
+  it("is versioned by default", () => {
+    // Act
+    const versioning = versioningOf(example);
+    // Assess
+    expect(versioning.map(([, r]) => r.versioning_configuration)).toEqual([{ status: "Enabled" }]);
+  });
+
+  it("is not versioned with versioning: false", () => {
+    // Prepare
+    const config = exampleConfig();
+    config.logRouting.sinks!.s3![0] = { ...config.logRouting.sinks!.s3![0]!, versioning: false };
+    // Act
+    const stack = synthApp(config).stacks["log-routing"]!;
+    // Assess
+    expect(versioningOf(stack)).toEqual([]);
   });
 });
 
@@ -257,7 +296,9 @@ describe("IAM simulation of the sink policies", () => {
   }
 
   it("kinesis-to-s3 may put objects only under its bucket's prefix", async () => {
+    // Prepare
     const d = (action: string, resource: string) => decide(full, "to-s3-archive", action, resource);
+    // Act / Assess
     expect(await d("s3:PutObject", `arn:aws:s3:::${bucket}/logs/app/2020-03/14/x.gz`)).toBe("Allowed");
     expect(await d("s3:PutObject", `arn:aws:s3:::${bucket}/other/x.gz`)).toBe("ImplicitlyDenied");
     expect(await d("s3:PutObject", "arn:aws:s3:::someone-elses-bucket/logs/x.gz")).toBe("ImplicitlyDenied");
@@ -266,7 +307,9 @@ describe("IAM simulation of the sink policies", () => {
   });
 
   it("kinesis-to-opensearch may post and put only on its domain", async () => {
+    // Prepare
     const d = (action: string, resource: string) => decide(full, "to-opensearch-own-domain", action, resource);
+    // Act / Assess
     expect(await d("es:ESHttpPost", `${domainArn}/_bulk`)).toBe("Allowed");
     expect(await d("es:ESHttpPut", `${domainArn}/cribl-demo-to-os-own-domain-logs-app-20200314`)).toBe("Allowed");
     expect(await d("es:ESHttpPut", `${domainArn}/_plugins/_ism/policies/x`)).toBe("ImplicitlyDenied");
@@ -279,8 +322,10 @@ describe("IAM simulation of the sink policies", () => {
   });
 
   it("kinesis-to-fluent may read only its shared-key parameter", async () => {
+    // Prepare
     const d = (action: string, resource: string) => decide(full, "to-fluent-aggregator", action, resource);
     const param = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cribl-demo/fluentd-shared-key`;
+    // Act / Assess
     expect(await d("ssm:GetParameter", param)).toBe("Allowed");
     expect(await d("ssm:GetParameter", `${param}-other`)).toBe("ImplicitlyDenied");
     expect(await d("ssm:GetParameter", `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cribl/leader-auth-token`)).toBe(
@@ -322,8 +367,10 @@ describe("sink configuration errors name the field", () => {
     ["logRouting.sinks.fluent[0].ackTimeoutSeconds", (c) => (c.logRouting.sinks!.fluent![0]!.ackTimeoutSeconds = 60)],
   ];
   it.each(cases)("%s", (field, breakIt) => {
+    // Prepare
     const config = exampleConfig();
     breakIt(config);
+    // Act / Assess
     expect(() => synthApp(config)).toThrow(new RegExp(`^${field.replace(/[[\].]/g, "\\$&")}: `));
   });
 });

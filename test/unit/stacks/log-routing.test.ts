@@ -14,6 +14,7 @@ type Statement = {
 
 let stack: TfJson;
 beforeAll(() => {
+  // Prepare / Act
   stack = synthApp().stacks["log-routing"]!;
 });
 
@@ -26,11 +27,13 @@ const byName = (stack: TfJson, type: string, fragment: string) => {
 describe("kinesis-forward modules in the log-routing stack", () => {
   it("creates one mapping per forwarder with partial batch responses, bisection, bounded retries and a DLQ", () => {
     // Only the forwarders read the router; the sinks have their own tests.
+    // Act
     const forwarderOnly = (type: string) =>
       Object.entries(resourcesOf(stack, type))
         .filter(([address]) => address.startsWith("forward-"))
         .map(([, resource]) => resource);
     const mappings = forwarderOnly("aws_lambda_event_source_mapping");
+    // Assess
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
       expect(m).toMatchObject({
@@ -50,8 +53,10 @@ describe("kinesis-forward modules in the log-routing stack", () => {
   });
 
   it("passes the whitelist, schema and failed-records location to each function", () => {
+    // Act
     const fn = byName(stack, "aws_lambda_function", "forward-audit");
     const vars = (fn.environment as { variables: Record<string, string> }).variables;
+    // Assess
     expect(vars).toMatchObject({
       LOG_TYPE_WHITELIST: '["audit","security"]',
       LOG_TYPE_KEY: "log_type",
@@ -63,8 +68,10 @@ describe("kinesis-forward modules in the log-routing stack", () => {
   });
 
   it("grants read on the router, PutRecords on its own target and PutObject on its own prefix only", () => {
+    // Act
     const statements = policyOf(byName(stack, "aws_iam_role_policy", "forward-app_consumer")).Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    // Assess
     expect(bySid.ReadSourceStream!.Resource).toMatch(/aws_kinesis_stream\.router_stream_\w+\.arn/);
     expect(bySid.PutIntoTargetStream).toMatchObject({ Action: "kinesis:PutRecords" });
     expect(bySid.PutIntoTargetStream!.Resource).toMatch(/aws_kinesis_stream\.forward-app-stream_\w+\.arn/);
@@ -79,7 +86,9 @@ describe("kinesis-forward modules in the log-routing stack", () => {
   });
 
   it("subscribes the demo log group with a role trusted only by CloudWatch Logs for that group", () => {
+    // Act
     const filter = Object.values(resourcesOf(stack, "aws_cloudwatch_log_subscription_filter"))[0]!;
+    // Assess
     expect(filter).toMatchObject({ log_group_name: "/demo/app", filter_pattern: "", distribution: "ByLogStream" });
     expect(String(filter.destination_arn)).toContain("aws_kinesis_stream.router_stream");
     const role = byName(stack, "aws_iam_role", "cloudwatch-subscription");
@@ -99,6 +108,7 @@ describe("kinesis-forward modules in the log-routing stack", () => {
   });
 
   it("creates the failed-records bucket with SSE, public access blocked, expiry and a TLS-only policy", () => {
+    // Act / Assess
     expect(Object.values(resourcesOf(stack, "aws_s3_bucket"))[0]).toMatchObject({
       bucket: "cribl-demo-failed-records-eu-west-1",
     });
@@ -157,6 +167,7 @@ describe("IAM simulation of the forwarder policy", () => {
   }
 
   it("allows PutRecords only on the forwarder's own target stream", async () => {
+    // Act / Assess
     expect(await decide("kinesis:PutRecords", arn("cribl-demo-app"))).toBe("Allowed");
     expect(await decide("kinesis:PutRecords", arn("cribl-demo-audit"))).toBe("ImplicitlyDenied");
     expect(await decide("kinesis:PutRecords", arn("cribl-demo-router"))).toBe("ImplicitlyDenied");
@@ -164,7 +175,9 @@ describe("IAM simulation of the forwarder policy", () => {
   });
 
   it("allows failed-record writes only under the forwarder's prefix", async () => {
+    // Prepare
     const bucket = "arn:aws:s3:::cribl-demo-failed-records-eu-west-1";
+    // Act / Assess
     expect(await decide("s3:PutObject", `${bucket}/failed/forward-app/invalid_json/x.jsonl`)).toBe("Allowed");
     expect(await decide("s3:PutObject", `${bucket}/failed/forward-audit/x.jsonl`)).toBe("ImplicitlyDenied");
     expect(await decide("kinesis:GetRecords", arn("cribl-demo-router"))).toBe("Allowed");
@@ -187,8 +200,10 @@ describe("logRouting configuration errors name the field", () => {
     ["logRouting.schema.timezone", (c) => (c.logRouting.schema = { timezone: "Mars/Olympus" })],
   ];
   it.each(cases)("%s", (field, breakIt) => {
+    // Prepare
     const config = exampleConfig();
     breakIt(config);
+    // Act / Assess
     // Every problem is listed, this one among them on its own line.
     expect(() => synthApp(config)).toThrow(new RegExp(`(^|\\n  )${field.replace(/[[\].]/g, "\\$&")}: `));
   });

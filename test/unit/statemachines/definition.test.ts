@@ -14,7 +14,9 @@ const values = { CheckQueueFunctionArn: CHECK_QUEUE_ARN, GracefulStopDocumentNam
 
 describe("drain definition", () => {
   test("renders with every placeholder replaced and validates with zero errors", () => {
+    // Act
     const rendered = renderDrainDefinition(values);
+    // Assess
     expect(rendered).not.toContain("${");
     const { isValid, errors } = aslValidator(JSON.parse(rendered), { checkArn: true, checkPaths: true });
     expect(errors).toEqual([]);
@@ -22,15 +24,19 @@ describe("drain definition", () => {
   });
 
   test("the committed drain.asl.json is exactly what statemachines/drain-definition.ts builds", () => {
+    // Act / Assess
     expect(JSON.parse(loadDrainDefinitionTemplate())).toEqual(buildDrainDefinition());
   });
 
   test("the template uses exactly the contract's placeholders", () => {
+    // Act
     const used = new Set([...loadDrainDefinitionTemplate().matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    // Assess
     expect([...used].sort()).toEqual([...DRAIN_DEFINITION_PLACEHOLDERS].sort());
   });
 
   test("rejects a missing value, an unknown placeholder, and a placeholder outside a string", () => {
+    // Act / Assess
     expect(() => renderDrainDefinition({ CheckQueueFunctionArn: "x" } as typeof values)).toThrow(
       /missing.*GracefulStopDocumentName/,
     );
@@ -47,16 +53,20 @@ describe("drain definition", () => {
   });
 
   test("values are JSON-escaped, never able to break out of their string", () => {
+    // Act
     const rendered = renderDrainDefinition({ ...values, GracefulStopDocumentName: 'a"b\\c' });
     const def = JSON.parse(rendered) as { States: Record<string, { Parameters?: { DocumentName?: string } }> };
+    // Assess
     expect(def.States.SendGracefulStop!.Parameters!.DocumentName).toBe('a"b\\c');
   });
 
   test("JSONPath only; Standard-compatible; every state verb-first ASCII with a Comment", () => {
+    // Act
     const def = JSON.parse(renderDrainDefinition(values)) as {
       QueryLanguage?: string;
       States: Record<string, { Type: string; Comment?: string; QueryLanguage?: string }>;
     };
+    // Assess
     expect(def.QueryLanguage ?? "JSONPath").toBe("JSONPath");
     for (const [name, state] of Object.entries(def.States)) {
       expect(name).toMatch(/^[A-Z][A-Za-z]+$/);
@@ -66,13 +76,16 @@ describe("drain definition", () => {
   });
 
   test("snapshot of the rendered definition (reviewers read it)", () => {
+    // Act / Assess
     expect(JSON.parse(renderDrainDefinition(values))).toMatchSnapshot();
   });
 });
 
 describe("drain execution name", () => {
   test("is <instanceId>-<sequence>, independent of the token, at most 80 characters of [0-9A-Za-z_-]", () => {
+    // Act
     const name = drainExecutionName("i-0abc1234def567890", 1);
+    // Assess
     expect(name).toBe("i-0abc1234def567890-1");
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).toMatch(/^[0-9A-Za-z_-]+$/);
@@ -82,6 +95,7 @@ describe("drain execution name", () => {
   });
 
   test("strips other characters from the instance id", () => {
+    // Act / Assess
     expect(drainExecutionName("i-0abc/1234", 3)).toBe("i-0abc1234-3");
   });
 });

@@ -48,39 +48,47 @@ describe("completion only on proof", () => {
   });
 
   test("an empty proof reading with the service still active is no proof: never completed", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 1800,
       checkQueues: () => okCheck(0),
       proofCheck: () => okCheck(0),
     });
+    // Assess
     expect(completions(r)).toHaveLength(0);
     expect(callsOf(r, "StartCriblAgain").length).toBeGreaterThan(0);
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
   });
 
   test("a graceful stop whose command fails still goes to the proof reading, which decides", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: { GetGracefulStopResult: () => ({ Status: "Failed" }) },
       proofCheck: (_i, n) => ({ ...okCheck(0), serviceActive: n > 6 ? false : true }),
     });
+    // Assess
     expect(r.outcome).toBe("Drained");
     expect(callsOf(r, "StartCriblAgain").length).toBeGreaterThan(0);
   });
 
   test("past the deadline with an empty queue: proven and completed, no snapshot, Drained", async () => {
+    // Act
     const r = await drain({ deadlineSeconds: -1, checkQueues: () => okCheck(0) });
+    // Assess
     expect(r).toMatchObject({ status: "succeeded", outcome: "Drained" });
     expect(callsOf(r, "CreateQueueSnapshots")).toHaveLength(0);
     expect(callsOf(r, "CheckQueues")).toHaveLength(1);
   });
 
   test("past the deadline, a proof reading that is not empty goes to the snapshot, Cribl stays stopped", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: -1,
       checkQueues: () => okCheck(0),
       proofCheck: () => ({ ...okCheck(50), serviceActive: false }),
     });
+    // Assess
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
     expect(callsOf(r, "StartCriblAgain")).toHaveLength(0);
     expect(completions(r)).toHaveLength(0);
@@ -104,10 +112,12 @@ describe("the definition validates every check payload (never States.Runtime, ne
     ["result a number", { ...okCheck(0), result: 1 }],
     ["a null payload", null as unknown as Record<string, unknown>],
   ])("%s: treated as unknown, and at the deadline the snapshot path still runs", async (_name, payload) => {
+    // Act
     const r = await drain({
       deadlineSeconds: 900,
       checkQueues: () => (payload === null ? null : JSON.parse(JSON.stringify(payload))),
     });
+    // Assess
     expect(completions(r)).toHaveLength(0);
     expect(callsOf(r, "CheckQueues").length).toBeGreaterThan(1);
     expect(r).toMatchObject({ status: "failed", outcome: "GaveUpQueuesPreserved" });
@@ -115,6 +125,7 @@ describe("the definition validates every check payload (never States.Runtime, ne
   });
 
   test("two configured directories: a reading covering only one is not empty; covering both in order is", async () => {
+    // Prepare
     const dirs = "/q/a,/q/b";
     const one = { ...okCheck(0), queues: [{ path: "/q/a", exists: true, bytes: 0, files: 0 }] };
     const both = {
@@ -124,7 +135,9 @@ describe("the definition validates every check payload (never States.Runtime, ne
         { path: "/q/b", exists: true, bytes: 0, files: 0 },
       ],
     };
+    // Act
     const bad = await drain({ settings: { queueDirectories: dirs }, deadlineSeconds: 600, checkQueues: () => one });
+    // Assess
     expect(completions(bad)).toHaveLength(0);
     const good = await drain({ settings: { queueDirectories: dirs }, checkQueues: () => both });
     expect(good.outcome).toBe("Drained");
@@ -139,10 +152,12 @@ describe("the definition validates every check payload (never States.Runtime, ne
     ["no settings", (i) => ({ ...i, settings: undefined })],
     ["no instanceId", (i) => ({ ...i, instanceId: undefined })],
   ])("input with %s fails as FailedInvalidInput before any call", async (_name, mutate) => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       inputOverride: (i) => mutate(JSON.parse(JSON.stringify(i)) as Record<string, unknown>),
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedInvalidInput", error: "FailedInvalidInput" });
     expect(r.calls).toHaveLength(0);
   });
@@ -171,6 +186,7 @@ describe("error names as Step Functions reports them", () => {
     ["SendGracefulStop", "Ssm.ThrottlingException", "Rate exceeded"],
     ["GetGracefulStopResult", "Ssm.InvocationDoesNotExistException", "not yet"],
   ])("%s failing twice with %s is retried and the drain still completes", async (state, name, cause) => {
+    // Prepare
     const flaky = (ok: () => unknown) => (_i: unknown, n: number) => {
       if (n <= 2) throw awsError(name, cause);
       return ok();
@@ -181,6 +197,7 @@ describe("error names as Step Functions reports them", () => {
       SendGracefulStop: () => ({ Command: { CommandId: "stop-1" } }),
       GetGracefulStopResult: () => ({ Status: "Success" }),
     };
+    // Act
     const r = await drain({
       checkQueues:
         state === "CheckQueues"
@@ -188,11 +205,13 @@ describe("error names as Step Functions reports them", () => {
           : (_i, n) => (state === "DescribeInstanceState" && n === 1 ? gone : okCheck(0)),
       fakes: state === "CheckQueues" ? {} : { [state]: flaky(defaults[state] ?? (() => ({}))) },
     });
+    // Assess
     expect(r.retries).toBeGreaterThanOrEqual(2);
     expect(r.outcome).toBe("Drained");
   });
 
   test("'No active Lifecycle Action' under the generic name is classified after the bounded retries", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(9),
       fakes: {
@@ -206,6 +225,7 @@ describe("error names as Step Functions reports them", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "LifecycleActionGoneUnconfirmed" });
     expect(r.retries).toBe(5);
   });
@@ -236,14 +256,19 @@ describe("history limit and bounds derived from the definition", () => {
   });
 
   test("worst-case history events per execution, every retry included, stay under 25,000", () => {
+    // Act
     const bound = maxHistoryEvents(definition());
+    // Assess
     expect(bound.eventsPerExecution).toBeLessThan(25_000);
     expect(bound.loopsPerExecution).toBe(LOOPS_PER_EXECUTION);
   });
 
   test("the heartbeat gap includes the check's timeout, a cold start and every Retry's backoff", () => {
+    // Prepare
     const p = { maxWaitSeconds: 300, checkFunctionTimeoutSeconds: 65, coldStartSeconds: 10 };
+    // Act
     const gap = maxHeartbeatGap(definition(), p).seconds;
+    // Assess
     // More than wait + check budget (the old rule) by the retries, and growing with the wait one for one.
     expect(gap).toBeGreaterThan(300 + 65 + 10);
     expect(maxHeartbeatGap(definition(), { ...p, maxWaitSeconds: 400 }).seconds - gap).toBeCloseTo(100, 5);
@@ -251,14 +276,17 @@ describe("history limit and bounds derived from the definition", () => {
   });
 
   test("a loop without a heartbeat has no bound and is rejected", () => {
+    // Prepare
     const def = JSON.parse(JSON.stringify(definition())) as AslDefinition;
     def.States.WaitBeforeNextCheck!.Next = "CheckQueues";
+    // Act / Assess
     expect(() =>
       maxHeartbeatGap(def, { maxWaitSeconds: 60, checkFunctionTimeoutSeconds: 65, coldStartSeconds: 10 }),
     ).toThrow(/records no heartbeat/);
   });
 
   test("the lower bound on maxWaitSeconds covers the give-up margin with the definition's snapshot polls", () => {
+    // Act / Assess
     expect(minMaxWaitSeconds(definition(), 3600)).toBe(60);
     expect(minMaxWaitSeconds(definition(), 300)).toBe(5);
   });

@@ -48,7 +48,9 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("the check-queue function gets the instance, directories and service, and the ARN from the placeholder", async () => {
+    // Act
     const r = await drain({ checkQueues: () => okCheck(0) });
+    // Assess
     expect(callsOf(r, "CheckQueues")[0]!.input).toEqual({
       FunctionName: CHECK_QUEUE_ARN,
       Payload: { instanceId: "i-0abc1234def567890", queueDirectories: "/opt/cribl/state/queues", serviceName: "cribl" },
@@ -61,9 +63,11 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("completion follows the first empty check within one short confirm wait", async () => {
+    // Act
     const r = await drain({ checkQueues: (_i, n) => okCheck(n >= 3 ? 0 : 100) });
     const checks = callsOf(r, "CheckQueues");
     const firstEmpty = checks[2]!.atSeconds;
+    // Assess
     expect(callsOf(r, "CompleteLifecycleAction")[0]!.atSeconds - firstEmpty).toBeLessThanOrEqual(30);
   });
 
@@ -92,39 +96,47 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("snapshotOnGiveUp false completes at the deadline and fails as GaveUpQueuesNotPreserved", async () => {
+    // Act
     const r = await drain({
       settings: { snapshotOnGiveUp: false },
       deadlineSeconds: 600,
       checkQueues: () => okCheck(1),
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "GaveUpQueuesNotPreserved" });
     expect(callsOf(r, "CreateQueueSnapshots")).toHaveLength(0);
     expect(callsOf(r, "CompleteLifecycleActionAfterGiveUp")).toHaveLength(1);
   });
 
   test("a snapshot in state error fails without completing the lifecycle action", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 60,
       checkQueues: () => okCheck(1),
       fakes: { CountFailedSnapshots: () => ({ Snapshots: [{ SnapshotId: "snap-1", State: "error" }] }) },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedSnapshotError" });
     expect(completes(r)).toBe(0);
   });
 
   test("snapshots that never complete end GaveUpSnapshotUnconfirmed after the bounded wait, without completing", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 60,
       checkQueues: () => okCheck(1),
       fakes: { CountCompletedSnapshots: () => ({ Snapshots: [] }) },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "GaveUpSnapshotUnconfirmed" });
     expect(callsOf(r, "RecordHeartbeatDuringSnapshot")).toHaveLength(SNAPSHOT_POLLS);
     expect(completes(r)).toBe(0);
   });
 
   test("the deadline in the past: the first non-empty check goes straight to the give-up path", async () => {
+    // Act
     const r = await drain({ deadlineSeconds: -1, checkQueues: () => unknownCheck("Failed") });
+    // Assess
     expect(callsOf(r, "CheckQueues")).toHaveLength(1);
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
   });
@@ -132,7 +144,9 @@ describe("drain state machine (shipped definition)", () => {
   test.each([["Failed"], ["TimedOut"], ["Cancelled"], ["Cancelling"], ["Failed/Undeliverable"], ["Terminated"]])(
     "SSM %s (unknown) never completes and keeps looping until the deadline",
     async (status) => {
+      // Act
       const r = await drain({ deadlineSeconds: 3600, checkQueues: () => unknownCheck(status) });
+      // Assess
       expect(callsOf(r, "CheckQueues").length).toBeGreaterThan(3);
       expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
       expect(r.outcome).toBe("GaveUpQueuesPreserved");
@@ -140,14 +154,17 @@ describe("drain state machine (shipped definition)", () => {
   );
 
   test("unknown with a zero-looking payload is still not empty (result must be ok)", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 600,
       checkQueues: () => ({ ...okCheck(0), result: "unknown", reason: "budget_exhausted" }),
     });
+    // Assess
     expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
   });
 
   test("a missing queue directory is never drained", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 1800,
       checkQueues: () =>
@@ -159,29 +176,37 @@ describe("drain state machine (shipped definition)", () => {
           queues: [{ path: "/opt/cribl/state/queues", exists: false, bytes: null, files: null }],
         }),
     });
+    // Assess
     expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
   });
 
   test("one empty reading between non-empty ones does not complete (consecutive checks required)", async () => {
+    // Prepare
     const bytes = [100, 0, 100, 0, 100, 0, 0];
+    // Act
     const r = await drain({ checkQueues: (_i, n) => okCheck(bytes[Math.min(n - 1, bytes.length - 1)]!) });
+    // Assess
     expect(r.outcome).toBe("Drained");
     expect(callsOf(r, "CheckQueues")).toHaveLength(7);
   });
 
   test("bytes above maxBytes are not empty; at or below are", async () => {
+    // Act
     const r = await drain({ settings: { maxBytes: 4096 }, checkQueues: (_i, n) => okCheck(n < 3 ? 4097 : 4096) });
+    // Assess
     expect(r.outcome).toBe("Drained");
     expect(callsOf(r, "CheckQueues")).toHaveLength(4);
   });
 
   test("SSM InvalidInstanceId and EC2 reports no live instance before any proof: InstanceGoneUnconfirmed (Fail), nothing completed", async () => {
+    // Act
     const r = await drain({
       checkQueues: (_i, n) =>
         n < 3 ? okCheck(100) : { ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" },
       fakes: { DescribeInstanceState: () => ({ Reservations: [] }) },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "InstanceGoneUnconfirmed", error: "InstanceGoneUnconfirmed" });
     const cause = JSON.parse(r.cause!) as { instanceId: string; lastReading: { payload: { result: string } } };
     expect(cause.instanceId).toBe("i-0abc1234def567890");
@@ -196,16 +221,19 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("SSM InvalidInstanceId on a running instance (agent not registered) is unknown: keep looping", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: 1800,
       checkQueues: () => ({ ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" }),
     });
+    // Assess
     expect(callsOf(r, "DescribeInstanceState").length).toBeGreaterThan(3);
     expect(callsOf(r, "CompleteLifecycleAction")).toHaveLength(0);
     expect(r.outcome).toBe("GaveUpQueuesPreserved");
   });
 
   test("'No active Lifecycle Action' from a heartbeat while bytes are queued is LifecycleActionGoneUnconfirmed (Fail)", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(100),
       fakes: {
@@ -215,6 +243,7 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "LifecycleActionGoneUnconfirmed" });
     const cause = JSON.parse(r.cause!) as {
       lastReading: { payload: { totalBytes: number } };
@@ -225,6 +254,7 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("'No active Lifecycle Action' from CompleteLifecycleAction after the proof is LifecycleActionGone (Succeed)", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: {
@@ -233,10 +263,12 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "succeeded", outcome: "LifecycleActionGone" });
   });
 
   test("the lifecycle-action-gone match pins the error name AutoScaling.AutoScalingException; other names fail loudly", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: {
@@ -245,10 +277,12 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
   });
 
   test("a ValidationError that is not 'No active Lifecycle Action' fails loudly", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: {
@@ -257,6 +291,7 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: "FailedUnexpectedError" });
     expect(JSON.parse(r.cause!).error.Error).toBe("AutoScaling.AutoScalingException");
   });
@@ -267,14 +302,17 @@ describe("drain state machine (shipped definition)", () => {
     ["CheckQueues", "AccessDeniedException"],
     ["CompleteLifecycleAction", "AutoScaling.AccessDeniedException"],
   ])("%s failing with %s ends in FailedUnexpectedError, never as done", async (state, name) => {
+    // Prepare
     const fail = () => {
       throw awsError(name, "User is not authorized to perform this action");
     };
+    // Act
     const r = await drain({
       deadlineSeconds: state === "CreateQueueSnapshots" ? -1 : 3600,
       checkQueues: state === "CheckQueues" ? fail : () => (state === "CreateQueueSnapshots" ? okCheck(5) : okCheck(0)),
       fakes: state === "CheckQueues" ? {} : { [state]: fail },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError", error: "FailedUnexpectedError" });
     const cause = JSON.parse(r.cause!) as { instanceId: string; error: { Error: string }; snapshots: unknown };
     expect(cause).toMatchObject({ instanceId: "i-0abc1234def567890", error: { Error: name } });
@@ -284,6 +322,7 @@ describe("drain state machine (shipped definition)", () => {
   });
 
   test("CreateQueueSnapshots failing with Ec2.UnauthorizedOperation ends in FailedSnapshotError without completing", async () => {
+    // Act
     const r = await drain({
       deadlineSeconds: -1,
       checkQueues: () => okCheck(5),
@@ -293,6 +332,7 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedSnapshotError" });
     expect(JSON.parse(r.cause!).error.Error).toBe("Ec2.UnauthorizedOperation");
     expect(completes(r)).toBe(0);
@@ -308,11 +348,13 @@ describe("drain state machine (shipped definition)", () => {
     ["CheckQueues", "CheckQueueRetryableError"],
     ["DescribeInstanceState", "Ec2.RequestLimitExceeded"],
   ])("%s failing twice with %s is retried and the drain still completes", async (state, name) => {
+    // Prepare
     const flaky = (ok: () => unknown) => (_i: unknown, n: number) => {
       if (n <= 2) throw awsError(name, "slow down");
       return ok();
     };
     const gone = { ...unknownCheck("", "invalid_instance_id"), result: "invalid_instance_id" };
+    // Act
     const r = await drain({
       checkQueues:
         state === "CheckQueues"
@@ -323,16 +365,19 @@ describe("drain state machine (shipped definition)", () => {
           ? {}
           : { [state]: flaky(() => (state === "DescribeInstanceState" ? { Reservations: [{}] } : {})) },
     });
+    // Assess
     expect(r.retries).toBe(2);
     expect(r.outcome).toBe("Drained");
   });
 
   test("throttling that outlasts the retries fails loudly (no silent completion)", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => {
         throw awsError("Lambda.TooManyRequestsException", "Rate exceeded");
       },
     });
+    // Assess
     expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
     expect(r.retries).toBe(4);
   });
@@ -340,6 +385,7 @@ describe("drain state machine (shipped definition)", () => {
   test.each([["Ssm.InvalidDocumentException"], ["Ssm.AccessDeniedException"], ["AccessDeniedException"]])(
     "a graceful stop failing with %s is never swallowed: FailedUnexpectedError, nothing completed",
     async (name) => {
+      // Act
       const r = await drain({
         checkQueues: () => okCheck(0),
         fakes: {
@@ -348,6 +394,7 @@ describe("drain state machine (shipped definition)", () => {
           },
         },
       });
+      // Assess
       expect(r).toMatchObject({ status: "failed", outcome: "FailedUnexpectedError" });
       expect(JSON.parse(r.cause!).error.Error).toBe(name);
       expect(completes(r)).toBe(0);
@@ -355,6 +402,7 @@ describe("drain state machine (shipped definition)", () => {
   );
 
   test("the graceful-stop poll retries InvocationDoesNotExist and polls while InProgress", async () => {
+    // Act
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: {
@@ -364,17 +412,21 @@ describe("drain state machine (shipped definition)", () => {
         },
       },
     });
+    // Assess
     expect(r.outcome).toBe("Drained");
     expect(callsOf(r, "GetGracefulStopResult")).toHaveLength(4);
   });
 
   test("gracefulStop false skips the stop", async () => {
+    // Act
     const r = await drain({ settings: { gracefulStop: false }, checkQueues: () => okCheck(0) });
+    // Assess
     expect(callsOf(r, "SendGracefulStop")).toHaveLength(0);
     expect(r.outcome).toBe("Drained");
   });
 
   test("adaptive wait: +min while shrinking, doubling while stuck, capped at max, min to confirm", async () => {
+    // Prepare
     let bytes = 10_000;
     // The last "empty" is the proof reading after the graceful stop.
     const script = [
@@ -390,6 +442,7 @@ describe("drain state machine (shipped definition)", () => {
       "empty",
       "empty",
     ];
+    // Act
     const r = await drain({
       checkQueues: (_i, n) => {
         const step = script[n - 1]!;
@@ -399,6 +452,7 @@ describe("drain state machine (shipped definition)", () => {
     });
     const checks = callsOf(r, "CheckQueues").map((c) => c.atSeconds);
     const waits = checks.slice(1).map((t, i) => t - checks[i]! - 3);
+    // Assess
     // first reading (nothing to compare) doubles from min; shrinking adds min; stuck doubles, capped at 300; confirm at min
     expect(waits).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 10]);
   });

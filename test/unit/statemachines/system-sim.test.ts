@@ -85,6 +85,7 @@ describe("the drain as a system, issue 9 case by case", () => {
   });
 
   test("4. heartbeats throttled under the generic exception: the gap stays below the heartbeat timeout and the action never expires", async () => {
+    // Prepare
     const throttled = (fromCall: number): Fault => ({
       state: "RecordHeartbeat",
       fromCall,
@@ -92,6 +93,7 @@ describe("the drain as a system, issue 9 case by case", () => {
       error: "AutoScaling.AutoScalingException",
       cause: "Rate exceeded (Service: AutoScaling, Status Code: 400, Request ID: 1, Error Code: Throttling)",
     });
+    // Act
     const r = await simulate({
       settings: { heartbeatTimeoutSeconds: 1800, drainDeadlineSeconds: 170_000 },
       cribl: {
@@ -102,6 +104,7 @@ describe("the drain as a system, issue 9 case by case", () => {
       },
       faults: [throttled(3), throttled(20), throttled(40)],
     });
+    // Assess
     expect(r.violations).toEqual([]);
     expect(r.maxHeartbeatGapSeconds).toBeLessThanOrEqual(1800);
     expect(r.actionEndedBy).toBe("complete");
@@ -109,6 +112,7 @@ describe("the drain as a system, issue 9 case by case", () => {
   });
 
   test("5. errors in the spellings Step Functions reports are retried: one drain, no failure", async () => {
+    // Act
     const r = await simulate({
       cribl: { initialBytes: 100_000, writeRate: () => 0, drainRate: () => 500, flushOnStopBytes: 0 },
       faults: [
@@ -124,6 +128,7 @@ describe("the drain as a system, issue 9 case by case", () => {
         },
       ],
     });
+    // Assess
     expect(r.violations).toEqual([]);
     expect(outcomes(r)).toEqual(["i-0abc1234def567890-1:SUCCEEDED:Drained"]);
   });
@@ -154,7 +159,9 @@ describe("the drain as a system, issue 9 case by case", () => {
   );
 
   test("7a. the lifecycle action ended elsewhere with bytes queued: the loss is loud (LifecycleActionGoneUnconfirmed, Fail)", async () => {
+    // Act
     const r = await simulate({ settings: fast, cribl: destinationDown, externalEndAtSeconds: 2 * HOUR });
+    // Assess
     expect(r.actionEndedBy).toBe("external");
     expect(r.violations).toEqual([`5000000 bytes lost at ${2 * HOUR}s (external) without a snapshot`]);
     expect(r.executions.at(-1)).toMatchObject({ status: "FAILED", outcome: "LifecycleActionGoneUnconfirmed" });
@@ -162,11 +169,13 @@ describe("the drain as a system, issue 9 case by case", () => {
   });
 
   test("7b. event lost and no scaling activity: the deadline is taken as already past; an empty queue is proven and completed without a snapshot", async () => {
+    // Act
     const r = await simulate({
       eventLost: true,
       scalingActivityAtSeconds: null,
       cribl: { initialBytes: 0, writeRate: () => 0, drainRate: () => 0, flushOnStopBytes: 0 },
     });
+    // Assess
     expect(r.violations).toEqual([]);
     expect(outcomes(r)).toEqual(["i-0abc1234def567890-1:SUCCEEDED:Drained"]);
     expect(r.executions[0]!.input.startedBy).toBe("reconciler");
@@ -177,15 +186,18 @@ describe("the drain as a system, issue 9 case by case", () => {
   });
 
   test("7d. start-drain and the reconciler racing at the start: one drain, with one name", async () => {
+    // Act
     const r = await simulate({
       raceAtStart: true,
       cribl: { initialBytes: 50_000, writeRate: () => 0, drainRate: () => 500, flushOnStopBytes: 0 },
     });
+    // Assess
     expect(r.violations).toEqual([]);
     expect(outcomes(r)).toEqual(["i-0abc1234def567890-1:SUCCEEDED:Drained"]);
   });
 
   test("7c. AccessDenied on the graceful stop is never swallowed: every attempt fails, and the deadline preserves the queue", async () => {
+    // Act
     const r = await simulate({
       settings: { ...fast, drainDeadlineSeconds: HOUR },
       cribl: { initialBytes: 0, writeRate: () => 0, drainRate: () => 0, flushOnStopBytes: 0 },
@@ -194,6 +206,7 @@ describe("the drain as a system, issue 9 case by case", () => {
         { state: "StopCriblBeforeSnapshot", fromCall: 1, times: 10_000, error: "Ssm.AccessDeniedException" },
       ],
     });
+    // Assess
     expect(r.violations).toEqual([]);
     expect(r.executions.some((e) => e.outcome === "Drained")).toBe(false);
     expect(r.executions.slice(0, -1).every((e) => e.error === "FailedUnexpectedError")).toBe(true);

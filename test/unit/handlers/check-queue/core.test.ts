@@ -129,6 +129,7 @@ describe("check-queue core", () => {
   });
 
   test("an unreadable directory (bytes null) leaves totalBytes null", async () => {
+    // Prepare
     const f = fakeSsm([
       success(
         probeLine([
@@ -137,6 +138,7 @@ describe("check-queue core", () => {
         ]),
       ),
     ]);
+    // Act / Assess
     expect(await checkQueue(event, f.deps)).toMatchObject({
       result: "ok",
       totalBytes: null,
@@ -175,7 +177,9 @@ describe("check-queue core", () => {
     [{ Status: "Failed", StatusDetails: "Terminated" }, "Failed/Terminated"],
     [{ Status: "Undeliverable" }, "Undeliverable"],
   ] as Array<[Step, string]>)("SSM %j is unknown with the status", async (step, status) => {
+    // Act
     const r = await checkQueue(event, fakeSsm([step]).deps);
+    // Assess
     expect(r).toMatchObject({ result: "unknown", reason: "ssm_status", ssmStatus: status, totalBytes: null });
   });
 
@@ -207,6 +211,7 @@ describe("check-queue core", () => {
       ])}`,
     ],
   ])("unparseable or mismatched probe output %j is unknown", async (stdout) => {
+    // Act / Assess
     expect(await checkQueue(event, fakeSsm([success(stdout)]).deps)).toMatchObject({
       result: "unknown",
       reason: "unparseable_output",
@@ -214,14 +219,18 @@ describe("check-queue core", () => {
   });
 
   test("InvalidInstanceId on SendCommand is reported as such (the state machine asks EC2)", async () => {
+    // Prepare
     const f = fakeSsm([], awsError("InvalidInstanceId", "Instances [[i-0abc]] not in a valid state"));
+    // Act / Assess
     expect(await checkQueue(event, f.deps)).toMatchObject({ result: "invalid_instance_id", totalBytes: null });
   });
 
   test.each([["ThrottlingException"], ["TooManyRequestsException"], ["InternalServerError"]])(
     "%s on SendCommand throws the named retryable error",
     async (name) => {
+      // Prepare
       const f = fakeSsm([], awsError(name, "slow down"));
+      // Act / Assess
       await expect(checkQueue(event, f.deps)).rejects.toBeInstanceOf(CheckQueueRetryableError);
       await expect(checkQueue(event, f.deps)).rejects.toMatchObject({ name: "CheckQueueRetryableError" });
     },
@@ -230,16 +239,20 @@ describe("check-queue core", () => {
   test.each([["AccessDeniedException"], ["InvalidDocument"], ["InvalidParameters"]])(
     "%s propagates (fails loudly)",
     async (name) => {
+      // Act / Assess
       await expect(checkQueue(event, fakeSsm([], awsError(name, "no")).deps)).rejects.toMatchObject({ name });
       await expect(checkQueue(event, fakeSsm([awsError(name, "no")]).deps)).rejects.toMatchObject({ name });
     },
   );
 
   test("rejects malformed input, including shell metacharacters in directories, before calling SSM", () => {
+    // Act / Assess
     expect(() => parseCheckQueueEvent({ ...event, instanceId: "x" })).toThrow(/instanceId/);
     expect(() => parseCheckQueueEvent({ ...event, queueDirectories: "/q;rm -rf /" })).toThrow(/queueDirectories/);
     expect(() => parseCheckQueueEvent({ ...event, queueDirectories: "/q/$(id)" })).toThrow(/queueDirectories/);
     expect(() => parseCheckQueueEvent({ ...event, serviceName: "cribl; reboot" })).toThrow(/serviceName/);
+    const long = `/opt/cribl/state/${"q".repeat(4096)}`;
+    expect(() => parseCheckQueueEvent({ ...event, queueDirectories: long })).toThrow(/at most 4096 characters/);
     expect(parseCheckQueueEvent(event)).toEqual(event);
   });
 });

@@ -201,6 +201,7 @@ describe("createForwardSink", () => {
 
 describe("backoffMs", () => {
   it("draws full jitter below an exponential cap", () => {
+    // Act / Assess
     expect(backoffMs(0, 100, 3000, () => 0.999)).toBe(99);
     expect(backoffMs(3, 100, 3000, () => 0.5)).toBe(400);
     expect(backoffMs(10, 100, 3000, () => 0.999)).toBe(2997);
@@ -228,10 +229,12 @@ describe("forwardBatch", () => {
   };
 
   it("forwards every type when the whitelist is empty", async () => {
+    // Act / Assess
     expect(await run([])).toEqual({ response: { batchItemFailures: [] }, types: ["app", "audit", "debug"] });
   });
 
   it("forwards only whitelisted types", async () => {
+    // Act / Assess
     expect((await run(["audit"])).types).toEqual(["audit"]);
   });
 });

@@ -69,6 +69,7 @@ async function bothWays(input: PutRecordsCommandInput): Promise<{ sdk: Captured;
 }
 
 beforeEach(() => {
+  // Prepare
   jest.spyOn(Date, "now").mockReturnValue(Date.UTC(2024, 4, 1, 12, 0, 0));
   // The SDK signs its per-call invocation id (globalThis.crypto.randomUUID): pin it so signatures can be compared.
   jest.spyOn(globalThis.crypto, "randomUUID").mockReturnValue("00000000-0000-4000-8000-000000000000");
@@ -85,18 +86,22 @@ function expectSameRequest(sdk: Captured, ours: Captured): void {
 
 describe("putRecordsBodyPlugin", () => {
   it("sends the SDK's own bytes and signature for a 500-entry request of JSON log lines", async () => {
+    // Prepare
     const Records = Array.from({ length: 500 }, (_, i) => ({
       Data: Buffer.from(JSON.stringify({ log_type: "app", log_id: `id-${i}`, message: "x".repeat(i % 97) })),
       PartitionKey: `id-${i}`,
     }));
+    // Act
     const { sdk, ours } = await bothWays({ StreamARN: STREAM_ARN, Records });
     expectSameRequest(sdk, ours);
+    // Assess
     expect([sdk.fromPlugin, ours.fromPlugin]).toEqual([false, true]);
     expect(sdk.headers["x-amz-target"]).toBe("Kinesis_20131202.PutRecords");
     expect(sdk.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20240501\//);
   });
 
   it("keeps member order, optional members and the other top-level members exactly as the SDK writes them", async () => {
+    // Prepare
     const input: PutRecordsCommandInput = {
       StreamName: "out",
       StreamARN: STREAM_ARN,
@@ -110,15 +115,20 @@ describe("putRecordsBodyPlugin", () => {
         { ExplicitHashKey: "8" } as never,
       ],
     };
+    // Act
     const { sdk, ours } = await bothWays(input);
     expectSameRequest(sdk, ours);
+    // Assess
     expect(ours.fromPlugin).toBe(true);
   });
 
   it("leaves requests it does not handle to the SDK (same bytes either way)", async () => {
+    // Prepare
     const odd = { StreamARN: STREAM_ARN, Records: [{ Data: new Uint8Array([1]), PartitionKey: "k", __type: "x" }] };
+    // Act
     const { sdk, ours } = await bothWays(odd as unknown as PutRecordsCommandInput);
     expectSameRequest(sdk, ours);
+    // Assess
     expect(ours.fromPlugin).toBe(false);
     expect(planRecords(odd.Records)).toBeUndefined();
     expect(planRecords([null])).toBeUndefined();
@@ -146,10 +156,13 @@ describe("putRecordsBodyPlugin", () => {
   });
 
   it("leaves other operations alone", async () => {
+    // Prepare
     const captured: Captured[] = [];
     const c = client(captured, true);
+    // Act
     const { ListShardsCommand } = await import("@aws-sdk/client-kinesis");
     await c.send(new ListShardsCommand({ StreamARN: STREAM_ARN })).catch(() => undefined);
+    // Assess
     expect(JSON.parse(captured[0]!.body.toString("utf8"))).toEqual({ StreamARN: STREAM_ARN });
   });
 });

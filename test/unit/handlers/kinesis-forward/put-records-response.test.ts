@@ -83,6 +83,7 @@ const ok = (n: number, extra = "") =>
 
 describe("PutRecords response plugin", () => {
   it("reads Kinesis' answers into the SDK's output, $metadata included", async () => {
+    // Assess
     for (const body of [
       ok(1),
       ok(500),
@@ -98,6 +99,7 @@ describe("PutRecords response plugin", () => {
   });
 
   it("leaves every other shape to the SDK and still answers like it", async () => {
+    // Assess
     for (const body of [
       "",
       "not json",

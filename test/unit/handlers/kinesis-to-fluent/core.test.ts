@@ -55,14 +55,17 @@ async function closedPort(): Promise<number> {
 
 describe("kinesis-to-fluent core", () => {
   it("delivers records as maps with tag <log_type>.<tag> and the record's own time (offset honoured)", async () => {
+    // Prepare
     const { server, entries } = await startServer();
     const records = [jsonRecord(appLog({}, 0)), jsonRecord(appLog({ log_type: "audit" }, 1)), rawRecord("nope")];
     const writer = memoryWriter();
+    // Act
     const result = await processKinesisBatch(event(records), {
       pipeline: createPipeline(),
       sink: createFluentSink(base(server.port!)),
       writeFailedRecords: writer.write,
     });
+    // Assess
     expect(result.batchItemFailures).toEqual([]);
     expectConserved(result, 3);
     expect(entries.map((e) => e.tag).sort()).toEqual(["app.kinesis", "audit.kinesis"]);
@@ -110,12 +113,14 @@ describe("kinesis-to-fluent core", () => {
   });
 
   it("wraps records as {message: <json>} in compatibility mode", async () => {
+    // Act
     const { server, entries } = await startServer();
     await createFluentSink({ ...base(server.port!), wrapAsMessage: true })(
       createPipeline()
         .processRecords([jsonRecord(appLog({}, 0))])
         .filter((o) => o.kind === "delivered"),
     );
+    // Assess
     expect(entries[0]!.record).toEqual({ message: JSON.stringify(appLog({}, 0)) });
   });
 
@@ -144,13 +149,16 @@ describe("kinesis-to-fluent core", () => {
   });
 
   it("reports every record as a batch item failure when the server refuses connections, and loses nothing", async () => {
+    // Prepare
     const records = [0, 1, 2].map((i) => jsonRecord(appLog({}, i)));
     const writer = memoryWriter();
+    // Act
     const result = await processKinesisBatch(event(records), {
       pipeline: createPipeline(),
       sink: createFluentSink(base(await closedPort())),
       writeFailedRecords: writer.write,
     });
+    // Assess
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.sequenceNumber));
     expect(writer.written).toEqual([]);
     expectConserved(result, 3);

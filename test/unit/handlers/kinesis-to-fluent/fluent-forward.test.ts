@@ -43,6 +43,7 @@ const base = (port: number): FluentForwardOptions => ({
 
 describe("eventTimeParts", () => {
   it("converts epoch ms (with offset already applied, fraction kept) to seconds and nanoseconds", () => {
+    // Act / Assess
     expect(eventTimeParts(Date.parse("2020-03-14T23:30:00+09:00"))).toEqual([1584196200, 0]);
     expect(eventTimeParts(1584196200123.456)).toEqual([1584196200, 123456000]);
     expect(eventTimeParts(1584196200999.9995)).toEqual([1584196201, 0]);
@@ -52,6 +53,7 @@ describe("eventTimeParts", () => {
 
 describe("sanitizeTagPart", () => {
   it("keeps dotted routing names and replaces the rest", () => {
+    // Act / Assess
     expect(sanitizeTagPart("nginx.access")).toBe("nginx.access");
     expect(sanitizeTagPart("..a b/c..")).toBe("a_b_c");
     expect(sanitizeTagPart("")).toBe("_");
@@ -60,11 +62,13 @@ describe("sanitizeTagPart", () => {
 
 describe("encodeForwardChunks", () => {
   it("packs one PackedForward chunk per tag, split by records and bytes", () => {
+    // Act
     const outcomes = delivered([
       ...Array.from({ length: 5 }, (_, i) => appLog({}, i)),
       appLog({ log_type: "audit" }, 5),
     ]);
     const { chunks } = encodeForwardChunks(outcomes, { tag: "lambda", maxChunkRecords: 2 });
+    // Assess
     expect(chunks.map((c) => [c.tag, c.outcomes.length])).toEqual([
       ["app.lambda", 2],
       ["app.lambda", 2],
@@ -78,8 +82,10 @@ describe("encodeForwardChunks", () => {
   });
 
   it("gzips entries in CompressedPackedForward mode", () => {
+    // Act
     const { chunks } = encodeForwardChunks(delivered([appLog({}, 0)]), { compress: true });
     const [, entries, option] = decodeMulti(chunks[0]!.message).next().value as [string, Uint8Array, object];
+    // Assess
     expect(option).toMatchObject({ compressed: "gzip", size: 1 });
     expect(gunzipSync(entries)[0]).toBe(0x92);
   });
@@ -172,6 +178,7 @@ describe("sendToFluent against a real FluentServer", () => {
   };
 
   it("delivers records as maps with their tags and exact event times, acknowledged", async () => {
+    // Prepare
     const { server, entries } = await start();
     const outcomes = delivered(
       [
@@ -182,7 +189,9 @@ describe("sendToFluent against a real FluentServer", () => {
       {},
       (i) => ({ approximateArrivalTimestamp: 1600000000.25 + i }),
     );
+    // Act
     const result = await sendToFluent(outcomes, { ...base(server.port!), tag: "kinesis" });
+    // Assess
     expect(result.delivered).toHaveLength(3);
     expect(result.retryable).toEqual([]);
     const byId = new Map(entries.map((e) => [e.record.log_id, e]));
@@ -194,27 +203,36 @@ describe("sendToFluent against a real FluentServer", () => {
   });
 
   it("wraps the raw JSON as {message} when asked, and sends gzip-compressed chunks", async () => {
+    // Prepare
     const { server, entries } = await start();
     const outcomes = delivered([appLog({}, 0)]);
+    // Act
     const result = await sendToFluent(outcomes, { ...base(server.port!), wrapAsMessage: true, compress: true });
+    // Assess
     expect(result.delivered).toHaveLength(1);
     expect(entries[0]!.record).toEqual({ message: outcomes[0]!.raw });
   });
 
   it("conserves records across many chunks: delivered + rejected + unsent = input", async () => {
+    // Prepare
     const { server, entries } = await start();
     const outcomes = delivered(Array.from({ length: 300 }, (_, i) => appLog({ log_type: `t${i % 3}` }, i)));
+    // Act
     const result = await sendToFluent(outcomes, { ...base(server.port!), maxChunkRecords: 25 });
+    // Assess
     expect(result.delivered.length + result.rejected.length + result.retryable.length).toBe(300);
     expect(result.delivered).toHaveLength(300);
     expect(entries).toHaveLength(300);
   });
 
   it("authenticates with a shared key (HELO/PING/PONG) and fails cleanly with the wrong one", async () => {
+    // Prepare
     const security = { serverHostname: "aggregator", sharedKey: "s3cret", authorize: false, userDict: {} };
     const { server, entries } = await start({ security });
     const outcomes = delivered([appLog({}, 0), appLog({}, 1)]);
+    // Act
     const ok = await sendToFluent(outcomes, { ...base(server.port!), sharedKey: "s3cret", selfHostname: "lambda" });
+    // Assess
     expect(ok.delivered).toHaveLength(2);
     expect(entries).toHaveLength(2);
 
@@ -226,17 +244,23 @@ describe("sendToFluent against a real FluentServer", () => {
   });
 
   it("authenticates a user when the server asks for it", async () => {
+    // Prepare
     const security = { serverHostname: "agg", sharedKey: "k", authorize: true, userDict: { alice: "pw" } };
+    // Act
     const { server } = await start({ security });
     const options = { ...base(server.port!), sharedKey: "k", selfHostname: "lambda", username: "alice" };
+    // Assess
     expect((await sendToFluent(delivered([appLog({}, 0)]), { ...options, password: "pw" })).delivered).toHaveLength(1);
     expect((await sendToFluent(delivered([appLog({}, 0)]), { ...options, password: "no" })).retryable).toHaveLength(1);
   });
 
   it("sends over TLS, verifying the server certificate", async () => {
+    // Prepare
     const { server, entries } = await start({ tlsOptions: { cert, key } });
     const outcomes = delivered([appLog({}, 0)]);
+    // Act
     const trusted = await sendToFluent(outcomes, { ...base(server.port!), tls: { ca: cert, servername: "localhost" } });
+    // Assess
     expect(trusted.delivered).toHaveLength(1);
     expect(entries).toHaveLength(1);
     const untrusted = await sendToFluent(outcomes, { ...base(server.port!), tls: true, maxAttempts: 1 });
@@ -245,12 +269,15 @@ describe("sendToFluent against a real FluentServer", () => {
   });
 
   it("reports every record unsent when the port is closed", async () => {
+    // Prepare
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
     const { port } = probe.address() as net.AddressInfo;
     await new Promise<void>((r) => probe.close(() => r()));
     const outcomes = delivered([appLog({}, 0), appLog({ log_type: "b" }, 1)]);
+    // Act
     const result = await sendToFluent(outcomes, base(port));
+    // Assess
     expect(result.delivered).toEqual([]);
     expect(result.retryable.map((o) => o.eventId)).toEqual(outcomes.map((o) => o.eventId));
     expect(result.retryDetail).toMatch(/ECONNREFUSED.*after 2 attempts/);

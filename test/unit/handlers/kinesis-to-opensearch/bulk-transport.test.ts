@@ -60,16 +60,19 @@ async function run(server: FakeBulkServer, useFetch: boolean, script: FakeBulkSe
 
 describe("bulk transport", () => {
   it("sends the same signed requests through NodeHttpHandler as through fetch, and reads the same results", async () => {
+    // Prepare
     const script = () => ({
       failRequests: { count: 1, status: 503 },
       reject: (d: { source: string }) => d.source.includes('"status":"bad"'),
       throttleItems: new Map([["id-3", 1]]),
     });
+    // Act
     // One server for both: the signed host (and so the signature) is the same.
     const server = await startFakeBulkServer();
     const viaFetch = await run(server, true, script());
     const viaNode = await run(server, false, script());
     await server.close();
+    // Assess
     expect(viaNode).toEqual(viaFetch);
     expect(viaNode.requests.length).toBeGreaterThan(3);
     expect(viaNode.rejected).toHaveLength(1);

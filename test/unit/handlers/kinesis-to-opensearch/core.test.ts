@@ -21,6 +21,7 @@ let bulk: FakeBulkServer;
 let ism: FakeIsm;
 
 beforeEach(async () => {
+  // Prepare
   bulk = await startFakeBulkServer();
   ism = await startFakeIsm(bulk.endpoint);
 });
@@ -65,14 +66,17 @@ describe("kinesis-to-opensearch core", () => {
   });
 
   it("retries throttled items and reports what still fails as batch item failures, never as failed records", async () => {
+    // Prepare
     bulk.script = { throttleItems: new Map([["id-1", 10]]) };
     const records = [0, 1, 2].map((i) => jsonRecord(appLog({}, i)));
     const writer = memoryWriter();
+    // Act
     const result = await processKinesisBatch(event(records), {
       pipeline: createPipeline(),
       sink: sink(bulk.endpoint, 3),
       writeFailedRecords: writer.write,
     });
+    // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.sequenceNumber }]);
     expect(writer.written).toEqual([]);
     expect(result.summary).toMatchObject({ delivered: 2, retrying: 1, failed: 0 });
@@ -184,7 +188,9 @@ describe("index lifecycle (ISM) policy", () => {
     createSignedRequester({ endpoint: ism.endpoint, region: "eu-west-1", service: "es", credentials });
 
   it("renders a delete-after-N-days policy attached to <prefix>-* by an ism_template", () => {
+    // Act
     const doc = ismPolicyDocument(spec);
+    // Assess
     expect(doc.policy.ism_template).toEqual([{ index_patterns: ["logs-*"], priority: 100 }]);
     expect(doc.policy.states).toEqual([
       { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: "30d" } }] },
@@ -194,6 +200,7 @@ describe("index lifecycle (ISM) policy", () => {
   });
 
   it("creates it once, leaves it alone when unchanged, and updates it with seq_no/primary_term when retention changes", async () => {
+    // Act / Assess
     expect(await ensureIsmPolicy(requester(), spec)).toBe("created");
     expect(await ensureIsmPolicy(requester(), spec)).toBe("unchanged");
     expect(await ensureIsmPolicy(requester(), { ...spec, deleteAfterDays: 7 })).toBe("updated");
@@ -210,7 +217,9 @@ describe("index lifecycle (ISM) policy", () => {
   });
 
   it("treats a concurrent creation (409) as installed and a refusal as an error", async () => {
+    // Prepare
     ism.conflictOnce = true;
+    // Act / Assess
     expect(await ensureIsmPolicy(requester(), spec)).toBe("concurrent");
     ism.failWith = 403;
     await expect(ensureIsmPolicy(requester(), spec)).rejects.toThrow(/answered 403/);

@@ -35,7 +35,9 @@ function options(server: FakeBulkServer, overrides: Partial<BulkClientOptions> =
 
 describe("indexName", () => {
   it("is <prefix>-<type>-<YYYYMMDD> of the record's own time in the zone, lower-cased", () => {
+    // Prepare
     const t = Date.parse("2020-03-14T23:30:00+09:00");
+    // Act / Assess
     expect(indexName("App", t, { indexPrefix: "Logs" })).toBe("logs-app-20200314");
     expect(indexName("App", t, { indexPrefix: "logs", timeZone: "Asia/Tokyo" })).toBe("logs-app-20200314");
     expect(indexName("App", t + 3_600_000, { indexPrefix: "logs", timeZone: "Asia/Tokyo" })).toBe("logs-app-20200315");
@@ -43,6 +45,7 @@ describe("indexName", () => {
   });
 
   it("sanitises to what OpenSearch accepts", () => {
+    // Act
     fc.assert(
       fc.property(fc.string(), fc.string(), (prefix, type) => {
         const name = indexName(type, 0, { indexPrefix: prefix });
@@ -53,6 +56,7 @@ describe("indexName", () => {
         expect([".", ".."]).not.toContain(name);
       }),
     );
+    // Assess
     expect(indexName("a/b c*#", 0, { indexPrefix: "_x" })).toBe("x-a_b_c__-19700101");
     expect(Buffer.byteLength(indexName("t".repeat(400), 0, { indexPrefix: "p" }))).toBe(255);
   });
@@ -96,8 +100,11 @@ describe("buildBulkBodies", () => {
   });
 
   it("gives the same _id on redelivery, hashing ids over 512 bytes", () => {
+    // Prepare
     const logs = [appLog({}, 0), appLog({ log_id: undefined }, 1), appLog({ log_id: "z".repeat(600) }, 2)];
+    // Act
     const ids = (o: ReturnType<typeof delivered>) => o.map(documentId);
+    // Assess
     expect(ids(delivered(logs))).toEqual(ids(delivered(logs)));
     expect(documentId(delivered(logs)[2]!)).toMatch(/^sha256-[0-9a-f]{64}$/);
   });
@@ -138,6 +145,7 @@ describe("buildBulkBodies: byte-exact sources (issue 10, cases 5 and 6)", () => 
 describe("createBulkSender against a fake _bulk server", () => {
   let server: FakeBulkServer;
   beforeEach(async () => {
+    // Prepare
     server = await startFakeBulkServer();
   });
   afterEach(() => server.close());

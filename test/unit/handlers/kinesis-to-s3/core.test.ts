@@ -103,8 +103,10 @@ describe("kinesis-to-s3 core", () => {
   });
 
   it("uses SSE-KMS with the configured key", async () => {
+    // Prepare
     const s3 = fakeS3();
     const kms = "arn:aws:kms:eu-west-1:123456789012:key/1234";
+    // Act
     await createS3Sink(
       { ...options, encryption: { type: "aws:kms", kmsKeyId: kms } },
       s3.put,
@@ -113,6 +115,7 @@ describe("kinesis-to-s3 core", () => {
         .processRecords([jsonRecord(appLog())])
         .filter((o) => o.kind === "delivered"),
     );
+    // Assess
     expect([...s3.objects.values()][0]).toMatchObject({
       ServerSideEncryption: "aws:kms",
       SSEKMSKeyId: kms,
@@ -140,12 +143,15 @@ describe("kinesis-to-s3 core", () => {
   });
 
   it("names a redelivered batch's objects as before; the conditional write finds them stored and counts them delivered", async () => {
+    // Prepare
     const records = [jsonRecord(appLog({}, 0)), jsonRecord({ log_type: "app", time: "2020-03-14T00:00:00Z" })];
     const s3 = fakeS3();
     const sink = createS3Sink(options, s3.put);
     await processKinesisBatch(event(records), { pipeline: pipeline(), sink, writeFailedRecords: memoryWriter().write });
     const first = new Map([...s3.objects].map(([k, v]) => [k, Buffer.from(v.Body as Buffer).toString("base64")]));
+    // Act
     await processKinesisBatch(event(records), { pipeline: pipeline(), sink, writeFailedRecords: memoryWriter().write });
+    // Assess
     expect(new Map([...s3.objects].map(([k, v]) => [k, Buffer.from(v.Body as Buffer).toString("base64")]))).toEqual(
       first,
     );
@@ -191,16 +197,20 @@ describe("kinesis-to-s3 core", () => {
   });
 
   it("retries an object whose conditional write failed for another reason", async () => {
+    // Prepare
     const s3 = fakeS3(() => true);
+    // Act
     const result = await toS3Batch(kinesisEvent([jsonRecord(appLog())]), {
       pipeline: pipeline(),
       sink: createS3Sink(options, s3.put),
       writeFailedRecords: memoryWriter().write,
     });
+    // Assess
     expect(result.batchItemFailures).toHaveLength(1);
   });
 
   it("recognises S3's 412 from our writer and from the SDK, and nothing else", () => {
+    // Act / Assess
     expect(isPreconditionFailed(new S3PutError("PreconditionFailed", 412, "x"))).toBe(true);
     expect(isPreconditionFailed({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } })).toBe(true);
     expect(isPreconditionFailed(new S3PutError("ConditionalRequestConflict", 409, "x"))).toBe(false);
@@ -337,12 +347,15 @@ describe("kinesis-to-s3 handler: records without a type", () => {
   });
 
   it("the core's pipeline options apply the same rule whatever the consumer options say", async () => {
+    // Prepare
     const records = typeless();
+    // Act
     const result = await processKinesisBatch(event(records), {
       pipeline: createPipeline(toS3PipelineOptions({ whitelist: ["app"], requireType: false })),
       sink: createS3Sink(options, fakeS3().put),
       writeFailedRecords: memoryWriter().write,
     });
+    // Assess
     expect(result.summary).toMatchObject({ filtered: 0, failed: 4, failedByReason: { missing_type: 4 } });
   });
 
@@ -446,6 +459,7 @@ describe("createS3PutObject", () => {
   });
 
   it("does not retry an access error", async () => {
+    // Prepare
     let calls = 0;
     const server = http.createServer((_req, res) => {
       calls++;
@@ -458,6 +472,7 @@ describe("createS3PutObject", () => {
       region: "eu-west-1",
       credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }),
     });
+    // Act / Assess
     await expect(put({ Bucket: "b", Key: "k", Body: Buffer.from("x") })).rejects.toMatchObject({
       name: "AccessDenied",
     });

@@ -147,6 +147,7 @@ describe("groupForS3", () => {
   });
 
   it("rejects an unknown zone and unsafe prefixes", () => {
+    // Act / Assess
     expect(() => groupForS3([], { prefix: "p", timeZone: "Mars/Olympus" })).toThrow(/Mars\/Olympus/);
     expect(() => normalizeS3Prefix("a/../b")).toThrow(RangeError);
     expect(normalizeS3Prefix("/a/b/")).toBe("a/b");
@@ -168,7 +169,9 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
     }));
 
   it("keeps the documented start and adds the shard, the first and last sequence numbers and a digest of the events", () => {
+    // Act
     const [object] = groupForS3(batchA(), { prefix: "logs" }, { shardOf });
+    // Assess
     expect(object!.key).toBe(
       `logs/app/2020-03/14/2020-03-14-14:30:00-dup-shardId-000000000007-${seq(0)}-${seq(1)}-${object!.key.slice(-19, -3)}.gz`,
     );
@@ -176,8 +179,10 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
   });
 
   it("names colliding batches differently, and the same records identically", () => {
+    // Act
     const a = groupForS3(batchA(), { prefix: "logs" }, { shardOf }).map((o) => o.key);
     const b = groupForS3(batchB(), { prefix: "logs" }, { shardOf }).map((o) => o.key);
+    // Assess
     expect(a).toHaveLength(1);
     expect(b).toHaveLength(1);
     expect(a[0]!.startsWith("logs/app/2020-03/14/2020-03-14-14:30:00-dup-")).toBe(true);
@@ -227,20 +232,25 @@ describe("groupForS3 object names: unique per batch, deterministic for the same 
   });
 
   it("uses shardId-unknown when the event does not say (a hand-built event)", () => {
+    // Act
     const [object] = groupForS3(batchA(), { prefix: "logs" });
+    // Assess
     expect(object!.key).toContain("-dup-shardId-unknown-");
   });
 });
 
 describe("sanitizeKeySegment", () => {
   it("replaces lone surrogates (no URI can hold them) and keeps characters the writer escapes", () => {
+    // Act / Assess
     expect(sanitizeKeySegment("a\ud800b\udc00c", 64)).toBe("a_b_c");
     expect(sanitizeKeySegment("😀(x)!*'~%+ é", 64)).toBe("😀(x)!*'~%+ é");
   });
 
   it("caps long values with a hash so distinct values stay distinct", () => {
+    // Act
     const a = sanitizeKeySegment(`${"x".repeat(300)}a`, 64);
     const b = sanitizeKeySegment(`${"x".repeat(300)}b`, 64);
+    // Assess
     expect(Buffer.byteLength(a)).toBeLessThanOrEqual(64);
     expect(a).not.toBe(b);
     expect(sanitizeKeySegment("é".repeat(100), 21)).toMatch(/^é+~[0-9a-f]{12}$/);
@@ -249,7 +259,9 @@ describe("sanitizeKeySegment", () => {
 
 describe("deterministicGzip", () => {
   it("pins the header (MTIME 0, OS Unix)", () => {
+    // Act
     const gz = deterministicGzip("hello\n");
+    // Assess
     expect(gz.readUInt32LE(4)).toBe(0);
     expect(gz[9]).toBe(3);
     expect(gunzipSync(gz).toString()).toBe("hello\n");
@@ -258,8 +270,10 @@ describe("deterministicGzip", () => {
 
 describe("putObjectInput", () => {
   it("sets content type, encoding and SSE (AES256 by default, KMS with key and bucket key)", () => {
+    // Act
     const [object] = groupForS3(delivered([appLog({}, 0)]), { prefix: "p" });
     const aes = putObjectInput(object!, { bucket: "b" });
+    // Assess
     expect(aes).toMatchObject({
       Bucket: "b",
       Key: object!.key,

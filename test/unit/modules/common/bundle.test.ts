@@ -65,6 +65,7 @@ describe("Lambda bundling", () => {
   });
 
   it("fails clearly when the handler does not exist", () => {
+    // Act / Assess
     expect(() => bundleHandler("no-such-handler", tmp())).toThrow(
       "Lambda handler not found: handlers/no-such-handler/index.ts",
     );

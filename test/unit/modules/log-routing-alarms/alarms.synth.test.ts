@@ -8,6 +8,7 @@ type Resource = Record<string, unknown>;
 
 let stack: TfJson;
 beforeAll(() => {
+  // Prepare / Act
   stack = synthApp().stacks["log-routing"]!;
 });
 
@@ -39,8 +40,10 @@ const fnRef = (path: string) =>
 
 describe("log-routing alarms", () => {
   it("has six alarms per consumer, every one acting on the alarm topic (alarm and OK)", () => {
+    // Act
     const topic = topicRef(stack);
     const alarms = Object.values(resourcesOf(stack, "aws_cloudwatch_metric_alarm"));
+    // Assess
     expect(alarms).toHaveLength(CONSUMERS.length * 6);
     for (const a of alarms) {
       expect(a).toMatchObject({ alarm_actions: [topic], ok_actions: [topic], treat_missing_data: "notBreaching" });
@@ -48,6 +51,7 @@ describe("log-routing alarms", () => {
   });
 
   it.each(CONSUMERS)("watches $name's on-failure queue for any visible message", ({ name, path }) => {
+    // Act / Assess
     expect(alarmNamed(stack, `${name}-on-failure-queue`)).toMatchObject({
       namespace: "AWS/SQS",
       metric_name: "ApproximateNumberOfMessagesVisible",
@@ -62,6 +66,7 @@ describe("log-routing alarms", () => {
 
   it.each(CONSUMERS)("alarms on $name's IteratorAge at half of the 6 h maximum record age", ({ name, path }) => {
     // Default retention 24 h, default maximumRecordAgeSeconds 21600: the shorter horizon is 6 h, half of it 3 h.
+    // Assess
     expect(alarmNamed(stack, `${name}-iterator-age`)).toMatchObject({
       namespace: "AWS/Lambda",
       metric_name: "IteratorAge",
@@ -73,6 +78,7 @@ describe("log-routing alarms", () => {
   });
 
   it.each(CONSUMERS)("alarms on $name's Lambda Errors and Throttles", ({ name, path }) => {
+    // Assess
     for (const metric of ["Errors", "Throttles"]) {
       expect(alarmNamed(stack, `${name}-${metric.toLowerCase()}`)).toMatchObject({
         namespace: "AWS/Lambda",
@@ -89,10 +95,12 @@ describe("log-routing alarms", () => {
     "alarms on $name's failed-records write errors and failed events (handler metrics)",
     ({ name }) => {
       // The names and dimension the handlers emit: handlers/shared/kinesis-batch.ts, Powertools `service` = function.
+      // Act
       const fn = resourcesOf(stack, "aws_lambda_function");
       const env = Object.values(fn).find((f) => f.function_name === name)!.environment as {
         variables: Record<string, string>;
       };
+      // Assess
       expect(env.variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: name,
         POWERTOOLS_METRICS_NAMESPACE: "LogRouting",
@@ -112,7 +120,9 @@ describe("log-routing alarms", () => {
   );
 
   it("has a dashboard with every function, queue and stream", () => {
+    // Act
     const dashboards = Object.values(resourcesOf(stack, "aws_cloudwatch_dashboard"));
+    // Assess
     expect(dashboards).toHaveLength(1);
     expect(dashboards[0]!.dashboard_name).toBe("cribl-demo-log-routing");
     const body = JSON.parse(String(dashboards[0]!.dashboard_body)) as {
@@ -132,7 +142,9 @@ describe("log-routing alarms", () => {
   });
 
   it("encrypts the topic with its own key that CloudWatch may use, and subscribes the configured alarms email", () => {
+    // Act
     const topic = Object.values(resourcesOf(stack, "aws_sns_topic"))[0]!;
+    // Assess
     expect(String(topic.kms_master_key_id)).toMatch(/^\$\{aws_kms_key\.alarm-topic_key_[0-9A-F]+\.arn\}$/);
     const key = Object.values(resourcesOf(stack, "aws_kms_key"))[0]!;
     expect(String(key.policy)).toContain("cloudwatch.amazonaws.com");
@@ -145,13 +157,16 @@ describe("log-routing alarms", () => {
 
 describe("log-routing alarms configuration", () => {
   it("subscribes the configured email, and takes the IteratorAge percent and failed-events threshold", () => {
+    // Prepare
     const config = exampleConfig();
     config.alarms = { email: "oncall@example.com" };
     config.logRouting.alarms = { iteratorAgePercent: 25, failedEventsThreshold: 10 };
     config.logRouting.router = { retentionHours: 48 };
     config.logRouting.forwarders![0]!.maximumRecordAgeSeconds = 604800;
+    // Act
     const s = synthApp(config).stacks["log-routing"]!;
     const topic = topicRef(s);
+    // Assess
     expect(Object.values(resourcesOf(s, "aws_sns_topic_subscription"))).toEqual([
       expect.objectContaining({ protocol: "email", endpoint: "oncall@example.com", topic_arn: topic }),
     ]);
@@ -165,13 +180,16 @@ describe("log-routing alarms configuration", () => {
     [{ iteratorAgePercent: 100 }, "logRouting.alarms.iteratorAgePercent"],
     [{ failedEventsThreshold: 0 }, "logRouting.alarms.failedEventsThreshold"],
   ])("rejects %j naming %s", (alarms, field) => {
+    // Prepare
     const config = exampleConfig();
     config.logRouting.alarms = alarms;
+    // Act / Assess
     expect(() => synthApp(config)).toThrow(ConfigError);
     expect(() => synthApp(config)).toThrow(`${field}: `);
   });
 
   it("computes the IteratorAge threshold from the shorter horizon", () => {
+    // Act / Assess
     expect(iteratorAgeThresholdMs(24, 21600, 50)).toBe(10_800_000);
     expect(iteratorAgeThresholdMs(24, 604800, 50)).toBe(43_200_000);
   });

@@ -134,14 +134,19 @@ describe("S3 PUT signing matches the SDK's PutObjectCommand", () => {
   });
 
   it("encodes ( ) ! * ' as the SDK does: %28 %29 %21 %2A %27", async () => {
+    // Act
     const ours = await ourRequest(putOf("p/(a)!b*'c~d.gz"));
+    // Assess
     expect(ours.path).toBe("/p/%28a%29%21b%2A%27c~d.gz");
   });
 
   it("keeps a bucket with dots path-style, as the SDK does over TLS", async () => {
+    // Prepare
     const input = { ...putOf("a/(b).gz"), Bucket: "logs.example.com" };
+    // Act
     const ours = await ourRequest(input);
     const sdk = await sdkRequest(input);
+    // Assess
     expect([ours.hostname, ours.path, ours.headers.authorization]).toEqual([
       sdk.hostname,
       sdk.path,

@@ -195,7 +195,9 @@ describe("start-drain core", () => {
   });
 
   test("other StartExecution errors propagate", async () => {
+    // Prepare
     const f = fakeSfn([], awsError("AccessDeniedException", "no"));
+    // Act / Assess
     await expect(
       startDrain(parseLifecycleEvent(terminateLifecycleEvent()), {
         config,
@@ -242,11 +244,13 @@ describe("start-drain core", () => {
   });
 
   test("completing a warm-pool action still fails loudly on anything else (AccessDenied)", async () => {
+    // Prepare
     const autoScaling = {
       completeLifecycleAction: async () => {
         throw awsError("AccessDenied", "not authorized to perform autoscaling:CompleteLifecycleAction");
       },
     };
+    // Act / Assess
     await expect(
       startDrain(parseLifecycleEvent(terminateLifecycleEvent({ Origin: "WarmPool", Destination: "EC2" })), {
         config,
@@ -290,13 +294,16 @@ describe("start-drain core", () => {
     [{ LifecycleHookName: "other-hook" }],
     [{ LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING" }],
   ])("ignores events for %j", async (detail) => {
+    // Prepare
     const f = fakeSfn();
+    // Act
     const r = await startDrain(parseLifecycleEvent(terminateLifecycleEvent(detail)), {
       config,
       now,
       sfn: f.sfn,
       autoScaling: fakeAutoScaling().port,
     });
+    // Assess
     expect(r.action).toBe("ignored");
     expect(f.started).toHaveLength(0);
   });
@@ -308,12 +315,15 @@ describe("start-drain core", () => {
     ["AutoScalingGroupName", 42, /detail\.AutoScalingGroupName/],
     ["LifecycleHookName", undefined, /detail\.LifecycleHookName/],
   ])("rejects a malformed event naming the field (%s = %j)", (key, value, message) => {
+    // Prepare
     const event = terminateLifecycleEvent();
     (event.detail as Record<string, unknown>)[key] = value;
+    // Act / Assess
     expect(() => parseLifecycleEvent(event)).toThrow(message);
   });
 
   test("rejects an event without detail", () => {
+    // Act / Assess
     expect(() => parseLifecycleEvent({ "detail-type": "x", source: "y" })).toThrow(/detail must be an object/);
   });
 });
@@ -535,6 +545,7 @@ describe("reconcile core", () => {
   });
 
   test("a missing group is an error", async () => {
+    // Act / Assess
     await expect(
       reconcile({
         config,

@@ -290,6 +290,7 @@ describe("failed records in S3", () => {
 
 describe("readConsumerEnv", () => {
   it("parses the consumer variables and names a bad one", () => {
+    // Act / Assess
     expect(
       readConsumerEnv({
         LOG_TYPE_WHITELIST: '["app"]',

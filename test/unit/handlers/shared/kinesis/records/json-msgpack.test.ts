@@ -61,6 +61,7 @@ describe("jsonToMsgpack", () => {
   });
 
   it("refuses nesting deeper than maxDepth with a RangeError, without recursion", () => {
+    // Act / Assess
     expect(() => jsonToMsgpack(`${"[".repeat(600)}${"]".repeat(600)}`, writer())).toThrow(RangeError);
     expect(() =>
       jsonToMsgpack(`${"[".repeat(100_000)}${"]".repeat(100_000)}`, writer(), { maxDepth: 200_000 }),

@@ -101,9 +101,11 @@ describe("pipeline keepRecord: false", () => {
   });
 
   it("kinesis-forward: another partition key field needs the record, and says so", () => {
+    // Act
     const [o] = createPipeline({ keepRecord: false }).processRecords([
       rawRecord(Buffer.from(JSON.stringify(appLog({ tenant: "t1" } as never))), { sequenceNumber: "1" }),
     ]);
+    // Assess
     expect(o!.kind).toBe("delivered");
     expect(() => partitionKeyOf(o as never, "tenant", "log_id")).toThrow(/needs the parsed record/);
     const [kept] = createPipeline({}).processRecords([
