@@ -79,17 +79,29 @@ export interface DrainNotificationsProps {
 
 /** What the stack outputs and other constructs read; values are Terraform references unless said otherwise. */
 export interface DrainWorkflowOutputs {
+  /** ARN of the drain state machine (the drains CLI's `--state-machine-arn`). */
   readonly stateMachineArn: string;
+  /** Name of the drain state machine (`<prefix>-drain`). */
   readonly stateMachineName: string;
+  /** Name of the state machine's IAM role. */
   readonly stateMachineRoleName: string;
+  /** Name of the check-queue function (runs the queue probe for the state machine). */
   readonly checkQueueFunctionName: string;
+  /** Name of the start-drain function (lifecycle events start drains). */
   readonly startDrainFunctionName: string;
+  /** Name of the reconcile function (starts drains whose events were lost). */
   readonly reconcileFunctionName: string;
+  /** Name of the drain-notify function (publishes how each drain ended to the alarm topic). */
   readonly notifyFunctionName: string;
+  /** URL of the dead-letter queue (lifecycle events that started no drain, messages drain-notify could not publish). */
   readonly deadLetterQueueUrl: string;
+  /** ARN of that dead-letter queue. */
   readonly deadLetterQueueArn: string;
+  /** ARN of the EventBridge rule that sends the group's terminate lifecycle actions to start-drain. */
   readonly lifecycleEventRuleArn: string;
+  /** ARN of the EventBridge rule that sends the drain's execution status changes to drain-notify. */
   readonly statusEventRuleArn: string;
+  /** Name of the CloudWatch dashboard. */
   readonly dashboardName: string;
 }
 
