@@ -11,10 +11,33 @@
 export const QUEUE_DIRECTORIES_PATTERN =
   "^/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?(,/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?)*$";
 
+/** Below a queue root, a path continues as `/` and the same characters, never two dots in a row. */
+const BELOW_ROOT = "(/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?)?";
+
+/** Directories a queue root may not be, nor sit below: the whole disk and the system's own trees. */
+export const FORBIDDEN_QUEUE_ROOTS = ["/", "/proc", "/sys", "/dev", "/etc", "/root", "/home", "/boot", "/run"] as const;
+
+/** `root` without trailing slashes ("/" stays "/"). */
+export const normalizeQueueRoot = (root: string): string => (root.length > 1 ? root.replace(/\/+$/, "") : root);
+
+/**
+ * allowedPattern of the `queueDirectories` parameter for a fleet whose queues live under `root`: one or more paths at
+ * or below `root`, separated by commas. Baked into the probe document at synth, so SSM itself refuses to run the probe
+ * on any other directory, whoever sends the command. `root` must itself match {@link QUEUE_DIRECTORIES_PATTERN} as a
+ * single path.
+ */
+export function queueDirectoriesPattern(root: string): string {
+  const r = normalizeQueueRoot(root).replace(/\./g, "\\.");
+  return `^${r}${BELOW_ROOT}(,${r}${BELOW_ROOT})*$`;
+}
+
 /** allowedPattern of the `serviceName` parameter (a systemd unit name). */
 export const SERVICE_NAME_PATTERN = "^[A-Za-z0-9@._-]{1,64}$";
 
-/** The probe refuses a `queueDirectories` value longer than this (keeps its output well under SSM's 24,000 chars). */
+/**
+ * Longest `queueDirectories` value: the probe document's `maxChars`, checked by check-queue and by the probe itself
+ * (keeps its output well under SSM's 24,000 chars).
+ */
 export const QUEUE_DIRECTORIES_MAX_LENGTH = 4096;
 
 /** Default systemd unit of Cribl Stream (`cribl boot-start enable` installs `cribl.service`). */

@@ -80,6 +80,7 @@ export class WorkerFleetStack extends AppStack {
           instanceKeyPair: fleet.instanceKeyPair,
           securityGroupIds: fleet.securityGroupIds,
           subnetIds: fleet.subnetIds,
+          queueRoot: fleet.queueRoot,
           minSize: fleet.minSize,
           maxSize: fleet.maxSize,
           desiredCapacity: fleet.desiredCapacity,

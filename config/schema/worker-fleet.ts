@@ -5,7 +5,16 @@
 
 import type { z } from "zod";
 import { lifecycleGlobalTimeoutSeconds, snapshotWaitMarginSeconds } from "../../contracts/drain";
-import { QUEUE_DIRECTORIES_MAX_LENGTH, QUEUE_DIRECTORIES_PATTERN } from "../../contracts/queue-probe";
+import {
+  FORBIDDEN_QUEUE_ROOTS,
+  normalizeQueueRoot,
+  QUEUE_DIRECTORIES_MAX_LENGTH,
+  QUEUE_DIRECTORIES_PATTERN,
+} from "../../contracts/queue-probe";
+
+/** Cribl Stream's state directory, where its persistent queues live by default. */
+export const DEFAULT_QUEUE_ROOT = "/opt/cribl/state";
+
 import {
   bool,
   fail,
@@ -221,8 +230,15 @@ const shape = {
    */
   securityGroupIds: list(str(patterns.securityGroupId), 1, 5).optional(),
   lifecycleHookName: str(fleetPatterns.hookName).default("Cribl-Scaledown-Hook"),
-  /** Absolute persistent-queue directories the drain waits on. */
+  /** Absolute persistent-queue directories the drain waits on; each at or below `queueRoot`. */
   queues: list(str(fleetPatterns.queueDirectory), 1, 20).default(["/opt/cribl/state/queues"]),
+  /**
+   * The directory the queues live under. The probe document accepts only directories at or below it, so the probe
+   * (which runs as root) can be made to walk nothing else. It may not be "/" nor a system directory (/proc, /sys, /dev,
+   * /etc, /root, /home, /boot, /run). @default queueVolume.mountPath with a queue volume, else Cribl's state directory
+   * "/opt/cribl/state"
+   */
+  queueRoot: str(fleetPatterns.queueDirectory).optional(),
   /**
    * Subnets of the group (private subnets: workers never get a public IP). Required outside emulator mode; in emulator
    * mode, unset uses the default VPC's default subnets.
@@ -332,8 +348,30 @@ function resolve(c: Parsed, ctx: z.RefinementCtx) {
     });
   }
 
+  const queueRoot = normalizeQueueRoot(c.queueRoot ?? queueVolume?.mountPath ?? DEFAULT_QUEUE_ROOT);
+  const forbidden = FORBIDDEN_QUEUE_ROOTS.find((f) => (f === "/" ? queueRoot === "/" : isAtOrBelow(queueRoot, f)));
+  if (forbidden) {
+    fail(
+      ctx,
+      ["queueRoot"],
+      `must not be ${forbidden === "/" ? '"/"' : `at or below ${forbidden}`} (the probe runs as root and walks it); got ${JSON.stringify(queueRoot)}`,
+    );
+  } else if (!(queueVolume && c.queueRoot === undefined)) {
+    // (With a queue volume and no root of its own, the root is the mount point, which the rule above checked.)
+    c.queues.forEach((q, i) => {
+      if (!isAtOrBelow(q, queueRoot)) {
+        fail(
+          ctx,
+          ["queues", i],
+          `must be at or below queueRoot (${queueRoot}): the probe accepts no other directory; got ${JSON.stringify(q)}`,
+        );
+      }
+    });
+  }
+
   return {
     ...c,
+    queueRoot,
     amiId: c.amiId ?? DEFAULT_AMI_PARAMETERS[c.architecture],
     desiredCapacity,
     cribl: { version, sha256, downloadUrl: url },

@@ -6,7 +6,12 @@ import type {
   SendCommandCommandOutput,
 } from "@aws-sdk/client-ssm";
 import type { CheckQueueEvent, CheckQueueOutcome, CheckQueueResult } from "../../contracts/drain";
-import { QUEUE_DIRECTORIES_PATTERN, type QueueProbeResult, SERVICE_NAME_PATTERN } from "../../contracts/queue-probe";
+import {
+  QUEUE_DIRECTORIES_MAX_LENGTH,
+  QUEUE_DIRECTORIES_PATTERN,
+  type QueueProbeResult,
+  SERVICE_NAME_PATTERN,
+} from "../../contracts/queue-probe";
 import { RETRYABLE_AWS_ERRORS } from "../shared/aws/errors";
 import { errorName } from "../shared/errors";
 
@@ -46,6 +51,10 @@ export function parseCheckQueueEvent(event: unknown): CheckQueueEvent {
   }
   if (typeof e.queueDirectories !== "string" || !new RegExp(QUEUE_DIRECTORIES_PATTERN).test(e.queueDirectories)) {
     throw new CheckQueueInputError("queueDirectories must be comma-separated absolute paths");
+  }
+  // The probe document also allows only directories under the fleet's queue root; SSM refuses others at SendCommand.
+  if (e.queueDirectories.length > QUEUE_DIRECTORIES_MAX_LENGTH) {
+    throw new CheckQueueInputError(`queueDirectories must be at most ${QUEUE_DIRECTORIES_MAX_LENGTH} characters`);
   }
   if (typeof e.serviceName !== "string" || !new RegExp(SERVICE_NAME_PATTERN).test(e.serviceName)) {
     throw new CheckQueueInputError("serviceName must be a systemd unit name");

@@ -65,6 +65,11 @@ export interface WorkerFleetProps {
    */
   readonly securityGroupIds?: readonly string[];
   /**
+   * The directory every queue directory sits at or below. The probe document accepts no other directory, so whoever may
+   * send it cannot make it walk anything else (the probe runs as root).
+   */
+  readonly queueRoot: string;
+  /**
    * Subnets of the group; workers never get a public IP, so these are private subnets with a route to the leader, SSM
    * and the destinations. Required unless `emulated`.
    * @default in emulator mode only: the default VPC's default subnets
@@ -185,7 +190,7 @@ export class WorkerFleet extends Construct {
       name: `${namePrefix}-queue-probe`,
       documentType: "Command",
       documentFormat: "JSON",
-      content: terraformLiteral(JSON.stringify(queueProbeDocument())),
+      content: terraformLiteral(JSON.stringify(queueProbeDocument(props.queueRoot))),
     });
     const stopDocument = new SsmDocument(this, "graceful_stop_document", {
       name: `${namePrefix}-graceful-stop`,

@@ -14,7 +14,9 @@ import { join } from "node:path";
 import {
   DEFAULT_SERVICE_NAME,
   GRACEFUL_STOP_TIMEOUT_SECONDS,
-  QUEUE_DIRECTORIES_PATTERN,
+  normalizeQueueRoot,
+  QUEUE_DIRECTORIES_MAX_LENGTH,
+  queueDirectoriesPattern,
   SERVICE_NAME_PATTERN,
 } from "../../contracts/queue-probe";
 
@@ -36,6 +38,8 @@ export interface SsmStringParameter {
   description: string;
   default?: string;
   allowedPattern: string;
+  /** Longest value SSM accepts. */
+  maxChars?: number;
   interpolationType: "ENV_VAR";
 }
 
@@ -84,7 +88,11 @@ const serviceNameParameter = (): SsmStringParameter => ({
  * SSM Command document that measures the Cribl persistent-queue directories and the service state. It prints exactly
  * one JSON line ({@link QueueProbeResult}) and exits 0, or refuses malformed parameters with exit code 2.
  */
-export function queueProbeDocument(): SsmCommandDocument {
+/**
+ * The probe document for a fleet whose queues live under `queueRoot`: SSM refuses any `queueDirectories` value that is
+ * not at or below it, or longer than QUEUE_DIRECTORIES_MAX_LENGTH.
+ */
+export function queueProbeDocument(queueRoot: string): SsmCommandDocument {
   const runCommand = [
     "set -u",
     "export LC_ALL=C",
@@ -108,8 +116,10 @@ export function queueProbeDocument(): SsmCommandDocument {
         type: "String",
         description:
           "Comma-separated absolute paths of the Cribl persistent-queue directories, e.g. /opt/cribl/state/queues " +
-          "(letters, digits, space, _ - / . and no '..'; no spaces around the commas).",
-        allowedPattern: QUEUE_DIRECTORIES_PATTERN,
+          `(at or below ${normalizeQueueRoot(queueRoot)}; letters, digits, space, _ - / . and no '..'; no spaces ` +
+          "around the commas).",
+        allowedPattern: queueDirectoriesPattern(queueRoot),
+        maxChars: QUEUE_DIRECTORIES_MAX_LENGTH,
         interpolationType: "ENV_VAR",
       },
       serviceName: serviceNameParameter(),

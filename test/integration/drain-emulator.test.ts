@@ -278,7 +278,7 @@ beforeAll(async () => {
   instances.push(...group.AutoScalingGroups![0]!.Instances!.map((i) => i.InstanceId!));
 
   for (const [name, document] of [
-    [PROBE_DOCUMENT, queueProbeDocument()],
+    [PROBE_DOCUMENT, queueProbeDocument("/opt/cribl/state")],
     [STOP_DOCUMENT, gracefulStopDocument()],
   ] as const) {
     await ssm.send(
@@ -501,6 +501,20 @@ describe("the shipped drain definition on the emulator, with the real check-queu
       "DescribeFailedUnexpectedError",
       "FailedUnexpectedError",
     ]);
+  });
+
+  test("the probe document refuses a directory outside the queue root at SendCommand: the drain fails, never drains", async () => {
+    // Prepare: /etc passes check-queue's shape check; only the document's allowedPattern (queue root /opt/cribl/state)
+    // stops it, as SSM does at SendCommand (the harness enforces allowedPattern and maxChars like SSM).
+    const instanceId = "i-0c0ffee0000000002";
+    // Act
+    const execution = await waitForEnd(await startDrain(instanceId, { queueDirectories: "/etc" }));
+    // Assess
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("FailedUnexpectedError");
+    const cause = JSON.parse(execution.cause!);
+    expect(cause.error.Error).toBe("InvalidParameters");
+    expect(cause.error.Cause).toMatch(/queueDirectories.{1,8}\/etc.{1,8}failed to satisfy constraint/);
   });
 
   test("graceful stop on: data flushed by the stop fails the proof, Cribl is started again, and only a later proof completes", async () => {

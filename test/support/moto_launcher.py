@@ -291,8 +291,33 @@ def _next_scripted_answer(instance_id: str) -> dict[str, Any] | None:
 _original_send_command = ssm_models.SimpleSystemManagerBackend.send_command
 
 
+def _check_document_parameters(backend: Any, document_name: str | None, parameters: dict[str, Any]) -> None:
+    # SSM checks each String parameter against the document's allowedPattern and maxChars at SendCommand and refuses
+    # the whole command (InvalidParameters); moto checks neither. A document moto cannot read is left to moto.
+    try:
+        document = backend._documents[document_name].get_default_version()
+        content = document.content
+        declared = (content if isinstance(content, dict) else json.loads(content)).get("parameters") or {}
+    except Exception:  # noqa: BLE001 (not one of our JSON documents: nothing to check)
+        return
+    for name, values in (parameters or {}).items():
+        spec = declared.get(name)
+        if not isinstance(spec, dict):
+            continue
+        for value in values if isinstance(values, list) else [values]:
+            pattern = spec.get("allowedPattern")
+            max_chars = spec.get("maxChars")
+            if (pattern and not re.search(pattern, value)) or (max_chars is not None and len(value) > max_chars):
+                raise SSMException(
+                    "InvalidParameters",
+                    f'Parameter "{name}" "{value[:100]}" failed to satisfy constraint: allowedPattern {pattern}'
+                    + (f", maxChars {max_chars}" if max_chars is not None else ""),
+                )
+
+
 def _send_command(self: Any, **kwargs: Any) -> Any:
     # Fake agent: each SendCommand to a scripted instance consumes its next answer (or fails as scripted).
+    _check_document_parameters(self, kwargs.get("document_name"), kwargs.get("parameters") or {})
     with LOCK:
         answers = {i: _next_scripted_answer(i) for i in kwargs.get("instance_ids") or []}
         for instance_id, answer in answers.items():

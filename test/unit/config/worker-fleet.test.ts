@@ -183,3 +183,52 @@ describe("worker-fleet configuration", () => {
     expect(error.message).toMatch(allowed);
   });
 });
+
+describe("queue root: the probe walks nothing but the queues (issue 12)", () => {
+  it.each([
+    ["the default: Cribl's state directory", { queueVolume: undefined }, "/opt/cribl/state"],
+    [
+      "the queue volume's mount point when there is one",
+      { queues: ["/data/cribl/queues"], queueVolume: { sizeGiB: 50, mountPath: "/data/cribl" } },
+      "/data/cribl",
+    ],
+    ["the configured root, without its trailing slash", { queueRoot: "/opt/cribl/state/" }, "/opt/cribl/state"],
+  ])("takes %s", (_label, change, root) => {
+    // Prepare
+    const config = withFleet(change);
+    // Act
+    const fleet = validateAppConfig(config).workerFleet;
+    // Assess
+    expect(fleet.queueRoot).toBe(root);
+  });
+
+  it.each([
+    [{ queueRoot: "/" }, "workerFleet.queueRoot", /must not be "\/"/],
+    [{ queueRoot: "/etc/cribl" }, "workerFleet.queueRoot", /must not be at or below \/etc/],
+    [{ queueRoot: "/home/ec2-user" }, "workerFleet.queueRoot", /at or below \/home/],
+    [{ queueRoot: "/proc" }, "workerFleet.queueRoot", /at or below \/proc/],
+    [
+      { queueVolume: undefined, queues: ["/opt/cribl/state/queues", "/root/.ssh"] },
+      "workerFleet.queues.1",
+      /at or below queueRoot/,
+    ],
+    [
+      { queueVolume: undefined, queues: ["/opt/cribl/statex"] },
+      "workerFleet.queues.0",
+      /at or below queueRoot \(\/opt\/cribl\/state\)/,
+    ],
+    [
+      { queueRoot: "/opt/cribl/state/queues/pq", queues: ["/opt/cribl/state/queues"] },
+      "workerFleet.queues.0",
+      /queueRoot/,
+    ],
+  ])("refuses %j naming %s", (change, field, message) => {
+    // Prepare
+    const config = withFleet(change);
+    // Act
+    const error = configErrorOf(config);
+    // Assess
+    const issue = error.issues.find((i) => i.field === field.replace(/\.(\d+)$/, "[$1]"));
+    expect(issue?.message).toMatch(message);
+  });
+});

@@ -251,6 +251,8 @@ describe("check-queue core", () => {
     expect(() => parseCheckQueueEvent({ ...event, queueDirectories: "/q;rm -rf /" })).toThrow(/queueDirectories/);
     expect(() => parseCheckQueueEvent({ ...event, queueDirectories: "/q/$(id)" })).toThrow(/queueDirectories/);
     expect(() => parseCheckQueueEvent({ ...event, serviceName: "cribl; reboot" })).toThrow(/serviceName/);
+    const long = `/opt/cribl/state/${"q".repeat(4096)}`;
+    expect(() => parseCheckQueueEvent({ ...event, queueDirectories: long })).toThrow(/at most 4096 characters/);
     expect(parseCheckQueueEvent(event)).toEqual(event);
   });
 });

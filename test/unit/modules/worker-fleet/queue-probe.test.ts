@@ -19,6 +19,7 @@ import {
   QUEUE_DIRECTORIES_MAX_LENGTH,
   QUEUE_DIRECTORIES_PATTERN,
   type QueueProbeResult,
+  queueDirectoriesPattern,
   SERVICE_NAME_PATTERN,
 } from "../../../../contracts/queue-probe";
 import { factsFromProbe } from "../../../../handlers/check-queue/core";
@@ -83,7 +84,7 @@ function probe(
   tmpfsAt?: string,
 ): Run {
   return runDocument(
-    queueProbeDocument(),
+    queueProbeDocument(QUEUE_ROOT),
     { SSM_queueDirectories: queueDirectories, SSM_serviceName: serviceName },
     shell,
     tmpfsAt,
@@ -110,12 +111,46 @@ function file(path: string, bytes: number): void {
 }
 
 const queuePattern = new RegExp(QUEUE_DIRECTORIES_PATTERN);
+const QUEUE_ROOT = "/opt/cribl/state";
+
+describe("queueDirectoriesPattern: the probe document accepts directories under the queue root only", () => {
+  it.each([
+    ["/opt/cribl/state", true],
+    ["/opt/cribl/state/", true],
+    ["/opt/cribl/state/queues", true],
+    ["/opt/cribl/state/queues,/opt/cribl/state/pq.v2", true],
+    ["/", false],
+    ["/etc", false],
+    ["/proc/self", false],
+    ["/root/.ssh", false],
+    ["/opt/cribl/state2", false],
+    ["/opt/cribl/statex/queues", false],
+    ["/opt/cribl/state/../../etc", false],
+    ["/opt/cribl/state/queues,/etc", false],
+    ["/opt/cribl", false],
+    ["opt/cribl/state", false],
+  ])("%j -> %s", (value, accepted) => {
+    // Act
+    const pattern = new RegExp(queueDirectoriesPattern(QUEUE_ROOT));
+    const matched = pattern.test(value);
+    // Assess
+    expect(matched).toBe(accepted);
+  });
+
+  it("escapes the root's dots, so they match only themselves", () => {
+    // Act
+    const pattern = new RegExp(queueDirectoriesPattern("/data/q.v1"));
+    // Assess
+    expect(pattern.test("/data/q.v1/queues")).toBe(true);
+    expect(pattern.test("/data/qxv1/queues")).toBe(false);
+  });
+});
 const servicePattern = new RegExp(SERVICE_NAME_PATTERN);
 
 describe("queueProbeDocument: document shape", () => {
   it("is a schema 2.2 Command document with one aws:runShellScript step", () => {
     // Prepare / Act
-    const doc = queueProbeDocument();
+    const doc = queueProbeDocument(QUEUE_ROOT);
     // Assess
     expect(doc.schemaVersion).toBe("2.2");
     expect(doc.mainSteps).toHaveLength(1);
@@ -125,7 +160,7 @@ describe("queueProbeDocument: document shape", () => {
 
   it("passes every parameter as an environment variable with an allowedPattern", () => {
     // Prepare
-    const docs = [queueProbeDocument(), gracefulStopDocument()];
+    const docs = [queueProbeDocument(QUEUE_ROOT), gracefulStopDocument()];
     // Act
     const parameters = docs.flatMap((doc) => Object.values(doc.parameters));
     // Assess
@@ -135,9 +170,12 @@ describe("queueProbeDocument: document shape", () => {
       expect(parameter.interpolationType).toBe("ENV_VAR");
       expect(parameter.allowedPattern.length).toBeGreaterThan(0);
     }
-    expect(queueProbeDocument().parameters["queueDirectories"]!.allowedPattern).toBe(QUEUE_DIRECTORIES_PATTERN);
-    expect(queueProbeDocument().parameters["queueDirectories"]!.default).toBeUndefined();
-    expect(queueProbeDocument().parameters["serviceName"]).toMatchObject({
+    expect(queueProbeDocument(QUEUE_ROOT).parameters["queueDirectories"]).toMatchObject({
+      allowedPattern: queueDirectoriesPattern(QUEUE_ROOT),
+      maxChars: QUEUE_DIRECTORIES_MAX_LENGTH,
+    });
+    expect(queueProbeDocument(QUEUE_ROOT).parameters["queueDirectories"]!.default).toBeUndefined();
+    expect(queueProbeDocument(QUEUE_ROOT).parameters["serviceName"]).toMatchObject({
       default: "cribl",
       allowedPattern: "^[A-Za-z0-9@._-]{1,64}$",
     });
@@ -146,7 +184,7 @@ describe("queueProbeDocument: document shape", () => {
 
   it("contains no {{ }} placeholder anywhere: values are read from the environment only", () => {
     // Prepare
-    const docs = [queueProbeDocument(), gracefulStopDocument()];
+    const docs = [queueProbeDocument(QUEUE_ROOT), gracefulStopDocument()];
     // Act
     const texts = docs.map((doc) => JSON.stringify(doc));
     const scriptTexts = docs.map((doc) => doc.mainSteps.map((step) => step.inputs.runCommand.join("\n")).join("\n"));
@@ -164,7 +202,7 @@ describe("queueProbeDocument: document shape", () => {
 
   it("embeds the probe program through a quoted heredoc", () => {
     // Prepare
-    const runCommand = queueProbeDocument().mainSteps[0]!.inputs.runCommand;
+    const runCommand = queueProbeDocument(QUEUE_ROOT).mainSteps[0]!.inputs.runCommand;
     const program = readFileSync(QUEUE_PROBE_PROGRAM_PATH, "utf8");
     // Act
     const opener = runCommand.findIndex((line) => line.includes("<<"));

@@ -15,6 +15,7 @@ const PROPS: WorkerFleetProps = {
   instanceType: "m7i.large",
   securityGroupIds: ["sg-0123456789abcdef0"],
   subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+  queueRoot: "/opt/cribl/state/queues",
   minSize: 1,
   maxSize: 4,
   desiredCapacity: 2,
