@@ -11,6 +11,7 @@ import type {
   ListExecutionsCommandInput,
   ListExecutionsCommandOutput,
 } from "@aws-sdk/client-sfn";
+import { DRAIN_OUTCOMES } from "../contracts/drain-outcomes";
 import definition from "../statemachines/drain.asl.json";
 
 /** The Step Functions calls the CLI makes (an SFNClient adapter in production, a fake in tests). */
@@ -65,23 +66,8 @@ export const CONTINUED_OUTCOME = "ContinuedAsNewExecution";
 /** Endings the reconciler (or the next event) restarts as `<instanceId>-<n+1>`, with the same deadline. */
 const RESTARTED_OUTCOMES = new Set(["FailedUnexpectedError", "FailedInvalidInput", "TimedOut"]);
 
-/** One line per outcome, for the summary (statemachines/drain.md has the details). */
-export const OUTCOME_MEANING: Record<string, string> = {
-  Drained: "queues proven empty; lifecycle action completed (CONTINUE). Nothing lost.",
-  LifecycleActionGone: "queues proven empty; the lifecycle action was already completed. Nothing lost.",
-  ContinuedAsNewExecution: "history limit reached; the drain goes on in the next execution.",
-  LifecycleActionGoneUnconfirmed:
-    "the lifecycle action ended before the queues were confirmed empty: queued data may be lost.",
-  InstanceGoneUnconfirmed: "the instance is gone and its queues were never confirmed empty: queued data may be lost.",
-  GaveUpQueuesPreserved: "deadline reached without proof; queue volumes snapshotted, lifecycle action completed.",
-  GaveUpQueuesNotPreserved: "deadline reached without proof and snapshotOnGiveUp is false: queued data is lost.",
-  GaveUpSnapshotUnconfirmed: "deadline reached; the snapshots were not confirmed completed. Check them by hand.",
-  FailedSnapshotError: "deadline reached; a snapshot failed or none was created. The action is left to its timeout.",
-  FailedUnexpectedError: "an unplanned error (AccessDenied, exhausted retries...); the reconciler restarts the drain.",
-  FailedInvalidInput: "the execution input is missing a field or has a wrong type.",
-  TimedOut: "the execution timed out; the reconciler restarts the drain.",
-  Aborted: "the execution was stopped by hand; it is not restarted.",
-};
+/** What each outcome means and what it lost, in the same words as the drain alerts (contracts/drain-outcomes.ts). */
+export const OUTCOME_MEANING: Record<string, { meaning: string; lost: string }> = DRAIN_OUTCOMES;
 
 /** What the execution input (and so PrepareDrain) carries that an operator wants to see. */
 export interface DrainInputView {
@@ -242,6 +228,8 @@ export interface DrainEnd {
   /** The terminal state's name (Drained, LifecycleActionGoneUnconfirmed, ...), TimedOut or Aborted. */
   outcome: string;
   meaning: string | null;
+  /** What was, or may have been, lost (null for an outcome this CLI does not know). */
+  lost: string | null;
   /** True only for Drained-like Succeed outcomes (exit 0). */
   drained: boolean;
   durationSeconds: number | null;
@@ -463,7 +451,8 @@ export class DrainHistoryReader {
       instanceId,
       status,
       outcome,
-      meaning: OUTCOME_MEANING[outcome] ?? null,
+      meaning: OUTCOME_MEANING[outcome]?.meaning ?? null,
+      lost: OUTCOME_MEANING[outcome]?.lost ?? null,
       drained: status === "SUCCEEDED" && DRAINED_OUTCOMES.has(outcome),
       durationSeconds: this.started ? Math.round((when.getTime() - this.started.getTime()) / 1000) : null,
       deadline: this.input.deadline,
@@ -767,6 +756,7 @@ export function formatEnd(e: DrainEnd & { at?: string }): string {
   const lines = [`${e.at ? `${e.at}  ` : ""}drain ${e.execution} ended ${e.status}: ${e.outcome}`];
   const add = (k: string, v: string) => lines.push(`  ${`${k}:`.padEnd(14)}${v}`);
   if (e.meaning) add("meaning", e.meaning);
+  if (e.lost) add("lost", e.lost);
   if (e.instanceId) add("instance", e.instanceId);
   add("duration", formatDuration(e.durationSeconds));
   if (e.deadline) {

@@ -159,6 +159,10 @@ export class WorkerFleetStack extends AppStack {
       check_queue_function_name: [d.checkQueueFunctionName, "Lambda function that reads a worker's queues over SSM"],
       start_drain_function_name: [d.startDrainFunctionName, "Lambda function that starts a drain per lifecycle action"],
       reconcile_function_name: [d.reconcileFunctionName, "Lambda function that restarts missed or failed drains"],
+      notify_function_name: [
+        d.notifyFunctionName,
+        "Lambda function that sends each ended drain's outcome, last reading and runbook section to the alarm topic",
+      ],
       dead_letter_queue_url: [d.deadLetterQueueUrl, "Queue of lifecycle events that could not start a drain"],
       dashboard_name: [d.dashboardName, "CloudWatch dashboard of the drains"],
       alarm_topic_arn: [this.alarmTopicArn, "SNS topic that receives the drain alarms"],

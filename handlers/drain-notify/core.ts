@@ -12,6 +12,7 @@ import {
   runbookLink,
   UNKNOWN_OUTCOME,
 } from "../../contracts/drain-outcomes";
+import { errorText } from "../shared/errors";
 
 export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
 
@@ -132,7 +133,6 @@ export const MAX_HISTORY_PAGES = 5;
 const HISTORY_PAGE_SIZE = 100;
 
 const INSTANCE_OF_NAME = /^(i-[0-9a-f]{8,17})-\d+$/;
-const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** PrepareDrain's placeholder: this execution took no reading yet. */
 const NO_READING: ReadingSummary = {

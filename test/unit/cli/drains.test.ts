@@ -500,7 +500,8 @@ describe("drains CLI core", () => {
     expect(text.at(-1)).toBe(
       [
         `2026-01-05T10:01:38Z  drain ${A}-1 ended SUCCEEDED: Drained`,
-        "  meaning:      queues proven empty; lifecycle action completed (CONTINUE). Nothing lost.",
+        "  meaning:      The queues were proven empty after Cribl stopped; the lifecycle action was completed (CONTINUE).",
+        "  lost:         Nothing.",
         `  instance:     ${A}`,
         "  duration:     1m38s",
         "  deadline:     2026-01-05T10:10:00.000Z (8m22s left at the end)",

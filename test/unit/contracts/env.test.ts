@@ -103,6 +103,7 @@ describe("one failure policy: loaded with the module, reported on every call", (
   it.each([
     ["check-queue", "../../../handlers/check-queue/index", {}, /QUEUE_PROBE_DOCUMENT_NAME must be set/],
     ["start-drain", "../../../handlers/start-drain/index", {}, /STATE_MACHINE_ARN must be set/],
+    ["drain-notify", "../../../handlers/drain-notify/index", {}, /ALARM_TOPIC_ARN must be set/],
     [
       "reconcile",
       "../../../handlers/reconcile/index",
