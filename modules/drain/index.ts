@@ -109,6 +109,7 @@ export class DrainWorkflow extends Construct {
   readonly outputs: DrainWorkflowOutputs;
   /** The policies of the workflow's principals, as rendered (reviewed and simulated in tests). */
   readonly policies: DrainWorkflowPolicies;
+  /** The drain state machine resource (its definition is statemachines/drain.asl.json). */
   readonly stateMachine: SfnStateMachine;
 
   constructor(scope: Construct, id: string, props: DrainWorkflowProps) {

@@ -23,7 +23,9 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 const PRODUCTION = ["main", "config", "contracts", "handlers", "modules", "stacks", "statemachines"] as const;
 const TOOLS = ["scripts", "cli", "bench", "test"] as const;
-type Layer = (typeof PRODUCTION)[number] | (typeof TOOLS)[number];
+/** Configurations to start from: they use the configuration's types, nothing else. */
+const EXAMPLES = ["examples"] as const;
+type Layer = (typeof PRODUCTION)[number] | (typeof TOOLS)[number] | (typeof EXAMPLES)[number];
 
 /** Which layers each layer may import (its own layer is always allowed). */
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
@@ -34,10 +36,23 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   config: ["modules", "statemachines", "contracts"],
   handlers: ["contracts"],
   contracts: [],
+  examples: ["config"],
   scripts: ["main", "stacks", "config", "contracts", "handlers", "modules", "statemachines", "cli", "test"],
   cli: ["config", "contracts", "handlers", "modules", "statemachines", "scripts"],
   bench: ["main", "stacks", "config", "contracts", "handlers", "modules", "statemachines", "scripts", "cli", "test"],
-  test: ["main", "stacks", "config", "contracts", "handlers", "modules", "statemachines", "scripts", "cli", "bench"],
+  test: [
+    "main",
+    "stacks",
+    "config",
+    "contracts",
+    "handlers",
+    "modules",
+    "statemachines",
+    "scripts",
+    "cli",
+    "bench",
+    "examples",
+  ],
 };
 
 /**
@@ -94,7 +109,7 @@ function sourceFiles(root: string): string[] {
       .filter((e) => e !== "node_modules")
       .flatMap((e) => walk(path.posix.join(rel, e)));
   };
-  return ["main.ts", ...PRODUCTION.filter((l) => l !== "main"), ...TOOLS].flatMap(walk);
+  return ["main.ts", ...PRODUCTION.filter((l) => l !== "main"), ...TOOLS, ...EXAMPLES].flatMap(walk);
 }
 
 function layerOf(file: string): Layer | undefined {
