@@ -88,6 +88,13 @@ function dashboardMetrics(stack: TfJson): string[] {
     for (const w of body.widgets) {
       let previous: unknown[] = [];
       for (const row of w.properties?.metrics ?? []) {
+        const expression = row.find(
+          (v): v is { expression: string } => typeof (v as { expression?: unknown })?.expression === "string",
+        );
+        if (expression) {
+          out.push(`${r.dashboard_name}: ${expression.expression}`);
+          continue;
+        }
         const line = row.filter((v) => typeof v === "string").map((v, i) => (v === "." ? previous[i] : v));
         previous = line;
         if (typeof line[0] === "string" && line[0].startsWith("{")) continue; // expression row
