@@ -141,26 +141,6 @@ function stackReport(id: string, stack: TfJson, only?: (what: string) => boolean
   for (const [what, raw] of resourcePolicies) {
     if (raw === undefined || (only && !only(what))) continue;
     out.push(tidy(`- ${what}`));
-    const doc = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(raw));
-    if (doc) {
-      const data = stack.data?.aws_iam_policy_document?.[doc[1]!] as { statement?: Record<string, unknown>[] };
-      for (const s of data?.statement ?? []) {
-        const principals = (s.principals as { type: string; identifiers: string[] }[] | undefined) ?? [];
-        const conds = (s.condition as { test: string; variable: string; values: string[] }[] | undefined) ?? [];
-        out.push(
-          tidy(
-            `    ${s.effect === "Deny" ? "DENY " : ""}${list(s.actions).join(", ")}  ->  by ${principals
-              .map((p) => `${p.type}: ${p.identifiers.join(", ")}`)
-              .join("; ")}  ->  on ${list(s.resources).join(", ")}${
-              conds.length
-                ? `  ->  if ${conds.map((c) => `${c.test} ${c.variable} = ${c.values.join(" | ")}`).join("; ")}`
-                : ""
-            }`,
-          ),
-        );
-      }
-      continue;
-    }
     const policy = readPolicy(raw);
     out.push(...(typeof policy === "string" ? [`    ${policy}`] : statementLines(policy, "    ", true)));
   }

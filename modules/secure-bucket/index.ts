@@ -6,7 +6,6 @@
  * noncurrent versions the same number of days after they stop being current), and a policy denying any request not
  * made over TLS.
  */
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
@@ -15,6 +14,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
 import type { z } from "zod";
+import { renderPolicy } from "../common/policy";
 import { bool, int, parseWith, patterns, str, strict, stringMap } from "../common/schema";
 
 export const secureBucketPropsSchema = strict({
@@ -108,19 +108,18 @@ export class SecureBucket extends Construct {
         dependsOn: versioned ? [versioned] : undefined,
       });
     }
-    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
-      statement: [
-        {
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          principals: [{ type: "*", identifiers: ["*"] }],
-          actions: ["s3:*"],
-          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-      ],
-    });
-    new S3BucketPolicy(this, "policy", { bucket: this.bucket.id, policy: tlsOnly.json });
+    // Rendered like every other policy of the project (renderPolicy), so tests and reviewers read it as data.
+    const tlsOnly = renderPolicy([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+    new S3BucketPolicy(this, "policy", { bucket: this.bucket.id, policy: tlsOnly });
     this.outputs = { bucketName: this.bucket.bucket, bucketArn: this.bucket.arn };
   }
 }

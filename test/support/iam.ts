@@ -62,14 +62,11 @@ function keyIdFor(id: string): string {
 function referenceValue(stack: TfJson, expr: string): string {
   const data = /^data\.(aws_[a-z0-9_]+)\.([\w-]+)\.([a-z_]+)$/.exec(expr);
   if (data) {
-    const [, type, id, attr] = data;
+    const [, type, , attr] = data;
     if (type === "aws_partition" && attr === "partition") return PARTITION;
     if (type === "aws_partition" && attr === "dns_suffix") return "amazonaws.com";
     if (type === "aws_region" && attr === "name") return REGION;
     if (type === "aws_caller_identity" && attr === "account_id") return ACCOUNT;
-    if (type === "aws_iam_policy_document" && attr === "json") {
-      return JSON.stringify(policyDocumentData(stack, stack.data?.aws_iam_policy_document?.[id!] ?? {}));
-    }
     throw new Error(`cannot resolve data reference ${expr}`);
   }
   const m = /^(aws_[a-z0-9_]+)\.([\w-]+)\.([a-z_]+)$/.exec(expr);
@@ -127,18 +124,13 @@ export function resolve(stack: TfJson, text: string): string {
   return out;
 }
 
-const POLICY_DOCUMENT_REFERENCE = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/;
-
 /** A synthesized policy with references left as `${...}` strings (for reading, e.g. the report). */
 export function rawPolicy(raw: string): Policy {
-  if (POLICY_DOCUMENT_REFERENCE.test(raw)) return { Statement: [] };
   return readPolicy(raw);
 }
 
 /** A synthesized policy with every reference resolved to the concrete ARN it stands for. */
 export function concretePolicy(stack: TfJson, raw: string): Policy {
-  const doc = POLICY_DOCUMENT_REFERENCE.exec(raw);
-  if (doc) return policyDocumentData(stack, stack.data?.aws_iam_policy_document?.[doc[1]!] ?? {});
   return resolveValues(stack, readPolicy(raw));
 }
 
@@ -150,40 +142,6 @@ function resolveValues<T>(stack: TfJson, value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [resolve(stack, k), resolveValues(stack, v)])) as T;
   }
   return value;
-}
-
-/** An `aws_iam_policy_document` data source as the policy JSON it renders. */
-function policyDocumentData(stack: TfJson, attrs: Attrs): Policy {
-  type S = {
-    sid?: string;
-    effect?: string;
-    actions?: string[];
-    not_actions?: string[];
-    resources?: string[];
-    principals?: { type: string; identifiers: string[] }[];
-    condition?: { test: string; variable: string; values: string[] }[];
-  };
-  const r = (v: string) => resolve(stack, v);
-  const statements = ((attrs.statement as S[] | undefined) ?? []).map((s) => {
-    const out: Statement = { Effect: (s.effect ?? "Allow") as "Allow" | "Deny" };
-    if (s.sid) out.Sid = s.sid;
-    if (s.principals) {
-      const p: Record<string, string[]> = {};
-      for (const pr of s.principals) p[pr.type] = pr.identifiers.map(r);
-      out.Principal = p["*"] ? "*" : p;
-    }
-    if (s.actions) out.Action = s.actions;
-    if (s.not_actions) out.NotAction = s.not_actions;
-    if (s.resources) out.Resource = s.resources.map(r);
-    if (s.condition) {
-      out.Condition = {};
-      for (const c of s.condition) {
-        out.Condition[c.test] = { ...(out.Condition[c.test] ?? {}), [c.variable]: c.values.map(r) };
-      }
-    }
-    return out;
-  });
-  return { Version: "2012-10-17", Statement: statements };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

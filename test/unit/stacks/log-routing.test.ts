@@ -122,7 +122,7 @@ describe("kinesis-forward modules in the log-routing stack", () => {
       "AES256",
     );
     expect(JSON.stringify(resourcesOf(stack, "aws_s3_bucket_lifecycle_configuration"))).toContain('"days":30');
-    const tls = JSON.stringify(stack.data?.aws_iam_policy_document);
+    const tls = JSON.stringify(resourcesOf(stack, "aws_s3_bucket_policy"));
     expect(tls).toContain("aws:SecureTransport");
   });
 });

@@ -3,6 +3,7 @@
 // the second guard that no stored log object is ever lost to an overwrite or a delete).
 import { SecureBucket, type SecureBucketProps } from "../../../../modules/secure-bucket";
 import { onlyResource, resources, type Synthesized, synthConstruct } from "../../../support/construct";
+import { readPolicy } from "../../../support/policy";
 
 const synthBucket = (props: Partial<SecureBucketProps> = {}): Synthesized =>
   synthConstruct((scope) => new SecureBucket(scope, "archive", { bucketName: "archive-bucket", ...props })).synthesized;
@@ -22,16 +23,19 @@ describe("SecureBucket", () => {
     expect(onlyResource(s, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
     ]);
-    const [tls] = Object.values(s.data?.aws_iam_policy_document ?? {});
-    expect(tls!.statement).toEqual([
-      expect.objectContaining({
-        sid: "DenyInsecureTransport",
-        effect: "Deny",
-        actions: ["s3:*"],
-        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-      }),
+    const policy = readPolicy(String(onlyResource(s, "aws_s3_bucket_policy").policy));
+    const bucket = Object.keys(s.resource?.aws_s3_bucket ?? {})[0]!;
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`\${aws_s3_bucket.${bucket}.arn}`, `\${aws_s3_bucket.${bucket}.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
     ]);
-    expect(String(onlyResource(s, "aws_s3_bucket_policy").policy)).toMatch(/^\$\{data\.aws_iam_policy_document\./);
+    expect(s.data?.aws_iam_policy_document).toBeUndefined();
   });
 
   it("encrypts with SSE-KMS and a bucket key when given a key", () => {
