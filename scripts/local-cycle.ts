@@ -93,8 +93,10 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
 /**
  * moto's threaded werkzeug server sometimes closes a keep-alive connection the provider is about to reuse ("use of
  * closed network connection", "connection reset"). apply and destroy converge when run again, so retry those, and
- * only those, transport errors; anything else fails at once.
+ * only those, transport errors, up to CONVERGE_ATTEMPTS runs (a loaded 2-core CI machine has needed three in a row on
+ * destroy); anything else fails at once.
  */
+const CONVERGE_ATTEMPTS = 5;
 const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
 
 export async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
@@ -102,7 +104,7 @@ export async function converge(args: string[], dir: string, tfEnv: Record<string
     const r = await terraform(args, dir, tfEnv);
     if (r.code === 0) return;
     const transient = EMULATOR_TRANSPORT_ERROR.test(r.stderr);
-    if (!transient || attempt === 3) {
+    if (!transient || attempt === CONVERGE_ATTEMPTS) {
       throw new Error(
         `terraform ${args[0]} failed in ${path.basename(dir)} (exit ${r.code}):\n${r.stderr || r.stdout}`,
       );

@@ -93,6 +93,12 @@ describe("plan review on plans made against the emulator", () => {
     const stateMachine = find(full, "aws_sfn_state_machine", "drain_state_machine");
     const policy = find(full, "aws_iam_role_policy", "drain_check_queue_policy");
     const stack = prune(full, [stateMachine.address, policy.address]);
+    // The synthesized backend path is relative to the stack directory; the plans below run in copies of it elsewhere,
+    // so every copy names the one state file absolutely.
+    (stack.terraform!.backend as { local: { path: string } }).local.path = path.join(
+      work,
+      "terraform.worker-fleet.tfstate",
+    );
     const definition = JSON.parse(String(stateMachine.body.definition)) as Definition;
     const edited = Object.keys(definition.States).find((n) => typeof definition.States[n].Next === "string");
     if (!edited) throw new Error("no state of the drain definition has a Next");
