@@ -12,6 +12,9 @@ const common = {
 };
 /** @type {import('jest').Config} */
 module.exports = {
+  // Two workers even on a 2-core machine (jest's default there is one): the integration suites spend most of their
+  // time waiting on Terraform, moto and the drains' own waits, which the unit suites fill.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     {
