@@ -3,7 +3,8 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import type { Construct } from "constructs";
-import { ConfigError } from "../../modules/common/schema";
+import type { ConfigError } from "../../modules/common/schema";
+import { configErrorFrom } from "./config-error";
 
 export type Resource = Record<string, unknown>;
 export type Synthesized = {
@@ -45,11 +46,5 @@ export function addressOf(s: Synthesized, type: string, match: (r: Resource) => 
 
 /** The ConfigError a construct's props raise; fails when they are accepted. */
 export function propsErrorOf(build: (scope: Construct) => unknown): ConfigError {
-  try {
-    synthConstruct(build);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("props were accepted");
+  return configErrorFrom(() => synthConstruct(build), "props");
 }

@@ -2,9 +2,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type AppConfig, ConfigError, validateAppConfig } from "../../config";
+import { type AppConfig, type ConfigError, validateAppConfig } from "../../config";
 import example from "../../config/example";
 import { buildApp } from "../../stacks/app";
+import { configErrorFrom } from "./config-error";
 
 export type TfJson = {
   terraform?: Record<string, unknown>;
@@ -36,11 +37,5 @@ export function exampleConfig(): AppConfig {
 
 /** The ConfigError that validating `config` raises; fails when the configuration is accepted. */
 export function configErrorOf(config: AppConfig): ConfigError {
-  try {
-    validateAppConfig(config);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("configuration was accepted");
+  return configErrorFrom(() => validateAppConfig(config));
 }

@@ -3,7 +3,7 @@
 // directly, and under the configuration path, in one list with every other configuration error, before any construct
 // is built.
 import { App, TerraformStack } from "cdktf";
-import { ConfigError } from "../../config";
+import type { ConfigError } from "../../config";
 import { CloudwatchSubscription } from "../../modules/cloudwatch-subscription";
 import { LOG_RETENTION_DAYS, logRetentionDays } from "../../modules/common/schema";
 import type { KinesisConsumerCommonProps } from "../../modules/kinesis-consumer";
@@ -14,19 +14,13 @@ import { LogRoutingAlarms } from "../../modules/log-routing-alarms";
 import { SecureBucket } from "../../modules/secure-bucket";
 import { Stream } from "../../modules/stream";
 import { buildApp } from "../../stacks/app";
+import { configErrorFrom } from "../support/config-error";
 import { configErrorOf, exampleConfig } from "../support/synth";
 
 const PORT_MESSAGE = "must be an integer from 1 to 65535; got 70000";
 
 function constructError(build: (stack: TerraformStack) => unknown): ConfigError {
-  const stack = new TerraformStack(new App({ outdir: "/tmp/never-written" }), "s");
-  try {
-    build(stack);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("props were accepted");
+  return configErrorFrom(() => build(new TerraformStack(new App({ outdir: "/tmp/never-written" }), "s")), "props");
 }
 
 const consumer: KinesisConsumerCommonProps = {

@@ -3,20 +3,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import type { AppConfig } from "../../../config";
-import { ConfigError, validateAppConfig } from "../../../config";
+import { type ConfigError, validateAppConfig } from "../../../config";
 import { inEmulator } from "../../../config/local";
 import { buildApp } from "../../../stacks/app";
 import { WorkerFleetStack } from "../../../stacks/worker-fleet";
+import { configErrorFrom } from "../../support/config-error";
 import { exampleConfig, resourcesOf, synthApp } from "../../support/synth";
 
+/** The ConfigError building the app from `config` raises (validation, then every construct's own props). */
 function errorOf(config: AppConfig): ConfigError {
-  try {
-    buildApp(config, { outdir: "/tmp/never-written" });
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("configuration was accepted");
+  return configErrorFrom(() => buildApp(config, { outdir: "/tmp/never-written" }));
 }
 
 describe("configuration", () => {
@@ -294,20 +290,14 @@ describe("defaults that fail closed outside emulator mode (issue 12)", () => {
     const resolved = validateAppConfig(exampleConfig());
     const { subnetIds: _s, securityGroupIds: _g, ...workerFleet } = resolved.workerFleet;
     // Act
-    let error: unknown;
-    try {
-      new WorkerFleetStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "synth-")) }), "worker-fleet", {
-        ...resolved,
-        workerFleet,
-      });
-    } catch (e) {
-      error = e;
-    }
+    const error = configErrorFrom(
+      () =>
+        new WorkerFleetStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "synth-")) }), "worker-fleet", {
+          ...resolved,
+          workerFleet,
+        }),
+    );
     // Assess
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((i) => i.field)).toEqual([
-      "workerFleet.subnetIds",
-      "workerFleet.securityGroupIds",
-    ]);
+    expect(error.issues.map((i) => i.field)).toEqual(["workerFleet.subnetIds", "workerFleet.securityGroupIds"]);
   });
 });
