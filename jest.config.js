@@ -1,4 +1,4 @@
-// Two projects: fast unit tests, and integration suites that need Terraform and the moto emulator.
+// Unit suites, and integration suites that need Terraform and the moto emulator; the demo runs in a phase of its own.
 const swc = [
   "@swc/jest",
   { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" }, sourceMaps: "inline" },
@@ -10,18 +10,29 @@ const common = {
   transformIgnorePatterns: ["/node_modules/(?!@middy/)"],
   setupFiles: ["<rootDir>/test/support/polyfills.ts"],
 };
-/** @type {import('jest').Config} */
-module.exports = {
-  // Two workers even on a 2-core machine (jest's default there is one): the integration suites spend most of their
-  // time waiting on Terraform, moto and the drains' own waits, which the unit suites fill.
-  maxWorkers: 2,
-  projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
-    {
-      ...common,
-      displayName: "integration",
-      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      globalSetup: "<rootDir>/test/support/require-tools.ts",
-    },
-  ],
+const integration = {
+  ...common,
+  globalSetup: "<rootDir>/test/support/require-tools.ts",
 };
+const DEMO = "<rootDir>/test/integration/demo.test.ts";
+/**
+ * Two phases. The default one: unit and integration suites, two workers even on a 2-core machine (jest's default there
+ * is one; the integration suites mostly wait on Terraform, moto and the drains' own waits, which the unit suites fill).
+ * `JEST_PHASE=demo`: the demo alone, after everything else (`npm test` runs both), so its timing is the demo's.
+ * @type {import('jest').Config}
+ */
+module.exports =
+  process.env.JEST_PHASE === "demo"
+    ? { maxWorkers: 1, projects: [{ ...integration, displayName: "demo", testMatch: [DEMO] }] }
+    : {
+        maxWorkers: 2,
+        projects: [
+          { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+          {
+            ...integration,
+            displayName: "integration",
+            testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+            testPathIgnorePatterns: ["/node_modules/", "/test/integration/demo\\.test\\.ts$"],
+          },
+        ],
+      };
