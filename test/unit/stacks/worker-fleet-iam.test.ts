@@ -30,6 +30,7 @@ const { account: A, region: R } = CONCRETE;
 let stack: TfJson;
 let model: IamModel;
 beforeAll(() => {
+  // Prepare (every test): the stack synthesized from the case configuration, and its IAM model.
   stack = synthApp(workerFleetCaseConfig()).stacks["worker-fleet"]!;
   model = workerFleetModel(stack);
 });
@@ -45,6 +46,7 @@ const actionsOf = (statements: Policy["Statement"]) =>
 
 describe("worker-fleet IAM, every policy evaluated", () => {
   it("covers every role of the stack; the instance role's managed policy is vendored with its version", () => {
+    // Act / Assess
     expect(model.roles.map((r) => r.roleName).sort()).toEqual([...WORKER_FLEET_PRINCIPALS].sort());
     const managed = Object.fromEntries(model.roles.map((r) => [r.roleName, r.managed.map((m) => m.arn)]));
     expect(managed).toEqual({
@@ -59,7 +61,9 @@ describe("worker-fleet IAM, every policy evaluated", () => {
   });
 
   it("reads the resource policies that govern what the principals call", () => {
+    // Act
     const kinds = resourcePoliciesOf(stack).map((p) => `${p.kind} ${p.arn}`);
+    // Assess
     expect(kinds.sort()).toEqual([
       `kms key arn:aws:kms:${R}:${A}:key/alarm_topic_key`,
       `lambda function arn:aws:lambda:${R}:${A}:function:cribl-demo-drain-notify`,
@@ -72,15 +76,18 @@ describe("worker-fleet IAM, every policy evaluated", () => {
   it.each(WORKER_FLEET_CASES.map((c) => [c.principal, c.action, c.resource, c.expected, c] as const))(
     "%s %s %s: %s",
     async (_p, _a, _r, expected, c) => {
+      // Act / Assess
       expect(await decide(model, c)).toBe(expected);
     },
   );
 
   it("uses only condition keys its actions support, and only actions that exist", async () => {
+    // Act / Assess
     expect(await modelPolicyProblems(model)).toEqual([]);
   });
 
   it("grants '*' only to actions that support no resource-level permissions (per iam-data)", async () => {
+    // Act: every Allow on "*" checked against iam-data.
     const offending: string[] = [];
     for (const r of model.roles) {
       for (const s of r.inline.flatMap((p) => p.policy.Statement)) {
@@ -92,10 +99,12 @@ describe("worker-fleet IAM, every policy evaluated", () => {
         }
       }
     }
+    // Assess
     expect(offending).toEqual([]);
   });
 
   it("leaves no Terraform reference unresolved in what it evaluates", () => {
+    // Act / Assess
     expect(JSON.stringify(model.roles)).not.toContain("${");
     expect(JSON.stringify(model.resourcePolicies.map((p) => p.policy))).not.toContain("${");
     for (const p of Object.values(stack.resource?.aws_iam_role_policy ?? {})) {
@@ -104,6 +113,7 @@ describe("worker-fleet IAM, every policy evaluated", () => {
   });
 
   it("renders the policies reviewers read", () => {
+    // Act
     const view = Object.fromEntries(
       model.roles.map((r) => [
         r.roleName,
@@ -114,13 +124,14 @@ describe("worker-fleet IAM, every policy evaluated", () => {
         },
       ]),
     );
+    // Assess
     expect(view).toMatchSnapshot();
   });
 });
 
 describe("the instance role (issue 12, item 1)", () => {
   it("lets a worker read exactly the parameter its boot reads, with the managed policy's reads taken back", () => {
-    // The boot script as shipped (the launch template's user data) reads one parameter, with `aws ssm
+    // Act: the boot script as shipped (the launch template's user data) reads one parameter, with `aws ssm
     // get-parameter`, and nothing else from Parameter Store.
     const templates = Object.values(stack.resource?.aws_launch_template ?? {});
     expect(templates).toHaveLength(1);
@@ -128,6 +139,7 @@ describe("the instance role (issue 12, item 1)", () => {
     expect(script.match(/aws ssm [a-z-]+/g)).toEqual(["aws ssm get-parameter"]);
     expect(script).toContain("readonly TOKEN_PARAMETER='/cribl/leader-auth-token'");
 
+    // Assess
     const deny = statementsOf(WORKER_ROLES.instance).filter((s) => s.Effect === "Deny");
     expect(deny).toEqual([
       expect.objectContaining({
@@ -191,7 +203,9 @@ describe("the state machine role (issue 12, item 6)", () => {
   const definition = () => JSON.parse(loadDrainDefinitionTemplate()) as Record<string, unknown>;
 
   it("allows exactly the actions the definition's Tasks call, plus tagging at creation, logs and traces", () => {
+    // Act
     const called = definitionActions(definition());
+    // Assess
     expect([...called].sort()).toEqual([
       "autoscaling:CompleteLifecycleAction",
       "autoscaling:RecordLifecycleActionHeartbeat",
@@ -211,8 +225,10 @@ describe("the state machine role (issue 12, item 6)", () => {
   });
 
   it("tags snapshots with exactly the keys the role allows, and copies no volume tags", () => {
+    // Prepare
     const task = (definition().States as Record<string, Record<string, unknown>>).CreateQueueSnapshots!;
     const parameters = task.Parameters as Record<string, unknown>;
+    // Act / Assess: the definition's CreateSnapshots, then the role's tagging statements.
     expect(parameters).not.toHaveProperty("CopyTagsFromSource");
     expect(parameters.InstanceSpecification).toEqual(expect.objectContaining({ "InstanceId.$": "$.instanceId" }));
     const specs = parameters.TagSpecifications as { ResourceType: string; Tags: { Key: string }[] }[];

@@ -30,12 +30,14 @@ function recordOrder() {
 
 describe("withObservability", () => {
   it("flushes metrics before the logger resets its keys when the handler returns", async () => {
+    // Prepare
     const { calls, restore } = recordOrder();
     try {
       const handler = withObservability(async () => {
         calls.push("handler");
         return "ok";
       });
+      // Act / Assess
       await expect(handler({}, context)).resolves.toBe("ok");
       expect(calls).toEqual(["handler", "metrics flushed", "logger keys reset"]);
     } finally {
@@ -44,12 +46,14 @@ describe("withObservability", () => {
   });
 
   it("flushes metrics first when the handler throws, and the error still reaches the caller", async () => {
+    // Prepare
     const { calls, restore } = recordOrder();
     try {
       const handler = withObservability(async () => {
         calls.push("handler");
         throw new Error("boom");
       });
+      // Act / Assess
       await expect(handler({}, context)).rejects.toThrow("boom");
       expect(calls).toEqual(["handler", "metrics flushed", "logger keys reset"]);
     } finally {
