@@ -22,13 +22,15 @@ export const normalizeQueueRoot = (root: string): string => (root.length > 1 ? r
 
 /**
  * allowedPattern of the `queueDirectories` parameter for a fleet whose queues live under `root`: one or more paths at
- * or below `root`, separated by commas. Baked into the probe document at synth, so SSM itself refuses to run the probe
- * on any other directory, whoever sends the command. `root` must itself match {@link QUEUE_DIRECTORIES_PATTERN} as a
- * single path.
+ * or below `root`, separated by commas, {@link QUEUE_DIRECTORIES_MAX_LENGTH} characters at most. Baked into the probe
+ * document at synth, so SSM itself refuses to run the probe on any other directory, whoever sends the command. The
+ * length cap is the one look-ahead, at the start (`(?=.{1,N}$)`), which SSM's (Java), JavaScript's and Python's engines
+ * read alike; the document's `maxChars` says the same a second way. `root` must itself match
+ * {@link QUEUE_DIRECTORIES_PATTERN} as a single path.
  */
 export function queueDirectoriesPattern(root: string): string {
   const r = normalizeQueueRoot(root).replace(/\./g, "\\.");
-  return `^${r}${BELOW_ROOT}(,${r}${BELOW_ROOT})*$`;
+  return `^(?=.{1,${QUEUE_DIRECTORIES_MAX_LENGTH}}$)${r}${BELOW_ROOT}(,${r}${BELOW_ROOT})*$`;
 }
 
 /** allowedPattern of the `serviceName` parameter (a systemd unit name). */

@@ -137,6 +137,16 @@ describe("queueDirectoriesPattern: the probe document accepts directories under 
     expect(matched).toBe(accepted);
   });
 
+  it("caps the value's length in the pattern itself", () => {
+    // Prepare
+    const pattern = new RegExp(queueDirectoriesPattern(QUEUE_ROOT));
+    const longest = `${QUEUE_ROOT}/${"q".repeat(QUEUE_DIRECTORIES_MAX_LENGTH - QUEUE_ROOT.length - 1)}`;
+    // Act / Assess
+    expect(longest).toHaveLength(QUEUE_DIRECTORIES_MAX_LENGTH);
+    expect(pattern.test(longest)).toBe(true);
+    expect(pattern.test(`${longest}q`)).toBe(false);
+  });
+
   it("escapes the root's dots, so they match only themselves", () => {
     // Act
     const pattern = new RegExp(queueDirectoriesPattern("/data/q.v1"));
