@@ -9,6 +9,10 @@
 //
 // APP_CONFIG may name any configuration: its emulator endpoint and backend are always replaced (emulator mode, local
 // state in the temporary directory), so a configuration written for AWS never reaches AWS or its state bucket.
+//
+// npm runs it as `node --import tsx`, one process, not through the tsx CLI: the CLI relays Ctrl-C to its child and,
+// when the child does not acknowledge the signal within 30 ms (easily missed on a loaded machine), kills it with
+// SIGKILL and exits 130, cutting the cleanup short. scripts/demo.ts runs the same way for the same reason.
 import "./quiet-sdk";
 import * as fs from "node:fs";
 import * as os from "node:os";

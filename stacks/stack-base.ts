@@ -43,7 +43,10 @@ export abstract class AppStack extends TerraformStack {
       new AwsProvider(this, "aws", {
         region: config.region,
         defaultTags: [{ tags }],
-        maxRetries: 1,
+        // A few retries, not the default 25: moto answers an unsupported call with an error the SDK would retry for
+        // minutes, while the one error worth retrying here is a transport one (the emulator's server sometimes drops
+        // a connection mid-response: "use of closed network connection"), which a single attempt turned into a failure.
+        maxRetries: 3,
         s3UsePathStyle: true,
         skipCredentialsValidation: true,
         skipMetadataApiCheck: "true",

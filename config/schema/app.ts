@@ -48,7 +48,7 @@ export const appConfigSchema = strict({
   backend: backendSchema.default({ type: "local" }),
   /**
    * Emulator mode for the AWS provider: every service endpoint points at one URL (the moto server), retries are capped
-   * at 1 and account/credential checks are skipped. Credentials come from the environment, never from here.
+   * at 3 and account/credential checks are skipped. Credentials come from the environment, never from here.
    */
   emulator: strict({ endpoint: str(patterns.url) }).optional(),
   /**

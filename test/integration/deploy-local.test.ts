@@ -28,9 +28,10 @@ describe("npm run deploy:local -- --keep", () => {
     let out = "";
     const exited = new Promise<number | null>((resolve) => {
       // Its own process group, signalled as a terminal's Ctrl-C signals the foreground group.
+      // As `npm run deploy:local` runs it: node with tsx's loader, one process (see scripts/deploy-local.ts).
       child = spawn(
-        join(PROJECT_ROOT, "node_modules", ".bin", "tsx"),
-        ["scripts/deploy-local.ts", "--keep", "--stack", "worker-fleet"],
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy-local.ts", "--keep", "--stack", "worker-fleet"],
         {
           cwd: PROJECT_ROOT,
           env: { ...process.env, APP_CONFIG: configFile },
