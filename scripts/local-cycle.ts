@@ -97,7 +97,7 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
  * destroy); anything else fails at once.
  */
 const CONVERGE_ATTEMPTS = 5;
-const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
+export const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
 
 export async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
   for (let attempt = 1; ; attempt++) {

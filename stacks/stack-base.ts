@@ -43,10 +43,12 @@ export abstract class AppStack extends TerraformStack {
       new AwsProvider(this, "aws", {
         region: config.region,
         defaultTags: [{ tags }],
-        // A few retries, not the default 25: moto answers an unsupported call with an error the SDK would retry for
-        // minutes, while the one error worth retrying here is a transport one (the emulator's server sometimes drops
-        // a connection mid-response: "use of closed network connection"), which a single attempt turned into a failure.
-        maxRetries: 3,
+        // One attempt. moto answers an unsupported call with an error the SDK would retry for minutes; and when moto
+        // drops a connection mid-response ("use of closed network connection"), the SDK's retry of a call the server
+        // already carried out fails as a duplicate (InvalidPermission.Duplicate, AlreadyExists), which no re-run
+        // fixes. A dropped connection fails the command instead, and the callers run apply/destroy/plan again
+        // (scripts/local-cycle.ts converge), where Terraform's own state decides what is left to do.
+        maxRetries: 1,
         s3UsePathStyle: true,
         skipCredentialsValidation: true,
         skipMetadataApiCheck: "true",

@@ -47,8 +47,8 @@ export const appConfigSchema = strict({
   tags: stringMap().default({}),
   backend: backendSchema.default({ type: "local" }),
   /**
-   * Emulator mode for the AWS provider: every service endpoint points at one URL (the moto server), retries are capped
-   * at 3 and account/credential checks are skipped. Credentials come from the environment, never from here.
+   * Emulator mode for the AWS provider: every service endpoint points at one URL (the moto server), each call is
+   * tried once and account/credential checks are skipped. Credentials come from the environment, never from here.
    */
   emulator: strict({ endpoint: str(patterns.url) }).optional(),
   /**

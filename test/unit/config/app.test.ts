@@ -103,11 +103,11 @@ describe("configuration", () => {
     });
   });
 
-  it("points every service at the emulator in emulator mode, with three retries and no credential checks", () => {
+  it("points every service at the emulator in emulator mode, with one attempt per call and no credential checks", () => {
     const config = { ...exampleConfig(), emulator: { endpoint: "http://127.0.0.1:4566" } };
     const { stacks } = synthApp(config);
     const provider = stacks["log-routing"].provider?.aws?.[0] ?? {};
-    expect(provider.max_retries).toBe(3);
+    expect(provider.max_retries).toBe(1);
     expect(provider.skip_credentials_validation).toBe(true);
     expect(provider.skip_requesting_account_id).toBe(true);
     const endpoints = (provider.endpoints as Array<Record<string, string>>)[0];
