@@ -126,7 +126,13 @@ export async function cycleStack(
   await converge(["apply", "-auto-approve", "-input=false"], dir, tfEnv, log);
   const applySeconds = (Date.now() - started) / 1000;
   log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
-  const replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
+  // Exit 1 is an error, not a change (2): a plan is read-only, so one the emulator's dropped connection failed runs again.
+  let replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
+  for (let attempt = 2; replan.code === 1 && EMULATOR_TRANSPORT_ERROR.test(replan.stderr); attempt++) {
+    if (attempt > CONVERGE_ATTEMPTS) break;
+    log(`${stack}: emulator transport error, running terraform plan again (attempt ${attempt})`);
+    replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
+  }
   const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackCycle["outputs"];
   let destroySeconds = 0;
   if (!keep) {

@@ -8,8 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { AppConfig } from "../../config";
 import example from "../../config/example";
+import { converge } from "../../scripts/local-cycle";
 import { renderPlan, type TerraformPlan } from "../../scripts/plan-review-core";
-import { terraform, terraformOk } from "../../scripts/terraform";
+import { terraformOk } from "../../scripts/terraform";
 import { type Emulator, startEmulator } from "../support/emulator";
 import { synthApp, type TfJson } from "../support/synth";
 
@@ -113,8 +114,7 @@ describe("plan review on plans made against the emulator", () => {
     const base = path.join(outdir, "stacks", "worker-fleet");
     fs.writeFileSync(path.join(base, "cdk.tf.json"), JSON.stringify(stack, null, 2));
     await terraformOk(["init", "-input=false"], base, TF_ENV);
-    const apply = await terraform(["apply", "-auto-approve", "-input=false"], base, TF_ENV);
-    if (apply.code !== 0) throw new Error(`terraform apply failed:\n${apply.stderr || apply.stdout}`);
+    await converge(["apply", "-auto-approve", "-input=false"], base, TF_ENV, () => {});
 
     const cases: Case[] = [
       {
