@@ -11,8 +11,19 @@
 export const QUEUE_DIRECTORIES_PATTERN =
   "^/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?(,/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?)*$";
 
-/** Below a queue root, a path continues as `/` and the same characters, never two dots in a row. */
-const BELOW_ROOT = "(/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-])*\\.?)?";
+/** At most this many queue directories per fleet. */
+export const MAX_QUEUE_DIRECTORIES = 20;
+
+/**
+ * Longest `queueDirectories` value: the probe document's `maxChars`, the bound its `allowedPattern` enforces, checked by
+ * check-queue and by the probe itself (keeps its output well under SSM's 24,000 chars).
+ */
+export const QUEUE_DIRECTORIES_MAX_LENGTH = 4096;
+
+/** Longest single directory the root-bound pattern admits, so that MAX_QUEUE_DIRECTORIES of them fit the cap. */
+export const QUEUE_DIRECTORY_MAX_LENGTH = Math.floor(
+  (QUEUE_DIRECTORIES_MAX_LENGTH - (MAX_QUEUE_DIRECTORIES - 1)) / MAX_QUEUE_DIRECTORIES,
+);
 
 /** Directories a queue root may not be, nor sit below: the whole disk and the system's own trees. */
 export const FORBIDDEN_QUEUE_ROOTS = ["/", "/proc", "/sys", "/dev", "/etc", "/root", "/home", "/boot", "/run"] as const;
@@ -21,26 +32,35 @@ export const FORBIDDEN_QUEUE_ROOTS = ["/", "/proc", "/sys", "/dev", "/etc", "/ro
 export const normalizeQueueRoot = (root: string): string => (root.length > 1 ? root.replace(/\/+$/, "") : root);
 
 /**
- * allowedPattern of the `queueDirectories` parameter for a fleet whose queues live under `root`: one or more paths at
- * or below `root`, separated by commas, {@link QUEUE_DIRECTORIES_MAX_LENGTH} characters at most. Baked into the probe
- * document at synth, so SSM itself refuses to run the probe on any other directory, whoever sends the command. The
- * length cap is the one look-ahead, at the start (`(?=.{1,N}$)`), which SSM's (Java), JavaScript's and Python's engines
- * read alike; the document's `maxChars` says the same a second way. `root` must itself match
- * {@link QUEUE_DIRECTORIES_PATTERN} as a single path.
+ * How many characters a directory may have below `root` (after its `/`) in {@link queueDirectoriesPattern}: every
+ * directory of at most this many is admitted (a dot counts with the character after it, so some longer ones are too).
+ */
+export function queueDirectoryDepthLimit(root: string): number {
+  return Math.floor((QUEUE_DIRECTORY_MAX_LENGTH - normalizeQueueRoot(root).length - 2) / 2);
+}
+
+/**
+ * allowedPattern of the `queueDirectories` parameter for a fleet whose queues live under `root`: one to
+ * {@link MAX_QUEUE_DIRECTORIES} paths at or below `root`, separated by commas, each at most
+ * {@link QUEUE_DIRECTORY_MAX_LENGTH} characters, so the whole value is at most {@link QUEUE_DIRECTORIES_MAX_LENGTH}.
+ * Baked into the probe document at synth, so SSM itself refuses to run the probe on any other directory, or on a longer
+ * value, whoever sends the command. The length is capped by bounded repetition, not look-around, so SSM's, JavaScript's
+ * and Python's engines read it alike; the document's `maxChars` states the same cap again. Below the root a path
+ * continues as `/` and the same characters as {@link QUEUE_DIRECTORIES_PATTERN}, never two dots in a row; each
+ * repeated unit is one or two characters, so the unit count is bounded by half of what is left after the root. `root`
+ * must itself match {@link QUEUE_DIRECTORIES_PATTERN} as a single path, shorter than QUEUE_DIRECTORY_MAX_LENGTH - 2.
  */
 export function queueDirectoriesPattern(root: string): string {
-  const r = normalizeQueueRoot(root).replace(/\./g, "\\.");
-  return `^(?=.{1,${QUEUE_DIRECTORIES_MAX_LENGTH}}$)${r}${BELOW_ROOT}(,${r}${BELOW_ROOT})*$`;
+  const normalized = normalizeQueueRoot(root);
+  const units = queueDirectoryDepthLimit(normalized);
+  if (units < 1) throw new RangeError(`queue root ${JSON.stringify(root)} is too long for the probe's pattern`);
+  const r = normalized.replace(/\./g, "\\.");
+  const one = `${r}(/([A-Za-z0-9_ /-]|\\.[A-Za-z0-9_ /-]){0,${units}}\\.?)?`;
+  return `^${one}(,${one}){0,${MAX_QUEUE_DIRECTORIES - 1}}$`;
 }
 
 /** allowedPattern of the `serviceName` parameter (a systemd unit name). */
 export const SERVICE_NAME_PATTERN = "^[A-Za-z0-9@._-]{1,64}$";
-
-/**
- * Longest `queueDirectories` value: the probe document's `maxChars`, checked by check-queue and by the probe itself
- * (keeps its output well under SSM's 24,000 chars).
- */
-export const QUEUE_DIRECTORIES_MAX_LENGTH = 4096;
 
 /** Default systemd unit of Cribl Stream (`cribl boot-start enable` installs `cribl.service`). */
 export const DEFAULT_SERVICE_NAME = "cribl";

@@ -7,9 +7,13 @@ import type { z } from "zod";
 import { lifecycleGlobalTimeoutSeconds, snapshotWaitMarginSeconds } from "../../contracts/drain";
 import {
   FORBIDDEN_QUEUE_ROOTS,
+  MAX_QUEUE_DIRECTORIES,
   normalizeQueueRoot,
   QUEUE_DIRECTORIES_MAX_LENGTH,
   QUEUE_DIRECTORIES_PATTERN,
+  QUEUE_DIRECTORY_MAX_LENGTH,
+  queueDirectoriesPattern,
+  queueDirectoryDepthLimit,
 } from "../../contracts/queue-probe";
 
 /** Cribl Stream's state directory, where its persistent queues live by default. */
@@ -231,7 +235,7 @@ const shape = {
   securityGroupIds: list(str(patterns.securityGroupId), 1, 5).optional(),
   lifecycleHookName: str(fleetPatterns.hookName).default("Cribl-Scaledown-Hook"),
   /** Absolute persistent-queue directories the drain waits on; each at or below `queueRoot`. */
-  queues: list(str(fleetPatterns.queueDirectory), 1, 20).default(["/opt/cribl/state/queues"]),
+  queues: list(str(fleetPatterns.queueDirectory), 1, MAX_QUEUE_DIRECTORIES).default(["/opt/cribl/state/queues"]),
   /**
    * The directory the queues live under. The probe document accepts only directories at or below it, so the probe
    * (which runs as root) can be made to walk nothing else. It may not be "/" nor a system directory (/proc, /sys, /dev,
@@ -350,13 +354,29 @@ function resolve(c: Parsed, ctx: z.RefinementCtx) {
 
   const queueRoot = normalizeQueueRoot(c.queueRoot ?? queueVolume?.mountPath ?? DEFAULT_QUEUE_ROOT);
   const forbidden = FORBIDDEN_QUEUE_ROOTS.find((f) => (f === "/" ? queueRoot === "/" : isAtOrBelow(queueRoot, f)));
+  const longestRoot = QUEUE_DIRECTORY_MAX_LENGTH - 4;
   if (forbidden) {
     fail(
       ctx,
       ["queueRoot"],
       `must not be ${forbidden === "/" ? '"/"' : `at or below ${forbidden}`} (the probe runs as root and walks it); got ${JSON.stringify(queueRoot)}`,
     );
-  } else if (!(queueVolume && c.queueRoot === undefined)) {
+  } else if (queueRoot.length > longestRoot) {
+    fail(ctx, ["queueRoot"], `must be at most ${longestRoot} characters; got ${queueRoot.length}`);
+  } else {
+    // Each directory must also fit the probe document's allowedPattern, which caps its length below the root.
+    const pattern = new RegExp(queueDirectoriesPattern(queueRoot));
+    c.queues.forEach((q, i) => {
+      if (isAtOrBelow(q, queueRoot) && !pattern.test(q)) {
+        fail(
+          ctx,
+          ["queues", i],
+          `must have at most ${queueDirectoryDepthLimit(queueRoot)} characters below queueRoot (${queueRoot}/...): the probe document's allowedPattern caps each directory so that ${MAX_QUEUE_DIRECTORIES} fit in ${QUEUE_DIRECTORIES_MAX_LENGTH}; got ${q.length - queueRoot.length - 1}`,
+        );
+      }
+    });
+  }
+  if (!forbidden && !(queueVolume && c.queueRoot === undefined)) {
     // (With a queue volume and no root of its own, the root is the mount point, which the rule above checked.)
     c.queues.forEach((q, i) => {
       if (!isAtOrBelow(q, queueRoot)) {

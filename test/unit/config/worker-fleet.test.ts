@@ -222,6 +222,12 @@ describe("queue root: the probe walks nothing but the queues (issue 12)", () => 
       "workerFleet.queues.0",
       /queueRoot/,
     ],
+    [
+      { queueVolume: undefined, queues: [`/opt/cribl/state/${"q".repeat(93)}`] },
+      "workerFleet.queues.0",
+      /must have at most 92 characters below queueRoot \(\/opt\/cribl\/state\/\.\.\.\): .* got 93$/,
+    ],
+    [{ queueRoot: `/data/${"r".repeat(200)}` }, "workerFleet.queueRoot", /must be at most 199 characters; got 206/],
   ])("refuses %j naming %s", (change, field, message) => {
     // Prepare
     const config = withFleet(change);

@@ -16,10 +16,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import {
+  MAX_QUEUE_DIRECTORIES,
   QUEUE_DIRECTORIES_MAX_LENGTH,
   QUEUE_DIRECTORIES_PATTERN,
   type QueueProbeResult,
   queueDirectoriesPattern,
+  queueDirectoryDepthLimit,
   SERVICE_NAME_PATTERN,
 } from "../../../../contracts/queue-probe";
 import { factsFromProbe } from "../../../../handlers/check-queue/core";
@@ -137,14 +139,21 @@ describe("queueDirectoriesPattern: the probe document accepts directories under 
     expect(matched).toBe(accepted);
   });
 
-  it("caps the value's length in the pattern itself", () => {
-    // Prepare
-    const pattern = new RegExp(queueDirectoriesPattern(QUEUE_ROOT));
-    const longest = `${QUEUE_ROOT}/${"q".repeat(QUEUE_DIRECTORIES_MAX_LENGTH - QUEUE_ROOT.length - 1)}`;
+  it("caps the value's length in the pattern itself, without look-around", () => {
+    // Prepare: the deepest directory it takes, and the longest value (20 directories with dots, the densest form).
+    const source = queueDirectoriesPattern(QUEUE_ROOT);
+    const pattern = new RegExp(source);
+    const depth = queueDirectoryDepthLimit(QUEUE_ROOT);
+    const deepest = `${QUEUE_ROOT}/${"q".repeat(depth)}`;
+    const densest = `${QUEUE_ROOT}/a${".a".repeat(depth - 1)}.`;
+    const longest = Array.from({ length: MAX_QUEUE_DIRECTORIES }, () => densest).join(",");
     // Act / Assess
-    expect(longest).toHaveLength(QUEUE_DIRECTORIES_MAX_LENGTH);
+    expect(source).not.toMatch(/\(\?[=!<]/);
+    expect(pattern.test(deepest)).toBe(true);
+    expect(pattern.test(`${deepest}q`)).toBe(false);
     expect(pattern.test(longest)).toBe(true);
-    expect(pattern.test(`${longest}q`)).toBe(false);
+    expect(longest.length).toBeLessThanOrEqual(QUEUE_DIRECTORIES_MAX_LENGTH);
+    expect(pattern.test(`${longest},${QUEUE_ROOT}`)).toBe(false);
   });
 
   it("escapes the root's dots, so they match only themselves", () => {
