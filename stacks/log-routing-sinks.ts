@@ -1,6 +1,5 @@
 // The sinks of the log-routing stack: one kinesis-to-s3 / kinesis-to-opensearch / kinesis-to-fluent consumer per
 // configured sink, each on the router stream or a forwarder's output stream, with its Terraform outputs.
-import { TerraformOutput } from "cdktf";
 import type { ResolvedAppConfig, SinkKind } from "../config";
 import { SINK_FUNCTION_KIND, sinkFunctionName } from "../config/schema/sinks";
 import type { KinesisConsumerOutputs } from "../modules/kinesis-consumer";
@@ -9,7 +8,7 @@ import { KinesisToOpenSearch } from "../modules/kinesis-to-opensearch";
 import { KinesisToS3 } from "../modules/kinesis-to-s3";
 import type { Stream } from "../modules/stream";
 import type { LogRoutingStack } from "./log-routing";
-import { AppStack } from "./stack-base";
+import { AppStack, type OutputTable } from "./stack-base";
 
 export interface AddedSinks {
   s3: Record<string, KinesisToS3>;
@@ -44,19 +43,8 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
       },
     };
   };
-  const outputs = (
-    prefix: string,
-    label: string,
-    o: KinesisConsumerOutputs,
-    extra: Record<string, [value: string | number | undefined, description: string]>,
-  ) => {
-    consumerOutputs(stack, prefix, label, o);
-    for (const [k, [value, description]] of Object.entries(extra)) {
-      if (value !== undefined && value !== "") {
-        new TerraformOutput(stack, `${prefix}_${k}`, { value, description: `${label}: ${description}` });
-      }
-    }
-  };
+  const outputs = (prefix: string, label: string, o: KinesisConsumerOutputs, extra: OutputTable) =>
+    stack.addOutputs({ ...consumerOutputTable(o), ...extra }, { prefix, label });
   const id = (name: string) => name.replace(/-/g, "_");
 
   sinks.s3.forEach((sink, i) => {
@@ -115,9 +103,9 @@ export function addSinks(stack: LogRoutingStack, config: ResolvedAppConfig, rout
   return added;
 }
 
-/** The outputs every Kinesis consumer (forwarder or sink) has, each with a description naming the consumer. */
-export function consumerOutputs(stack: AppStack, prefix: string, label: string, o: KinesisConsumerOutputs): void {
-  const described: Record<string, [string, string]> = {
+/** The outputs every Kinesis consumer (forwarder or sink) has; AppStack.addOutputs labels them with the consumer. */
+export function consumerOutputTable(o: KinesisConsumerOutputs): OutputTable {
+  return {
     function_name: [o.functionName, "Lambda function name"],
     function_arn: [o.functionArn, "Lambda function ARN"],
     role_arn: [o.roleArn, "IAM role of the function"],
@@ -128,7 +116,4 @@ export function consumerOutputs(stack: AppStack, prefix: string, label: string, 
       "where batches that exhausted their retries are recorded (`npm run replay` reads it)",
     ],
   };
-  for (const [k, [value, description]] of Object.entries(described)) {
-    new TerraformOutput(stack, `${prefix}_${k}`, { value, description: `${label}: ${description}` });
-  }
 }

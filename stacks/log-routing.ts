@@ -2,7 +2,6 @@
 // forwarder (with its own output stream) per configured whitelist.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import { CloudwatchSubscription } from "../modules/cloudwatch-subscription";
@@ -11,7 +10,7 @@ import { KinesisForward } from "../modules/kinesis-forward";
 import { LogRoutingAlarms, type WatchedConsumer } from "../modules/log-routing-alarms";
 import { SecureBucket } from "../modules/secure-bucket";
 import { Stream } from "../modules/stream";
-import { addSinks, consumerOutputs } from "./log-routing-sinks";
+import { addSinks, consumerOutputTable } from "./log-routing-sinks";
 import { AppStack } from "./stack-base";
 
 export class LogRoutingStack extends AppStack {
@@ -40,13 +39,12 @@ export class LogRoutingStack extends AppStack {
           retentionHours: router.retentionHours,
         }),
     );
-    new TerraformOutput(this, "router_stream_arn", {
-      value: this.router.outputs.streamArn,
-      description: "Router stream that applications and CloudWatch Logs subscriptions write to",
-    });
-    new TerraformOutput(this, "router_stream_name", {
-      value: this.router.outputs.streamName,
-      description: "Name of the router stream",
+    this.addOutputs({
+      router_stream_arn: [
+        this.router.outputs.streamArn,
+        "Router stream that applications and CloudWatch Logs subscriptions write to",
+      ],
+      router_stream_name: [this.router.outputs.streamName, "Name of the router stream"],
     });
 
     const bucketName = failedRecords.bucketName ?? `${config.name}-failed-records-${config.region}`;
@@ -63,9 +61,11 @@ export class LogRoutingStack extends AppStack {
       : undefined;
     const failedRecordsBucketName = this.failedRecordsBucket?.outputs.bucketName ?? bucketName;
     this.failedRecordsBucketName = failedRecordsBucketName;
-    new TerraformOutput(this, "failed_records_bucket", {
-      value: failedRecordsBucketName,
-      description: "Bucket where every record no sink could deliver is kept, with its reason and original bytes",
+    this.addOutputs({
+      failed_records_bucket: [
+        failedRecordsBucketName,
+        "Bucket where every record no sink could deliver is kept, with its reason and original bytes",
+      ],
     });
 
     if (cloudwatchSubscription) {
@@ -91,9 +91,11 @@ export class LogRoutingStack extends AppStack {
             dependsOn: created,
           }),
       );
-      new TerraformOutput(this, "cloudwatch_subscription_role_arn", {
-        value: this.subscription.outputs.roleArn,
-        description: "Role CloudWatch Logs assumes to write subscribed log groups to the router stream",
+      this.addOutputs({
+        cloudwatch_subscription_role_arn: [
+          this.subscription.outputs.roleArn,
+          "Role CloudWatch Logs assumes to write subscribed log groups to the router stream",
+        ],
       });
     }
 
@@ -129,18 +131,14 @@ export class LogRoutingStack extends AppStack {
           }),
       );
       this.forwarders[name] = { output, forward };
-      const o = forward.outputs;
-      const prefix = `forward_${name.replace(/-/g, "_")}`;
-      const label = `kinesis-forward "${name}"`;
-      consumerOutputs(this, prefix, label, o);
-      new TerraformOutput(this, `${prefix}_target_stream_arn`, {
-        value: output.outputs.streamArn,
-        description: `${label}: ARN of the stream it writes to`,
-      });
-      new TerraformOutput(this, `${prefix}_target_stream_name`, {
-        value: output.outputs.streamName,
-        description: `${label}: name of the stream it writes to`,
-      });
+      this.addOutputs(
+        {
+          ...consumerOutputTable(forward.outputs),
+          target_stream_arn: [output.outputs.streamArn, "ARN of the stream it writes to"],
+          target_stream_name: [output.outputs.streamName, "name of the stream it writes to"],
+        },
+        { prefix: `forward_${name.replace(/-/g, "_")}`, label: `kinesis-forward "${name}"` },
+      );
     });
     const sinks = addSinks(this, config, this.router);
 
@@ -185,13 +183,12 @@ export class LogRoutingStack extends AppStack {
           failedEventsThreshold: alarms.failedEventsThreshold,
         }),
     );
-    new TerraformOutput(this, "alarm_topic_arn", {
-      value: this.alarmTopicArn,
-      description: "SNS topic that receives the log-routing alarms",
-    });
-    new TerraformOutput(this, "dashboard_name", {
-      value: this.alarms.dashboard.dashboardName,
-      description: "CloudWatch dashboard of the log-routing streams and consumers",
+    this.addOutputs({
+      alarm_topic_arn: [this.alarmTopicArn, "SNS topic that receives the log-routing alarms"],
+      dashboard_name: [
+        this.alarms.dashboard.dashboardName,
+        "CloudWatch dashboard of the log-routing streams and consumers",
+      ],
     });
   }
 }

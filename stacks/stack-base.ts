@@ -2,7 +2,7 @@
 
 import * as path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import { ConfigError } from "../modules/common/schema";
@@ -27,6 +27,9 @@ const EMULATED_SERVICES = [
   "ssm",
   "sts",
 ] as const;
+
+/** Stack outputs as `name -> [value, description]` (AppStack.addOutputs). */
+export type OutputTable = Record<string, readonly [value: string | number | undefined, description: string]>;
 
 export abstract class AppStack extends TerraformStack {
   readonly config: ResolvedAppConfig;
@@ -79,6 +82,20 @@ export abstract class AppStack extends TerraformStack {
       });
       // cdktf 0.21 predates S3-native locking; Terraform 1.10+ reads `use_lockfile` from the backend block.
       if (backend.useLockfile) s3.addOverride("use_lockfile", true);
+    }
+  }
+
+  /**
+   * Outputs from a table of `name -> [value, description]`: each name after `prefix_` and each description after
+   * `label: ` when given. An undefined or empty value (something this configuration does not create) adds no output.
+   */
+  addOutputs(outputs: OutputTable, opts: { readonly prefix?: string; readonly label?: string } = {}): void {
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      if (value === undefined || value === "") continue;
+      new TerraformOutput(this, opts.prefix ? `${opts.prefix}_${name}` : name, {
+        value,
+        description: opts.label ? `${opts.label}: ${description}` : description,
+      });
     }
   }
 

@@ -5,7 +5,6 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { ResolvedAppConfig } from "../config";
 import type { DrainSettings } from "../contracts/drain";
@@ -140,7 +139,7 @@ export class WorkerFleetStack extends AppStack {
     );
     const d = this.drain.outputs;
 
-    const outputs: Record<string, [value: string, description: string]> = {
+    this.addOutputs({
       autoscaling_group_name: [f.autoScalingGroupName, "Name of the Cribl worker Auto Scaling group"],
       autoscaling_group_arn: [f.autoScalingGroupArn, "ARN of the Cribl worker Auto Scaling group"],
       lifecycle_hook_name: [
@@ -166,9 +165,6 @@ export class WorkerFleetStack extends AppStack {
       dead_letter_queue_url: [d.deadLetterQueueUrl, "Queue of lifecycle events that could not start a drain"],
       dashboard_name: [d.dashboardName, "CloudWatch dashboard of the drains"],
       alarm_topic_arn: [this.alarmTopicArn, "SNS topic that receives the drain alarms"],
-    };
-    for (const [name, [value, description]] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, { value, description });
-    }
+    });
   }
 }
