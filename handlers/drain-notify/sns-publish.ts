@@ -5,7 +5,13 @@
  * (emulators).
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
-import { environmentCredentials, fetchTransport, signedRequester, type Transport } from "../shared/aws/signed-request";
+import {
+  environmentCredentials,
+  fetchTransport,
+  serviceEndpoint,
+  signedRequester,
+  type Transport,
+} from "../shared/aws/signed-request";
 
 export interface SnsPublisherOptions {
   readonly region: string;
@@ -38,12 +44,7 @@ export function publishBody(topicArn: string, subject: string, message: string):
 export function createSnsPublisher(
   options: SnsPublisherOptions,
 ): (topicArn: string, subject: string, message: string) => Promise<string> {
-  const endpoint =
-    options.endpoint ??
-    process.env.AWS_ENDPOINT_URL_SNS ??
-    process.env.AWS_ENDPOINT_URL ??
-    `https://sns.${options.region}.amazonaws.com`;
-  const url = new URL("/", endpoint);
+  const url = new URL("/", serviceEndpoint("sns", options.region, options.endpoint));
   const request = signedRequester({
     credentials: options.credentials ?? environmentCredentials,
     region: options.region,

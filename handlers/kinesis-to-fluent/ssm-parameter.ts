@@ -4,7 +4,7 @@
  * Lambda role's, from the environment. Honours AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL (emulators).
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
-import { environmentCredentials, fetchTransport, signedRequester } from "../shared/aws/signed-request";
+import { environmentCredentials, fetchTransport, serviceEndpoint, signedRequester } from "../shared/aws/signed-request";
 
 export interface SsmReaderOptions {
   readonly region: string;
@@ -18,12 +18,7 @@ export interface SsmReaderOptions {
 
 /** `(name) => decrypted value`; throws with the SSM error type (ParameterNotFound, AccessDeniedException, …). */
 export function createSecureStringReader(options: SsmReaderOptions): (name: string) => Promise<string | undefined> {
-  const endpoint =
-    options.endpoint ??
-    process.env.AWS_ENDPOINT_URL_SSM ??
-    process.env.AWS_ENDPOINT_URL ??
-    `https://ssm.${options.region}.amazonaws.com`;
-  const url = new URL("/", endpoint);
+  const url = new URL("/", serviceEndpoint("ssm", options.region, options.endpoint));
   const request = signedRequester({
     credentials: options.credentials ?? environmentCredentials,
     region: options.region,

@@ -1,7 +1,7 @@
 /**
  * The one signed-HTTP path of the handlers: a SigV4-signed request without a full SDK client, used by the S3 PUT
- * (s3-put-object.ts), the OpenSearch `_bulk` POST and index-lifecycle calls, and the SSM GetParameter of
- * kinesis-to-fluent. `signedRequester(options)` signs with the SDK's own `SignatureV4` (node:crypto SHA-256, so no
+ * (s3-put-object.ts), the OpenSearch `_bulk` POST and index-lifecycle calls, drain-notify's SNS Publish and the SSM
+ * GetParameter of kinesis-to-fluent. `signedRequester(options)` signs with the SDK's own `SignatureV4` (node:crypto SHA-256, so no
  * `@smithy/core/checksum` in the bundle) and hands the signed request to a transport:
  * - `fetchTransport()`: global fetch (OpenSearch, SSM); the signed `host` header is left to fetch, which derives the
  *   same value from the URL.
@@ -57,6 +57,19 @@ export function environmentCredentials(): Promise<AwsCredentialIdentity> {
     return Promise.reject(new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)"));
   }
   return Promise.resolve({ accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN || undefined });
+}
+
+/**
+ * The endpoint of an AWS service as the SDKs resolve it: the given one, else AWS_ENDPOINT_URL_<SERVICE>, else
+ * AWS_ENDPOINT_URL (emulators), else the public regional endpoint `https://<service>.<region>.amazonaws.com`.
+ */
+export function serviceEndpoint(service: string, region: string, explicit?: string): string {
+  return (
+    explicit ??
+    process.env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ??
+    process.env.AWS_ENDPOINT_URL ??
+    `https://${service}.${region}.amazonaws.com`
+  );
 }
 
 export interface SignedRequesterOptions {
