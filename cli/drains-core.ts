@@ -11,7 +11,7 @@ import type {
   ListExecutionsCommandInput,
   ListExecutionsCommandOutput,
 } from "@aws-sdk/client-sfn";
-import { DRAIN_OUTCOMES } from "../contracts/drain-outcomes";
+import { DRAIN_OUTCOMES, isDrainOutcome } from "../contracts/drain-outcomes";
 import definition from "../statemachines/drain.asl.json";
 
 /** The Step Functions calls the CLI makes (an SFNClient adapter in production, a fake in tests). */
@@ -65,9 +65,6 @@ export const DRAINED_OUTCOMES = new Set(["Drained", "LifecycleActionGone"]);
 export const CONTINUED_OUTCOME = "ContinuedAsNewExecution";
 /** Endings the reconciler (or the next event) restarts as `<instanceId>-<n+1>`, with the same deadline. */
 const RESTARTED_OUTCOMES = new Set(["FailedUnexpectedError", "FailedInvalidInput", "TimedOut"]);
-
-/** What each outcome means and what it lost, in the same words as the drain alerts (contracts/drain-outcomes.ts). */
-export const OUTCOME_MEANING: Record<string, { meaning: string; lost: string }> = DRAIN_OUTCOMES;
 
 /** What the execution input (and so PrepareDrain) carries that an operator wants to see. */
 export interface DrainInputView {
@@ -451,8 +448,9 @@ export class DrainHistoryReader {
       instanceId,
       status,
       outcome,
-      meaning: OUTCOME_MEANING[outcome]?.meaning ?? null,
-      lost: OUTCOME_MEANING[outcome]?.lost ?? null,
+      // In the same words as the drain alerts (contracts/drain-outcomes.ts).
+      meaning: isDrainOutcome(outcome) ? DRAIN_OUTCOMES[outcome].meaning : null,
+      lost: isDrainOutcome(outcome) ? DRAIN_OUTCOMES[outcome].lost : null,
       drained: status === "SUCCEEDED" && DRAINED_OUTCOMES.has(outcome),
       durationSeconds: this.started ? Math.round((when.getTime() - this.started.getTime()) / 1000) : null,
       deadline: this.input.deadline,

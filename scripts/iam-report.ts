@@ -3,17 +3,10 @@
 // role (trust, inline and managed policies) and every resource policy; then the allowed and denied requests the IAM
 // tests prove (test/support/iam-cases.ts), each decided again here with all the policies that apply.
 import { loadConfig } from "../config/load";
-import {
-  decide,
-  type IamModel,
-  iamModel,
-  managedPolicy,
-  type Policy,
-  rawPolicy,
-  type Statement,
-} from "../test/support/iam";
+import { decide, type IamModel, iamModel, managedPolicy, type Policy, type Statement } from "../test/support/iam";
 import { type IamCase, LOG_ROUTING_CASES, logRoutingCaseConfig } from "../test/support/iam-cases";
 import { WORKER_FLEET_CASES, workerFleetCaseConfig, workerFleetModel } from "../test/support/iam-cases-worker-fleet";
+import { readPolicy } from "../test/support/policy";
 import { synthApp, type TfJson } from "../test/support/synth";
 
 const list = (v: unknown) => [v ?? []].flat().map(String);
@@ -51,9 +44,10 @@ function statementLines(policy: Policy, indent: string, withPrincipal = false): 
   });
 }
 
-function readPolicy(raw: unknown): Policy | string {
+/** The policy as data, or its text when it is not a policy document this reader knows. */
+function policyOrText(raw: unknown): Policy | string {
   try {
-    return rawPolicy(String(raw));
+    return readPolicy(String(raw));
   } catch {
     return String(raw);
   }
@@ -68,11 +62,11 @@ function stackReport(id: string, stack: TfJson, only?: (what: string) => boolean
     if (only && !only(String(role.name))) continue;
     const mine = (ref: unknown) => String(ref).startsWith(`\${aws_iam_role.${rid}.`);
     out.push(`- role ${String(role.name)}`);
-    const trust = readPolicy(role.assume_role_policy);
+    const trust = policyOrText(role.assume_role_policy);
     out.push("  - trust (who may assume it):");
     out.push(...(typeof trust === "string" ? [`      ${trust}`] : statementLines(trust, "      ", true)));
     for (const p of inline.filter((p) => mine(p.role))) {
-      const policy = readPolicy(p.policy);
+      const policy = policyOrText(p.policy);
       out.push(`  - inline ${String(p.name)}:`);
       out.push(...(typeof policy === "string" ? [`      ${policy}`] : statementLines(policy, "      ")));
     }
@@ -141,7 +135,7 @@ function stackReport(id: string, stack: TfJson, only?: (what: string) => boolean
   for (const [what, raw] of resourcePolicies) {
     if (raw === undefined || (only && !only(what))) continue;
     out.push(tidy(`- ${what}`));
-    const policy = readPolicy(raw);
+    const policy = policyOrText(raw);
     out.push(...(typeof policy === "string" ? [`    ${policy}`] : statementLines(policy, "    ", true)));
   }
   return out;

@@ -361,29 +361,28 @@ function resolve(c: Parsed, ctx: z.RefinementCtx) {
       ["queueRoot"],
       `must not be ${forbidden === "/" ? '"/"' : `at or below ${forbidden}`} (the probe runs as root and walks it); got ${JSON.stringify(queueRoot)}`,
     );
-  } else if (queueRoot.length > longestRoot) {
-    fail(ctx, ["queueRoot"], `must be at most ${longestRoot} characters; got ${queueRoot.length}`);
   } else {
-    // Each directory must also fit the probe document's allowedPattern, which caps its length below the root.
-    const pattern = new RegExp(queueDirectoriesPattern(queueRoot));
+    if (queueRoot.length > longestRoot) {
+      fail(ctx, ["queueRoot"], `must be at most ${longestRoot} characters; got ${queueRoot.length}`);
+    }
+    // Each directory sits at or below the root (with a queue volume and no root of its own, the root is the mount
+    // point, which the rule above checked) and fits the probe document's allowedPattern, which caps its depth.
+    const placementChecked = queueVolume !== undefined && c.queueRoot === undefined;
+    const pattern = queueRoot.length > longestRoot ? undefined : new RegExp(queueDirectoriesPattern(queueRoot));
     c.queues.forEach((q, i) => {
-      if (isAtOrBelow(q, queueRoot) && !pattern.test(q)) {
+      if (!isAtOrBelow(q, queueRoot)) {
+        if (!placementChecked) {
+          fail(
+            ctx,
+            ["queues", i],
+            `must be at or below queueRoot (${queueRoot}): the probe accepts no other directory; got ${JSON.stringify(q)}`,
+          );
+        }
+      } else if (pattern && !pattern.test(q)) {
         fail(
           ctx,
           ["queues", i],
           `must have at most ${queueDirectoryDepthLimit(queueRoot)} characters below queueRoot (${queueRoot}/...): the probe document's allowedPattern caps each directory so that ${MAX_QUEUE_DIRECTORIES} fit in ${QUEUE_DIRECTORIES_MAX_LENGTH}; got ${q.length - queueRoot.length - 1}`,
-        );
-      }
-    });
-  }
-  if (!forbidden && !(queueVolume && c.queueRoot === undefined)) {
-    // (With a queue volume and no root of its own, the root is the mount point, which the rule above checked.)
-    c.queues.forEach((q, i) => {
-      if (!isAtOrBelow(q, queueRoot)) {
-        fail(
-          ctx,
-          ["queues", i],
-          `must be at or below queueRoot (${queueRoot}): the probe accepts no other directory; got ${JSON.stringify(q)}`,
         );
       }
     });

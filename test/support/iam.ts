@@ -124,11 +124,6 @@ export function resolve(stack: TfJson, text: string): string {
   return out;
 }
 
-/** A synthesized policy with references left as `${...}` strings (for reading, e.g. the report). */
-export function rawPolicy(raw: string): Policy {
-  return readPolicy(raw);
-}
-
 /** A synthesized policy with every reference resolved to the concrete ARN it stands for. */
 export function concretePolicy(stack: TfJson, raw: string): Policy {
   return resolveValues(stack, readPolicy(raw));

@@ -6,12 +6,12 @@ import {
   type IamModel,
   iamModel,
   modelPolicyProblems,
-  rawPolicy,
   resourcePoliciesOf,
   unknownActions,
   unsupportedConditionKeys,
 } from "../../support/iam";
 import { LOG_ROUTING_CASES, LOG_ROUTING_PRINCIPALS, logRoutingCaseConfig } from "../../support/iam-cases";
+import { readPolicy } from "../../support/policy";
 import { synthApp, type TfJson } from "../../support/synth";
 
 let stack: TfJson;
@@ -84,7 +84,7 @@ describe("log-routing IAM, every policy evaluated", () => {
     expect(JSON.stringify(model.resourcePolicies.map((p) => p.policy))).not.toContain("${");
     // The raw form (references kept, for the report) parses too.
     for (const p of Object.values(stack.resource?.aws_iam_role_policy ?? {})) {
-      expect(rawPolicy(String(p.policy)).Statement.length).toBeGreaterThan(0);
+      expect(readPolicy(String(p.policy)).Statement.length).toBeGreaterThan(0);
     }
   });
 });
