@@ -92,24 +92,39 @@ export async function localCycle(opts: CycleOptions): Promise<StackCycle[]> {
 
 /**
  * moto's threaded werkzeug server sometimes closes a keep-alive connection the provider is about to reuse ("use of
- * closed network connection", "connection reset"). apply and destroy converge when run again, so retry those, and
- * only those, transport errors, up to CONVERGE_ATTEMPTS runs (a loaded 2-core CI machine has needed three in a row on
- * destroy); anything else fails at once.
+ * closed network connection", "connection reset"). Plans, applies and destroys converge when run again, so those
+ * transport errors, and only those, get up to CONVERGE_ATTEMPTS runs (a loaded 2-core CI machine has needed three in a
+ * row on destroy); anything else fails at once.
  */
 const CONVERGE_ATTEMPTS = 5;
-export const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
+const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe|EOF$/m;
 
+/**
+ * Runs `run` again while it ends outside `done` (exit codes) with an emulator transport error, up to CONVERGE_ATTEMPTS
+ * runs; returns the last result. Only for what is safe to repeat: a plan, or an apply/destroy, where Terraform's state
+ * decides what is left to do.
+ */
+export async function rerunOnTransportError<R extends { code: number; stderr: string }>(
+  what: string,
+  run: () => Promise<R>,
+  log: (l: string) => void,
+  done: readonly number[] = [0],
+): Promise<R> {
+  let result = await run();
+  for (let attempt = 2; attempt <= CONVERGE_ATTEMPTS; attempt++) {
+    if (done.includes(result.code) || !EMULATOR_TRANSPORT_ERROR.test(result.stderr)) break;
+    log(`${what}: emulator transport error, running it again (attempt ${attempt})`);
+    result = await run();
+  }
+  return result;
+}
+
+/** `terraform <args>` (apply, destroy) until it succeeds, re-run on emulator transport errors; throws otherwise. */
 export async function converge(args: string[], dir: string, tfEnv: Record<string, string>, log: (l: string) => void) {
-  for (let attempt = 1; ; attempt++) {
-    const r = await terraform(args, dir, tfEnv);
-    if (r.code === 0) return;
-    const transient = EMULATOR_TRANSPORT_ERROR.test(r.stderr);
-    if (!transient || attempt === CONVERGE_ATTEMPTS) {
-      throw new Error(
-        `terraform ${args[0]} failed in ${path.basename(dir)} (exit ${r.code}):\n${r.stderr || r.stdout}`,
-      );
-    }
-    log(`${path.basename(dir)}: emulator transport error, running terraform ${args[0]} again (attempt ${attempt + 1})`);
+  const what = `${path.basename(dir)}: terraform ${args[0]}`;
+  const r = await rerunOnTransportError(what, () => terraform(args, dir, tfEnv), log);
+  if (r.code !== 0) {
+    throw new Error(`terraform ${args[0]} failed in ${path.basename(dir)} (exit ${r.code}):\n${r.stderr || r.stdout}`);
   }
 }
 
@@ -126,13 +141,13 @@ export async function cycleStack(
   await converge(["apply", "-auto-approve", "-input=false"], dir, tfEnv, log);
   const applySeconds = (Date.now() - started) / 1000;
   log(`${stack}: terraform plan -detailed-exitcode (expect no changes)`);
-  // Exit 1 is an error, not a change (2): a plan is read-only, so one the emulator's dropped connection failed runs again.
-  let replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
-  for (let attempt = 2; replan.code === 1 && EMULATOR_TRANSPORT_ERROR.test(replan.stderr); attempt++) {
-    if (attempt > CONVERGE_ATTEMPTS) break;
-    log(`${stack}: emulator transport error, running terraform plan again (attempt ${attempt})`);
-    replan = await terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv);
-  }
+  // Exit 1 is an error, 2 a change: a plan is read-only, so one the emulator's dropped connection failed runs again.
+  const replan = await rerunOnTransportError(
+    `${stack}: terraform plan`,
+    () => terraform(["plan", "-detailed-exitcode", "-input=false"], dir, tfEnv),
+    log,
+    [0, 2],
+  );
   const outputs = JSON.parse(await terraformOk(["output", "-json"], dir, tfEnv)) as StackCycle["outputs"];
   let destroySeconds = 0;
   if (!keep) {

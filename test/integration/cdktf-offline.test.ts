@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EMULATOR_TRANSPORT_ERROR, emulatorTerraformEnv } from "../../scripts/local-cycle";
+import { emulatorTerraformEnv, rerunOnTransportError } from "../../scripts/local-cycle";
 import { findProviderMirror, PROJECT_ROOT } from "../../scripts/terraform";
 import { type Emulator, startEmulator } from "../support/emulator";
 
@@ -98,14 +98,15 @@ withMirror("cdktf with the offline provider mirror", () => {
       AWS_REGION: emulator.region,
       TF_STATE_DIR: workdir,
     });
-    // Act: a plan is read-only, so a connection the emulator dropped (EMULATOR_TRANSPORT_ERROR) is simply planned again.
-    let attempt = 0;
-    let result: { code: number; output: string };
-    do {
-      attempt++;
-      result = await run(CDKTF, ["diff", "worker-fleet", "--output", path.join(workdir, "diff")], env);
-    } while (result.code !== 0 && EMULATOR_TRANSPORT_ERROR.test(result.output) && attempt < 3);
-    const { code, output } = result;
+    // Act: a plan is read-only, so one the emulator's dropped connection failed is simply planned again.
+    const { code, output } = await rerunOnTransportError(
+      "cdktf diff",
+      async () => {
+        const r = await run(CDKTF, ["diff", "worker-fleet", "--output", path.join(workdir, "diff")], env);
+        return { ...r, stderr: r.output };
+      },
+      () => {},
+    );
     // Assess
     expect({ code, tail: code === 0 ? "" : output.slice(-4000) }).toEqual({ code: 0, tail: "" });
     expect(output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
