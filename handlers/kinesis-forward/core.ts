@@ -119,7 +119,8 @@ export function planPutRecords(
     let PartitionKey: string;
     try {
       PartitionKey = partitionKeyOf(outcome, partitionKeyField, idKey);
-      if (outcome.raw.length > MAX_BYTES_PER_RECORD) {
+      const held = outcome.rawBytes;
+      if (held === undefined && outcome.raw.length > MAX_BYTES_PER_RECORD) {
         // At least one byte per character: too large for sure, without copying it first.
         tooLarge.push(
           toFailed(
@@ -130,7 +131,7 @@ export function planPutRecords(
         );
         continue;
       }
-      data = Buffer.from(outcome.raw, "utf8");
+      data = held ?? Buffer.from(outcome.raw, "utf8");
     } catch (error) {
       tooLarge.push(toFailed(outcome, "encoding_failed", `cannot build the entry: ${(error as Error)?.message}`));
       continue;

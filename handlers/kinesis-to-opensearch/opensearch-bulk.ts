@@ -12,7 +12,16 @@ import {
   signedRequester,
 } from "../shared/aws/signed-request";
 import { backoffDelayMs, sleep } from "../shared/backoff";
-import { INVALID_TIME_MARK, jsonLine, toFailed, withLeadingMember } from "../shared/kinesis/records/outcomes";
+import {
+  INVALID_TIME_MARK,
+  joinLines,
+  jsonLine,
+  jsonLinePiece,
+  type LinePiece,
+  pieceBytes,
+  toFailed,
+  withLeadingMember,
+} from "../shared/kinesis/records/outcomes";
 import type { DeliveredOutcome, FailedOutcome } from "../shared/kinesis/records/types";
 import { assertZone, calendarFields, capName, type ListedSinkResult, pad2, pad4 } from "../shared/kinesis/sink";
 
@@ -110,13 +119,13 @@ export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: 
   const bodies: BulkBody[] = [];
   const rejected: FailedOutcome[] = [];
   const indexCache = new Map<string, string>(); // type + day bucket → index name
-  let parts: string[] = [];
+  let lines: LinePiece[] = [];
   let docs: BulkDoc[] = [];
   let bytes = 0;
   const flush = () => {
     if (docs.length === 0) return;
-    bodies.push({ body: Buffer.from(parts.join(""), "utf8"), docs });
-    parts = [];
+    bodies.push({ body: joinLines(lines, bytes), docs });
+    lines = [];
     docs = [];
     bytes = 0;
   };
@@ -125,7 +134,7 @@ export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: 
     let index: string;
     let id: string | undefined;
     let action: string;
-    let source: string;
+    let source: LinePiece;
     try {
       const instant = outcome.time ?? outcome.arrivalTime;
       // Cache per type and UTC quarter-hour: every zone in use today has a whole quarter-hour offset.
@@ -139,12 +148,12 @@ export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: 
       id = withIds ? documentId(outcome) : undefined;
       action =
         id === undefined
-          ? `{"index":{"_index":${JSON.stringify(index)}}}\n`
-          : `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`;
+          ? `{"index":{"_index":${JSON.stringify(index)}}}`
+          : `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}`;
       // A time that could not be read reaches here only under the explicit fallback: filed under the arrival day, marked.
       source =
         outcome.timeError === undefined
-          ? jsonLine(outcome)
+          ? jsonLinePiece(outcome)
           : withLeadingMember(jsonLine(outcome), INVALID_TIME_MARK, outcome.timeError);
     } catch (error) {
       // One event that cannot be planned fails alone, never its batch.
@@ -153,22 +162,18 @@ export function buildBulkBodies(outcomes: readonly DeliveredOutcome[], options: 
       );
       continue;
     }
-    const size = byteLength(action) + byteLength(source) + 1;
+    const size = pieceBytes(action) + 1 + pieceBytes(source) + 1;
     if (size > maxBytes) {
       rejected.push(toFailed(outcome, "record_too_large", `bulk document is ${size} bytes, limit ${maxBytes}`));
       continue;
     }
     if (docs.length === maxDocs || bytes + size > maxBytes) flush();
-    parts.push(action, source, "\n");
+    lines.push(action, source);
     docs.push({ outcome, index, id, start: bytes, end: bytes + size });
     bytes += size;
   }
   flush();
   return { bodies, rejected };
-}
-
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, "utf8");
 }
 
 export type { FetchLike };

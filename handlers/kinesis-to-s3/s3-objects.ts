@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { constants, gzipSync } from "node:zlib";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { jsonLine } from "../shared/kinesis/records/outcomes";
+import { joinLines, jsonLinePiece, type LinePiece, pieceBytes } from "../shared/kinesis/records/outcomes";
 import type { DeliveredOutcome } from "../shared/kinesis/records/types";
 import { assertZone, calendarFields, capName, fallbackId, pad2, pad4 } from "../shared/kinesis/sink";
 
@@ -196,10 +196,14 @@ export function groupForS3(
 
   const objects: S3Object[] = [];
   for (const group of groups.values()) {
-    const lines = new Array<string>(group.outcomes.length + 1);
-    for (let i = 0; i < group.outcomes.length; i++) lines[i] = jsonLine(group.outcomes[i]!);
-    lines[group.outcomes.length] = "";
-    const raw = Buffer.from(lines.join("\n"), "utf8");
+    const lines = new Array<LinePiece>(group.outcomes.length);
+    let bytes = 0;
+    for (let i = 0; i < group.outcomes.length; i++) {
+      const line = jsonLinePiece(group.outcomes[i]!);
+      lines[i] = line;
+      bytes += pieceBytes(line) + 1;
+    }
+    const raw = joinLines(lines, bytes);
     const first = group.outcomes[0]!;
     const last = group.outcomes[group.outcomes.length - 1]!;
     const range = `${group.shard}-${sanitizeKeySegment(first.sequenceNumber, MAX_SEQUENCE_BYTES)}-${sanitizeKeySegment(last.sequenceNumber, MAX_SEQUENCE_BYTES)}`;

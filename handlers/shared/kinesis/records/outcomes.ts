@@ -61,7 +61,7 @@ export function toFailed(
     cloudwatch: outcome.cloudwatch,
     reason,
     detail,
-    payload: Buffer.from(outcome.raw, "utf8").toString("base64"),
+    payload: (outcome.rawBytes ?? Buffer.from(outcome.raw, "utf8")).toString("base64"),
     text: outcome.raw,
   };
 }
@@ -78,6 +78,35 @@ const LINE_BREAK = /[\r\n]/g;
 export function jsonLine(outcome: DeliveredOutcome): string {
   const raw = outcome.raw;
   return raw.indexOf("\n") === -1 && raw.indexOf("\r") === -1 ? raw : raw.replace(LINE_BREAK, " ");
+}
+
+/** One line of a line-framed body (S3 JSON lines, `_bulk`): text, written as UTF-8, or bytes, copied. */
+export type LinePiece = string | Buffer;
+
+/**
+ * `jsonLine` without encoding the text a second time when it can: the pipeline's `rawBytes` when they are already one
+ * line (no CR, no LF), else the text. Either way the same bytes reach the destination.
+ */
+export function jsonLinePiece(outcome: DeliveredOutcome): LinePiece {
+  const held = outcome.rawBytes;
+  return held !== undefined && held.indexOf(0x0a) === -1 && held.indexOf(0x0d) === -1 ? held : jsonLine(outcome);
+}
+
+/** Bytes a piece takes in a body (its UTF-8 length for text). */
+export function pieceBytes(piece: LinePiece): number {
+  return typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : piece.length;
+}
+
+/** The pieces, each followed by `\n`, in one buffer; `bytes` is the sum of `pieceBytes + 1` over them. */
+export function joinLines(pieces: readonly LinePiece[], bytes: number): Buffer {
+  const body = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const piece of pieces) {
+    at += typeof piece === "string" ? body.write(piece, at, "utf8") : piece.copy(body, at);
+    body[at++] = 0x0a;
+  }
+  if (at !== bytes) throw new Error(`line-framed body: wrote ${at} of ${bytes} bytes`);
+  return body;
 }
 
 /** Key added to a document delivered with an unreadable time under the `invalidTime: "deliver"` fallback. */

@@ -375,7 +375,7 @@ class RecordPipeline implements Pipeline {
       return;
     }
     if (countEvent) charge.chargeEvents(1);
-    this.classify(value, text, origin, origin.eventId, undefined, payload, out);
+    this.classify(value, text, origin, origin.eventId, undefined, payload, out, unitBytes(plain));
   }
 
   private expandCloudWatch(
@@ -469,6 +469,7 @@ class RecordPipeline implements Pipeline {
     cloudwatch: CloudWatchEventInfo | undefined,
     payload: Payload,
     out: Outcome[],
+    bytes?: Buffer,
   ): void {
     const result = this.schema.check(value);
     if (!result.ok) {
@@ -481,11 +482,13 @@ class RecordPipeline implements Pipeline {
       out.push({ kind: "filtered", ...originFields(origin, eventId, cloudwatch), type: result.type });
       return;
     }
+    const raw = trimJsonText(text);
     const delivered: DeliveredOutcome = {
       kind: "delivered",
       ...originFields(origin, eventId, cloudwatch),
       record: this.keepRecord ? result.record : undefined,
-      raw: trimJsonText(text),
+      raw,
+      rawBytes: raw === text ? bytes : undefined,
       type: result.type,
       id: result.id,
       time: result.time,
@@ -493,6 +496,14 @@ class RecordPipeline implements Pipeline {
     };
     out.push(delivered);
   }
+}
+
+/**
+ * The bytes of a unit's text: the decoded unit itself, without the BOM `decodeUtf8` dropped. The caller keeps them only
+ * when the text needs no trimming, so they are then exactly the UTF-8 of the delivered text.
+ */
+function unitBytes(plain: Buffer): Buffer {
+  return plain[0] === 0xef && plain[1] === 0xbb && plain[2] === 0xbf ? plain.subarray(3) : plain;
 }
 
 function recordOrigin(record: KinesisRecordData, recordIndex: number): Origin {

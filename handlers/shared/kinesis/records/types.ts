@@ -97,6 +97,13 @@ export interface DeliveredOutcome extends OutcomeOrigin {
    * spaces), never a re-serialisation of `record`.
    */
   readonly raw: string;
+  /**
+   * `raw`'s UTF-8 bytes when the pipeline holds them already: a view of the decoded (gunzipped) unit, which was valid
+   * UTF-8 and needed no trimming, so these are exactly `Buffer.from(raw, "utf8")`. `undefined` for a CloudWatch Logs
+   * message (its text comes out of the envelope's JSON) or a trimmed text. Sinks copy these bytes instead of encoding
+   * `raw` again; never modify them.
+   */
+  readonly rawBytes?: Buffer | undefined;
   /** Value of the type key; `undefined` only when the pipeline runs with `requireType: false`. */
   readonly type: string | undefined;
   /** Value of the id key (a string, or a finite number rendered as a string), else `undefined`. */

@@ -62,11 +62,34 @@ describe("record pipeline: decoding", () => {
       cloudwatch: undefined,
       record: { log_type: "app", log_id: "id-1", time: "2020-03-14T23:30:00+09:00", msg: "héllo" },
       raw: text,
+      rawBytes: Buffer.from(text, "utf8"),
       type: "app",
       id: "id-1",
       time: TOKYO_2330,
       timeError: undefined,
     });
+  });
+
+  it("hands on the decoded bytes only when they are exactly the delivered text", () => {
+    // Prepare
+    const text = '{"log_type":"app","log_id":"id-1","msg":"Zürich 東京"}';
+    const records = [
+      jsonRecord(text),
+      rawRecord(Buffer.from(`\uFEFF${text}`)),
+      rawRecord(gzipSync(Buffer.from(text))),
+      rawRecord(Buffer.from(` ${text}\n`)),
+      rawRecord(Buffer.from(JSON.stringify(cloudWatchDataEnvelope([text])))),
+    ];
+
+    // Act
+    const delivered = createPipeline()
+      .processRecords(records)
+      .filter((o) => o.kind === "delivered");
+
+    // Assess: plain, after a BOM and gunzipped: the text's own bytes; trimmed or from an envelope: none
+    expect(delivered.map((o) => o.raw)).toEqual([text, text, text, text, text]);
+    const exact = Buffer.from(text, "utf8");
+    expect(delivered.map((o) => o.rawBytes)).toEqual([exact, exact, exact, undefined, undefined]);
   });
 
   it("passes the raw text through without re-serialising (key order, spacing, escapes)", () => {

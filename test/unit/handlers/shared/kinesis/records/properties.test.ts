@@ -1,7 +1,8 @@
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { planPutRecords } from "../../../../../../handlers/kinesis-forward/core";
 import { buildBulkBodies } from "../../../../../../handlers/kinesis-to-opensearch/opensearch-bulk";
+import { groupForS3 } from "../../../../../../handlers/kinesis-to-s3/s3-objects";
 import {
   createPipeline,
   type DeliveredOutcome,
@@ -97,6 +98,8 @@ interface TextUnit {
 }
 const textLeaf: fc.Arbitrary<TextUnit> = fc.oneof(
   handWritten.map((t) => ({ bytes: Buffer.from(t), texts: [t] })),
+  // A leading byte order mark is dropped before the text is read (trim() drops it from the expected text too).
+  handWritten.map((t) => ({ bytes: Buffer.from(`\uFEFF${t}`), texts: [t] })),
   fc.array(fc.oneof(handWritten, message), { maxLength: 6 }).map((messages) => ({
     bytes: Buffer.from(JSON.stringify(cloudWatchDataEnvelope(messages))),
     texts: messages,
@@ -140,12 +143,16 @@ describe("record pipeline properties", () => {
           events.forEach((o, k) => {
             if (o.kind !== "delivered") return;
             const input = Buffer.from(texts[k]!.trim(), "utf8");
+            // The bytes the pipeline hands on, when it does, are exactly the event's own.
+            if (o.rawBytes !== undefined) expect(Buffer.from(o.rawBytes)).toEqual(input);
             const forwarded = planPutRecords([o]).chunks[0]![0]!.entry.Data;
             expect(Buffer.from(forwarded)).toEqual(input);
             const line = Buffer.from(jsonLine(o), "utf8");
             expect(line).toEqual(Buffer.from(texts[k]!.trim().replace(/[\r\n]/g, " "), "utf8"));
             const bulk = buildBulkBodies([o as DeliveredOutcome], { indexPrefix: "logs" }).bodies[0]!.body;
-            expect(bulk.toString("utf8").split("\n")[1]).toBe(jsonLine(o));
+            expect(bulk.subarray(bulk.indexOf(0x0a) + 1)).toEqual(Buffer.concat([line, Buffer.from("\n")]));
+            const s3 = groupForS3([o as DeliveredOutcome], { prefix: "logs", now: () => 0 })[0]!.body;
+            expect(gunzipSync(s3)).toEqual(Buffer.concat([line, Buffer.from("\n")]));
           });
         },
       ),
