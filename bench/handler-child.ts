@@ -1,7 +1,7 @@
 // Child process of handler-bench.ts: loads ONE Lambda handler module (bundle or source) with the environment its
 // construct sets, then measures CPU time (process.cpuUsage, user + system: the whole process, GC and libuv included)
-// of whole invocations on the fixed workload, interleaved with the destination's ceiling loop so both see the same
-// machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
+// of whole invocations on the fixed workload, then of the destination's ceiling loop in a block of its own, right
+// after, so both see nearly the same machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
 // the service stub lives in another process.
 import * as fs from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -42,6 +42,13 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
+
+/** A full collection between measured blocks (node runs with --expose-gc, as Lambda's bootstrap starts it). */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("the bench child needs --expose-gc (lambdaNodeFlags)");
+  gc();
+}
 
 async function main(config: ChildConfig): Promise<void> {
   const lines = logEvents();
@@ -96,7 +103,6 @@ async function main(config: ChildConfig): Promise<void> {
       const file = path.join(config.profileDir, `${config.handler}-${w.name}.cpuprofile`);
       fs.writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
-      for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
     } else {
       const compare: number[] = [];
       for (let i = 0; i < config.runs; i++) {
@@ -104,10 +110,14 @@ async function main(config: ChildConfig): Promise<void> {
         if (other && i % 2 === 1) compare.push(await invoke(w, other));
         samples.handler.push(await invoke(w));
         if (other && i % 2 === 0) compare.push(await invoke(w, other));
-        samples.ceiling.push(runCeiling(w));
       }
       if (other) Object.assign(samples, { compare });
     }
+    // The ceiling runs in a block of its own after a full collection, so it never pays for the handler's garbage (nor
+    // the handler for its): each side's runs meet only their own collections, as consecutive invocations do.
+    collectGarbage();
+    for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
+    collectGarbage();
     results.push(samples);
   }
   await new Promise<void>((resolve) => process.send?.({ results }, () => resolve()));

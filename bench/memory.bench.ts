@@ -10,10 +10,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { encodeKplAggregate } from "../test/fixtures/records/kpl";
+import { DEFAULT_MEMORY_MB, lambdaNodeFlags } from "./lambda-node";
 import type { BenchResult } from "./types";
 
 const MiB = 1024 * 1024;
-const MEMORY_MB = 256;
+// The construct's default memory: the peak must stay under it.
+const MEMORY_MB = DEFAULT_MEMORY_MB;
 const CHILD_ENV = "MEMORY_BENCH_EVENT_FILE";
 
 /** 60 MiB of JSON (one record with a long string) in about 60 KiB of gzip. */
@@ -75,13 +77,9 @@ function runChild(name: string, records: ReturnType<typeof record>[]): ChildRepo
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "memory-bench-")), `${name}.json`);
   fs.writeFileSync(file, JSON.stringify({ Records: records }));
   try {
-    // V8 heap flags as the Lambda Node.js bootstrap derives them from the memory size (new space 10 %, half of it
-    // semi-space, old space the other 90 %): without them V8 would let garbage grow far past the function's memory.
-    const heap = [
-      `--max-semi-space-size=${Math.floor(MEMORY_MB / 20)}`,
-      `--max-old-space-size=${MEMORY_MB - Math.floor(MEMORY_MB / 10)}`,
-    ];
-    const out = spawnSync(process.execPath, [...heap, "--import", "tsx", __filename], {
+    // Node flags as the Lambda Node.js bootstrap derives them from the memory size: without its heap limits V8 would
+    // let garbage grow far past the function's memory.
+    const out = spawnSync(process.execPath, [...lambdaNodeFlags(MEMORY_MB), "--import", "tsx", __filename], {
       env: { ...process.env, [CHILD_ENV]: file, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(MEMORY_MB) },
       encoding: "utf8",
       maxBuffer: 16 * MiB,

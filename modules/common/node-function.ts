@@ -17,6 +17,9 @@ export type { PolicyStatement } from "./policy";
 /** A value passed through as given (a Terraform block, statements the caller built). */
 const given = <T>() => z.custom<T>(() => true);
 
+/** NODE_OPTIONS of every function: stack traces in the logs point at the TypeScript source. */
+export const NODE_OPTIONS = "--enable-source-maps";
+
 export const nodeFunctionPropsSchema = strict({
   /** Folder under handlers/ holding index.ts. */
   handler: str(),
@@ -143,7 +146,7 @@ export class NodeFunction extends Construct {
       tracingConfig: { mode: tracingMode },
       vpcConfig: p.vpcConfig,
       environment: {
-        variables: { NODE_OPTIONS: "--enable-source-maps", ...p.environment },
+        variables: { NODE_OPTIONS: NODE_OPTIONS, ...p.environment },
       },
       dependsOn: [this.logGroup],
     });
