@@ -23,6 +23,7 @@ import { type KinesisBatchDeps, processKinesisBatch } from "../shared/kinesis/ba
 import { toFailed } from "../shared/kinesis/records/outcomes";
 import type { DeliveredOutcome, FailedOutcome, KinesisEventLike } from "../shared/kinesis/records/types";
 import type { Sink, SinkResult } from "../shared/kinesis/sink";
+import { DATA_BASE64 } from "./put-records-body";
 
 export const MAX_RECORDS_PER_REQUEST = 500;
 export const MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024;
@@ -32,6 +33,8 @@ const MAX_PARTITION_KEY_CHARS = 256;
 export interface PutRecordsEntry {
   Data: Uint8Array;
   PartitionKey: string;
+  /** The event's Kinesis data when it is already the canonical base64 of `Data` (see put-records-body.ts). */
+  [DATA_BASE64]?: string | undefined;
 }
 export interface PutRecordsRequest {
   StreamARN: string;
@@ -152,7 +155,7 @@ export function planPutRecords(
       chunk = [];
       chunkBytes = 0;
     }
-    chunk.push({ outcome, entry: { Data: data, PartitionKey }, bytes });
+    chunk.push({ outcome, entry: { Data: data, PartitionKey, [DATA_BASE64]: outcome.rawBase64 }, bytes });
     chunkBytes += bytes;
   }
   if (chunk.length > 0) chunks.push(chunk);

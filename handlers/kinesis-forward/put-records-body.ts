@@ -31,7 +31,16 @@ export interface PutRecordsEntryLike {
   readonly Data?: Uint8Array | string | null;
   readonly ExplicitHashKey?: string | null;
   readonly PartitionKey?: string | null;
+  readonly [DATA_BASE64]?: string;
 }
+
+/**
+ * An entry may carry, under this key, the canonical base64 of its `Data` bytes when the caller already holds it (the
+ * Kinesis record's own data, for an event forwarded as it came): the body then takes it as is instead of encoding the
+ * bytes again. The caller vouches for it; a value of the wrong length is ignored. The SDK's serializer never reads
+ * symbol keys, so without this plugin the entry is serialized as usual.
+ */
+export const DATA_BASE64: unique symbol = Symbol("PutRecords entry Data as canonical base64");
 
 const COMMAND = "PutRecordsCommand";
 const MARKER = '"Records":[]';
@@ -48,6 +57,8 @@ interface JsonText {
 /** One entry, measured. */
 interface PlannedEntry {
   readonly data: Buffer | undefined;
+  /** `data` as base64, when the entry brought it (`DATA_BASE64`). */
+  readonly base64: string | undefined;
   readonly hashKey: JsonText | undefined;
   readonly partitionKey: JsonText | undefined;
 }
@@ -88,12 +99,15 @@ export function planRecords(records: readonly unknown[]): PutRecordsPlan | undef
     if (ExplicitHashKey != null && typeof ExplicitHashKey !== "string") return undefined;
     if (PartitionKey != null && typeof PartitionKey !== "string") return undefined;
     const data = Data == null ? undefined : asBuffer(Data);
+    const encoded = entry[DATA_BASE64];
+    const base64Length = data === undefined ? 0 : Math.ceil(data.length / 3) * 4;
+    const base64 = typeof encoded === "string" && encoded.length === base64Length ? encoded : undefined;
     const hashKey = ExplicitHashKey == null ? undefined : jsonText(ExplicitHashKey);
     const partitionKey = PartitionKey == null ? undefined : jsonText(PartitionKey);
     let size = 2; // { }
     let members = 0;
     if (data !== undefined) {
-      size += DATA_KEY.length + Math.ceil(data.length / 3) * 4 + 1;
+      size += DATA_KEY.length + base64Length + 1;
       members++;
     }
     if (hashKey !== undefined) {
@@ -105,7 +119,7 @@ export function planRecords(records: readonly unknown[]): PutRecordsPlan | undef
       members++;
     }
     bytes += size + Math.max(0, members - 1);
-    entries[i] = { data, hashKey, partitionKey };
+    entries[i] = { data, base64, hashKey, partitionKey };
   }
   return { entries, bytes };
 }
@@ -137,7 +151,7 @@ export function writeBody(prefix: string, plan: PutRecordsPlan, suffix: string):
     out[at++] = 0x7b; // {
     if (e.data !== undefined) {
       at += out.write(DATA_KEY, at, "latin1");
-      at += out.write(e.data.toString("base64"), at, "latin1");
+      at += out.write(e.base64 ?? e.data.toString("base64"), at, "latin1");
       out[at++] = 0x22; // "
     }
     if (e.hashKey !== undefined) at = writeMember(out, at, HASH_KEY, e.hashKey, e.data !== undefined);

@@ -18,6 +18,28 @@ function expectedDecodedLength(b64: string): number {
   return (n / 4) * 3 - padding;
 }
 
+/** Value of a standard base64 character (`A–Z a–z 0–9 + /`), -1 for any other. */
+function sextet(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65;
+  if (code >= 97 && code <= 122) return code - 71;
+  if (code >= 48 && code <= 57) return code + 4;
+  return code === 43 ? 62 : code === 47 ? 63 : -1;
+}
+
+/**
+ * Whether `b64`, which `decodeBase64` accepted as `byteLength` bytes, is exactly the canonical encoding of them, the
+ * one any encoder writes: no URL-safe `-` or `_` (Buffer.from reads them like `+` and `/`) and zero padding bits. The
+ * length check already ruled out skipped characters.
+ */
+export function isCanonicalBase64(b64: string, byteLength: number): boolean {
+  if (b64.length !== Math.ceil(byteLength / 3) * 4 || b64.indexOf("-") !== -1 || b64.indexOf("_") !== -1) return false;
+  const tail = byteLength % 3;
+  if (tail === 0) return true;
+  // One byte left: its last sextet keeps 4 padding bits; two bytes: 2.
+  const last = sextet(b64.charCodeAt(b64.length - (tail === 1 ? 3 : 2)));
+  return last >= 0 && (last & (tail === 1 ? 0x0f : 0x03)) === 0;
+}
+
 /**
  * Decodes Lambda's base64 `data`. Buffer.from skips characters outside the alphabet instead of failing, so a length
  * check against the canonical length catches corrupt input.

@@ -17,7 +17,7 @@
  *   (`payload`) and, when decoding got that far, its text.
  */
 import { isObject } from "../../../../contracts/values";
-import { decodeBase64, decodeUtf8, gunzip, isGzip } from "./decode";
+import { decodeBase64, decodeUtf8, gunzip, isCanonicalBase64, isGzip } from "./decode";
 import { deaggregate, hasKplMagic, TOO_MANY_RECORDS } from "./kpl";
 import { resolveOptions, SchemaChecker } from "./schema";
 import type {
@@ -375,7 +375,10 @@ class RecordPipeline implements Pipeline {
       return;
     }
     if (countEvent) charge.chargeEvents(1);
-    this.classify(value, text, origin, origin.eventId, undefined, payload, out, unitBytes(plain));
+    const unit = unitBytes(plain);
+    // The Kinesis record's own base64 spells exactly these bytes when nothing came off them (no gzip, no BOM).
+    const base64 = typeof payload === "string" && unit === bytes ? payload : undefined;
+    this.classify(value, text, origin, origin.eventId, undefined, payload, out, unit, base64);
   }
 
   private expandCloudWatch(
@@ -470,6 +473,7 @@ class RecordPipeline implements Pipeline {
     payload: Payload,
     out: Outcome[],
     bytes?: Buffer,
+    base64?: string,
   ): void {
     const result = this.schema.check(value);
     if (!result.ok) {
@@ -483,12 +487,14 @@ class RecordPipeline implements Pipeline {
       return;
     }
     const raw = trimJsonText(text);
+    const whole = raw === text;
     const delivered: DeliveredOutcome = {
       kind: "delivered",
       ...originFields(origin, eventId, cloudwatch),
       record: this.keepRecord ? result.record : undefined,
       raw,
-      rawBytes: raw === text ? bytes : undefined,
+      rawBytes: whole ? bytes : undefined,
+      rawBase64: whole && base64 !== undefined && isCanonicalBase64(base64, bytes!.length) ? base64 : undefined,
       type: result.type,
       id: result.id,
       time: result.time,

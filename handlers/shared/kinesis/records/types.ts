@@ -104,6 +104,11 @@ export interface DeliveredOutcome extends OutcomeOrigin {
    * `raw` again; never modify them.
    */
   readonly rawBytes?: Buffer | undefined;
+  /**
+   * The canonical base64 of `rawBytes` when the Kinesis record's data is exactly that (a whole record, no gzip, no BOM,
+   * nothing trimmed, standard alphabet and zero padding bits): destinations that send base64 can send it as it came.
+   */
+  readonly rawBase64?: string | undefined;
   /** Value of the type key; `undefined` only when the pipeline runs with `requireType: false`. */
   readonly type: string | undefined;
   /** Value of the id key (a string, or a finite number rendered as a string), else `undefined`. */

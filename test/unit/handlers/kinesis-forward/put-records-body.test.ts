@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from "@aws-sdk/client-kinesis";
 import type { HttpRequest } from "@smithy/types";
 import * as fc from "fast-check";
-import { planRecords, putRecordsBodyPlugin } from "../../../../handlers/kinesis-forward/put-records-body";
+import { DATA_BASE64, planRecords, putRecordsBodyPlugin } from "../../../../handlers/kinesis-forward/put-records-body";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/out";
 
@@ -120,6 +120,30 @@ describe("putRecordsBodyPlugin", () => {
     expectSameRequest(sdk, ours);
     // Assess
     expect(ours.fromPlugin).toBe(true);
+  });
+
+  it("writes an entry's base64 as the caller gives it (DATA_BASE64), and ignores one of the wrong length", async () => {
+    // Prepare: the stock SDK never reads the symbol key, so it encodes Data itself
+    const data = [Buffer.from('{"log_type":"app"}'), Buffer.from("é"), Buffer.from([0xff, 0, 1, 2])];
+    const given = (d: Buffer, i: number) => ({
+      Data: d,
+      PartitionKey: `k${i}`,
+      [DATA_BASE64]: d.toString("base64"),
+    });
+    const wrong = { Data: data[0]!, PartitionKey: "w", [DATA_BASE64]: "QQ==" };
+
+    // Act
+    const passed = await bothWays({ StreamARN: STREAM_ARN, Records: data.map(given) });
+    const ignored = await bothWays({ StreamARN: STREAM_ARN, Records: [wrong] });
+
+    // Assess
+    expectSameRequest(passed.sdk, passed.ours);
+    expect(planRecords(data.map(given))!.entries.map((e) => e.base64)).toEqual(data.map((d) => d.toString("base64")));
+    expectSameRequest(ignored.sdk, ignored.ours);
+    expect(planRecords([wrong])!.entries[0]!.base64).toBeUndefined();
+    // The body takes the given text without checking it: a same-length lie goes out (the caller vouches)
+    const lie = planRecords([{ Data: Buffer.from("A"), PartitionKey: "k", [DATA_BASE64]: "Qg==" }])!;
+    expect(lie.entries[0]!.base64).toBe("Qg==");
   });
 
   it("leaves requests it does not handle to the SDK (same bytes either way)", async () => {

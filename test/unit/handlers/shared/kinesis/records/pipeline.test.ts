@@ -63,6 +63,7 @@ describe("record pipeline: decoding", () => {
       record: { log_type: "app", log_id: "id-1", time: "2020-03-14T23:30:00+09:00", msg: "héllo" },
       raw: text,
       rawBytes: Buffer.from(text, "utf8"),
+      rawBase64: record.data,
       type: "app",
       id: "id-1",
       time: TOKYO_2330,
@@ -90,6 +91,53 @@ describe("record pipeline: decoding", () => {
     expect(delivered.map((o) => o.raw)).toEqual([text, text, text, text, text]);
     const exact = Buffer.from(text, "utf8");
     expect(delivered.map((o) => o.rawBytes)).toEqual([exact, exact, exact, undefined, undefined]);
+    // Only the plain record's Kinesis data is the base64 of those bytes
+    expect(delivered.map((o) => o.rawBase64)).toEqual([records[0]!.data, undefined, undefined, undefined, undefined]);
+  });
+
+  it("hands on the record's base64 only when it is the canonical spelling of the bytes", () => {
+    // Prepare: one byte (4 padding bits), two bytes (2 padding bits), and characters Buffer.from also reads
+    const one = '{"log_type":"app","n":12}';
+    const two = '{"log_type":"app","n":123}';
+    const canonicalOne = Buffer.from(one).toString("base64");
+    const canonicalTwo = Buffer.from(two).toString("base64");
+    expect([canonicalOne.endsWith("=="), canonicalTwo.endsWith("=") && !canonicalTwo.endsWith("==")]).toEqual([
+      true,
+      true,
+    ]);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // Flips the lowest bit of the last significant character: a padding bit, so the bytes stay the same
+    const withBits = (b64: string, at: number) =>
+      `${b64.slice(0, at)}${alphabet[alphabet.indexOf(b64[at]!) ^ 1]}${b64.slice(at + 1)}`;
+    const urlSafe = Buffer.from('{"log_type":"app","s":"??>>"}').toString("base64");
+    expect(urlSafe).toMatch(/[+/]/);
+    const spellings = [
+      canonicalOne,
+      withBits(canonicalOne, canonicalOne.length - 3),
+      canonicalTwo,
+      withBits(canonicalTwo, canonicalTwo.length - 2),
+      urlSafe,
+      urlSafe.replaceAll("+", "-"),
+      urlSafe.replaceAll("/", "_"),
+    ];
+
+    // Act
+    const outcomes = createPipeline().processRecords(spellings.map((data) => ({ ...jsonRecord(one), data })));
+    const texts = [one, one, two, two, ...Array(3).fill('{"log_type":"app","s":"??>>"}')];
+
+    // Assess: every spelling decodes to the same bytes and is delivered; only the canonical ones are handed on
+    expect(outcomes.map((o) => o.kind)).toEqual(Array(7).fill("delivered"));
+    const delivered = outcomes as DeliveredOutcome[];
+    expect(delivered.map((o) => o.raw)).toEqual(texts);
+    expect(delivered.map((o) => o.rawBase64)).toEqual([
+      canonicalOne,
+      undefined,
+      canonicalTwo,
+      undefined,
+      urlSafe,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("passes the raw text through without re-serialising (key order, spacing, escapes)", () => {

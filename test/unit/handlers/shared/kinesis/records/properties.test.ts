@@ -145,6 +145,7 @@ describe("record pipeline properties", () => {
             const input = Buffer.from(texts[k]!.trim(), "utf8");
             // The bytes the pipeline hands on, when it does, are exactly the event's own.
             if (o.rawBytes !== undefined) expect(Buffer.from(o.rawBytes)).toEqual(input);
+            if (o.rawBase64 !== undefined) expect(o.rawBase64).toBe(input.toString("base64"));
             const forwarded = planPutRecords([o]).chunks[0]![0]!.entry.Data;
             expect(Buffer.from(forwarded)).toEqual(input);
             const line = Buffer.from(jsonLine(o), "utf8");
