@@ -17,7 +17,8 @@
 //   current/other ratio.
 // - `BENCH_CPU_PROF=<dir>` profiles the measured invocations only (V8 sampling profiler through node:inspector) into
 //   <dir>/<handler>-<workload>.cpuprofile; `npx tsx bench/profile-summary.ts <file>` summarises one. Combine with
-//   `BENCH_FROM=source` for source file names.
+//   `BENCH_FROM=source` for source file names. `BENCH_ALLOC_PROF=<dir>` samples their allocations instead (garbage
+//   included) into <dir>/<handler>-<workload>.heapprofile, which profile-summary reads too (MB per invocation).
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -153,6 +154,7 @@ export async function runHandlerBench(spec: HandlerBenchSpec): Promise<BenchResu
       stubEndpoint: stub.httpEndpoint,
       deliveredCounter: spec.deliveredCounter,
       ...(process.env.BENCH_CPU_PROF ? { profileDir: path.resolve(process.env.BENCH_CPU_PROF) } : {}),
+      ...(process.env.BENCH_ALLOC_PROF ? { allocationDir: path.resolve(process.env.BENCH_ALLOC_PROF) } : {}),
       ...(process.env.BENCH_COMPARE
         ? { compareModulePath: compareModulePath(spec.handler, process.env.BENCH_COMPARE) }
         : {}),

@@ -23,6 +23,11 @@ export interface ChildConfig {
   readonly compareModulePath?: string;
   /** Profile the measured handler invocations only (no ceiling runs) into `<dir>/<handler>-<workload>.cpuprofile`. */
   readonly profileDir?: string;
+  /**
+   * Sample every allocation of the measured handler invocations, collected or not (V8's sampling heap profiler), into
+   * `<dir>/<handler>-<workload>.heapprofile`: where the garbage comes from.
+   */
+  readonly allocationDir?: string;
 }
 
 export interface WorkloadSamples {
@@ -92,7 +97,21 @@ async function main(config: ChildConfig): Promise<void> {
       handler: [],
       ceiling: [],
     };
-    if (config.profileDir) {
+    if (config.allocationDir) {
+      const session = new Session();
+      session.connect();
+      await session.post("HeapProfiler.enable");
+      await session.post("HeapProfiler.startSampling", {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      const file = path.join(config.allocationDir, `${config.handler}-${w.name}.heapprofile`);
+      fs.writeFileSync(file, JSON.stringify({ ...profile, runs: config.runs }));
+      session.disconnect();
+    } else if (config.profileDir) {
       const session = new Session();
       session.connect();
       await session.post("Profiler.enable");

@@ -1,5 +1,6 @@
 // `npx tsx bench/profile-summary.ts <file.cpuprofile> [top]`: self time by function and by file (package) of a V8 CPU
-// profile, e.g. one written by `BENCH_CPU_PROF=<dir> npm run bench -- <handler>`.
+// profile, e.g. one written by `BENCH_CPU_PROF=<dir> npm run bench -- <handler>`. Given a `.heapprofile` (from
+// `BENCH_ALLOC_PROF=<dir>`), allocated bytes by allocating function, with its caller, and by file instead.
 import * as fs from "node:fs";
 
 interface ProfileNode {
@@ -20,10 +21,49 @@ function where(url: string): string {
   return url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
 }
 
+interface HeapNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Allocated bytes per invocation by allocating function (with its caller) and by file. */
+function summarizeAllocations(profile: { head: HeapNode; runs?: number }, top: number): void {
+  const runs = profile.runs ?? 1;
+  const name = (n: HeapNode) => `${n.callFrame.functionName || "(anonymous)"}  ${where(n.callFrame.url)}`;
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode, caller: string) => {
+    if (n.selfSize > 0) {
+      const key = `${name(n)}  < ${caller}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + n.selfSize);
+      byFile.set(where(n.callFrame.url), (byFile.get(where(n.callFrame.url)) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, name(n));
+  };
+  walk(profile.head, "");
+  const print = (title: string, m: Map<string, number>) => {
+    console.log(`\n${title} (MB allocated per invocation; ${(total / runs / 1e6).toFixed(1)} MB in all)`);
+    for (const [k, bytes] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      console.log(
+        `${(bytes / runs / 1e6).toFixed(2).padStart(7)}  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${k}`,
+      );
+    }
+  };
+  print("allocations by function < caller", byFunction);
+  print("allocations by file or package", byFile);
+}
+
 function main(): void {
   const [file, topArg] = process.argv.slice(2);
-  if (!file) throw new Error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]");
+  if (!file) throw new Error("usage: tsx bench/profile-summary.ts <file.cpuprofile|file.heapprofile> [top]");
   const top = Number(topArg ?? 30);
+  if (file.endsWith(".heapprofile")) {
+    summarizeAllocations(JSON.parse(fs.readFileSync(file, "utf8")), top);
+    return;
+  }
   const profile = JSON.parse(fs.readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   // Samples taken while the inspector itself serialises the profile (Profiler.stop) are not the handler's.
