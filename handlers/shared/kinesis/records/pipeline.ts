@@ -488,9 +488,20 @@ class RecordPipeline implements Pipeline {
     }
     const raw = trimJsonText(text);
     const whole = raw === text;
+    // Written out rather than spread from originFields: one object with every field in place (a spread built a second
+    // object and a separate property store, about 490 bytes per event against about 100), and it lives until the sink
+    // has run.
     const delivered: DeliveredOutcome = {
       kind: "delivered",
-      ...originFields(origin, eventId, cloudwatch),
+      eventId,
+      recordIndex: origin.recordIndex,
+      sequenceNumber: origin.sequenceNumber,
+      partitionKey: origin.partitionKey,
+      arrivalTime: origin.arrivalTime,
+      kinesisData: origin.kinesisData,
+      kinesisPartitionKey: origin.kinesisPartitionKey,
+      kplIndex: origin.kplIndex,
+      cloudwatch,
       record: this.keepRecord ? result.record : undefined,
       raw,
       rawBytes: whole ? bytes : undefined,
