@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { filterPath } from "../test/support/filter-path";
 
 export const STUB_SHARED_KEY = "bench-shared-key";
 export const STUB_FLUENT_HOSTNAME = "bench-aggregator";
@@ -141,7 +142,11 @@ async function serve(): Promise<void> {
         if (req.method === "GET" && url.startsWith("/_plugins/_ism/policies/")) {
           return reply(res, 404, '{"error":{"type":"status_exception","reason":"Policy not found"},"status":404}');
         }
-        if (req.method === "POST" && url.startsWith("/_bulk")) return reply(res, 200, bulkResponse(body, stats));
+        if (req.method === "POST" && url.startsWith("/_bulk")) {
+          const filter = new URL(url, "http://stub").searchParams.get("filter_path");
+          const answer = bulkResponse(body, stats);
+          return reply(res, 200, filter ? JSON.stringify(filterPath(JSON.parse(answer), filter)) : answer);
+        }
         if (req.method === "PUT") {
           // S3 PutObject (path-style: /<bucket>/<key>).
           if (url.includes("/failed/")) stats.failedRecordObjects++;

@@ -4,6 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { filterPath } from "./filter-path";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -69,9 +70,10 @@ export async function startFakeBulkServer(script: FakeBulkScript = {}): Promise<
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+      const url = new URL(req.url ?? "/", "http://x");
       const reply = (status: number, payload: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(payload));
+        res.end(JSON.stringify(status === 200 ? filterPath(payload, url.searchParams.get("filter_path")) : payload));
       };
       const started = Date.now();
       const fail = state.script.failRequests;
@@ -80,7 +82,7 @@ export async function startFakeBulkServer(script: FakeBulkScript = {}): Promise<
         reply(fail.status, { error: { type: "es_rejected_execution_exception", reason: "scripted" }, status: 429 });
         return;
       }
-      if (req.method !== "POST" || req.url !== "/_bulk") {
+      if (req.method !== "POST" || url.pathname !== "/_bulk") {
         reply(404, { error: "no handler", status: 404 });
         return;
       }

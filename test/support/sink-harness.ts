@@ -51,7 +51,7 @@ export async function startFakeIsm(bulkEndpoint?: string): Promise<FakeIsm> {
         res.end(JSON.stringify(payload));
       };
       if (url.pathname === "/_bulk" && bulkEndpoint) {
-        const upstream = await fetch(`${bulkEndpoint}/_bulk`, {
+        const upstream = await fetch(`${bulkEndpoint}/_bulk${url.search}`, {
           method: "POST",
           headers: { "content-type": String(req.headers["content-type"] ?? "application/x-ndjson") },
           body,

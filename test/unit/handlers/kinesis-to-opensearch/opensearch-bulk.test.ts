@@ -3,6 +3,7 @@ import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import fc from "fast-check";
 import {
+  BULK_RESPONSE_FILTER,
   type BulkClientOptions,
   buildBulkBodies,
   createBulkSender,
@@ -167,6 +168,44 @@ describe("createBulkSender against a fake _bulk server", () => {
     expect(server.requests).toHaveLength(10);
   });
 
+  it("asks a managed domain for each item's status and error only, and reads that answer", async () => {
+    // Prepare: one rejected document among three, so the filtered answer still carries an error
+    server.script = { reject: (doc) => doc.source.includes('"status":"ok"') };
+    const outcomes = delivered([appLog({}, 0), appLog({ status: "ok" }, 1), appLog({}, 2)]);
+    const { bodies } = buildBulkBodies(outcomes, { indexPrefix: "logs" });
+    const answers: string[] = [];
+    const fetchAndKeep: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      answers.push(await response.clone().text());
+      return response;
+    };
+
+    // Act
+    const result = await sendBulkBodies(bodies, createBulkSender(options(server, { fetch: fetchAndKeep })));
+
+    // Assess: the answer holds statuses and the error, nothing else, and is read as the full one would be
+    expect(new URL(server.requests[0]!.path, "http://x").searchParams.get("filter_path")).toBe(BULK_RESPONSE_FILTER);
+    expect(JSON.parse(answers[0]!)).toEqual({
+      errors: true,
+      items: [
+        { index: { status: 201 } },
+        {
+          index: {
+            status: 400,
+            error: {
+              type: "mapper_parsing_exception",
+              reason: "failed to parse field [status] of type [long]",
+              caused_by: { type: "illegal_argument_exception", reason: 'For input string: "ok"' },
+            },
+          },
+        },
+        { index: { status: 201 } },
+      ],
+    });
+    expect(result.delivered).toHaveLength(2);
+    expect(result.rejected[0]!.detail).toMatch(/^400 mapper_parsing_exception: failed to parse field .*caused by/);
+  });
+
   it("returns rejected documents with the mapping error and delivers the rest", async () => {
     // Prepare
     server.script = { reject: (doc) => doc.source.includes('"status":"ok"') };
@@ -255,7 +294,10 @@ describe("createBulkSender against a fake _bulk server", () => {
     expect(received.headers["x-amz-content-sha256"]).toBe(createHash("sha256").update(received.body).digest("hex"));
     expect(received.headers["x-amz-date"]).toBe("20200314T143000Z");
 
-    // Recompute independently from what the server received.
+    // Recompute independently from what the server received, its query read back as a server reads it.
+    const target = new URL(received.path, "http://x");
+    const query = Object.fromEntries(target.searchParams);
+    expect(query).toEqual(service === "es" ? { filter_path: BULK_RESPONSE_FILTER } : {});
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) headers[name] = String(received.headers[name]);
     const host = String(received.headers.host);
@@ -270,8 +312,8 @@ describe("createBulkSender against a fake _bulk server", () => {
         protocol: "http:",
         hostname: host.split(":")[0]!,
         port: Number(host.split(":")[1]),
-        path: received.path,
-        query: {},
+        path: target.pathname,
+        query,
         headers,
         body: received.body,
       },
