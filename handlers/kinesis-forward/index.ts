@@ -11,7 +11,7 @@ import { createFailedRecordsWriter } from "../shared/kinesis/failed-records";
 import { createPipeline } from "../shared/kinesis/records/pipeline";
 import { resolveOptions } from "../shared/kinesis/records/schema";
 import { logger, metrics, withObservability } from "../shared/observability";
-import { createForwardSink, forwardBatch } from "./core";
+import { createForwardSink, forwardBatch, MAX_RECORDS_PER_REQUEST } from "./core";
 import { putRecordsBodyPlugin } from "./put-records-body";
 import { putRecordsResponsePlugin } from "./put-records-response";
 
@@ -39,7 +39,12 @@ const setup = loadEnv(() => {
   const idKey = resolveOptions(consumer.pipeline).idKey;
   const partitionKeyField = env.partitionKeyField || idKey;
   // The parsed record is kept only when the partition key is another field than the id (see ForwardOptions.idKey).
-  const pipeline = createPipeline({ ...consumer.pipeline, keepRecord: partitionKeyField !== idKey });
+  // One PutRecords request's events decoded at a time (sliceEvents): only they are alive while it is built and sent.
+  const pipeline = createPipeline({
+    ...consumer.pipeline,
+    keepRecord: partitionKeyField !== idKey,
+    sliceEvents: MAX_RECORDS_PER_REQUEST,
+  });
   const sink = createForwardSink(
     {
       streamArn: env.targetStreamArn,

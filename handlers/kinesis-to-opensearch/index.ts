@@ -28,7 +28,8 @@ const setup = loadEnv(() => {
   // bundling the SDK's credential chain (the only SDK-shaped dependency here is the signer).
   const credentials = environmentCredentials;
 
-  const pipeline = createPipeline(openSearchPipelineOptions(consumer.pipeline));
+  // One bulk request's documents decoded at a time (sliceEvents): only they are alive while it is built and sent.
+  const pipeline = createPipeline({ ...openSearchPipelineOptions(consumer.pipeline), sliceEvents: env.maxBulkDocs });
   const sink = createOpenSearchSink(
     {
       indexPrefix,

@@ -18,7 +18,8 @@
  *   a failed event that could not be written) is in `batchItemFailures`. No exception leaves this function for any
  *   input: the pipeline contains per-record errors, sink and writer errors are caught.
  *   Memory: records are decoded in slices that fit the pipeline's batch budget (`Pipeline.processSlice`; one slice
- *   unless the batch is large); each slice is sunk and its failures written before the next is decoded. When a slice
+ *   unless the batch is large, or the pipeline's `sliceEvents` cuts it at one request's worth of events); each slice
+ *   is sunk and its failures written before the next is decoded. When a slice
  *   leaves events to retry, the later records are not processed (`deferred`) but reported, since Kinesis redelivers
  *   from the earliest reported record anyway.
  * - `Sink` (sink.ts): `(delivered) => Promise<SinkResult>`; a sink does its own batching, bounded retries with backoff,
@@ -82,7 +83,10 @@ export interface BatchSummary {
    * reported record anyway); in batchItemFailures.
    */
   readonly deferred: number;
-  /** Slices the batch was processed in: 1 unless the records outgrew the memory budget (see `Pipeline.processSlice`). */
+  /**
+   * Slices the batch was processed in: 1 unless the records outgrew the memory budget or the pipeline's `sliceEvents`
+   * (see `Pipeline.processSlice`).
+   */
   readonly slices: number;
   readonly failedByReason: Partial<Record<FailureReason, number>>;
   /** False when writing failed records failed (their records are then retried). */
@@ -115,7 +119,8 @@ export async function processKinesisBatch(
   let retryDetail: string | undefined;
   let pipelineError: string | undefined;
 
-  // Slice by slice: each slice is as many records as the pipeline's memory budget holds (usually the whole batch);
+  // Slice by slice: each slice is as many records as the pipeline's memory budget holds (usually the whole batch, or
+  // one request's worth of events with `sliceEvents`);
   // its outcomes are delivered and its failures written before the next slice is decoded, so memory stays bounded.
   let start = 0;
   while (start < records.length) {

@@ -65,7 +65,7 @@ describe("completion only on proof", () => {
     const r = await drain({
       checkQueues: () => okCheck(0),
       fakes: { GetGracefulStopResult: () => ({ Status: "Failed" }) },
-      proofCheck: (_i, n) => ({ ...okCheck(0), serviceActive: n > 6 ? false : true }),
+      proofCheck: (_i, n) => ({ ...okCheck(0), serviceActive: n <= 6 }),
     });
     // Assess
     expect(r.outcome).toBe("Drained");

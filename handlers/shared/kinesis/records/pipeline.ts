@@ -49,7 +49,10 @@ interface Origin {
 /** What `processSlice` decoded: the outcomes of records `[start, next)`, all within one batch budget. */
 export interface PipelineSlice {
   readonly outcomes: Outcome[];
-  /** Index of the first record not processed (the one that did not fit what the slice left), or the record count. */
+  /**
+   * Index of the first record not processed (the one that did not fit what the slice left, or the one after the
+   * record that brought the slice to `sliceEvents` outcomes), or the record count.
+   */
   readonly next: number;
 }
 
@@ -57,9 +60,9 @@ export interface Pipeline {
   readonly options: ResolvedPipelineOptions;
   /**
    * Decodes records from `start` with a whole budget, until one does not fit what is left (it is not processed; `next`
-   * names it). At least one record is always processed: a record that alone exceeds the budget fails as
-   * `record_too_large`. The caller sinks the slice and calls again from `next`, so memory never holds more than one
-   * budget of decoded data.
+   * names it) or the slice holds `sliceEvents` outcomes. At least one record is always processed: a record that alone
+   * exceeds the budget fails as `record_too_large`. The caller sinks the slice and calls again from `next`, so memory
+   * never holds more than one budget of decoded data.
    */
   processSlice(records: readonly { readonly kinesis: KinesisRecordData }[], start: number): PipelineSlice;
   /** Runs the pipeline over Kinesis records (the `kinesis` objects of the event's `Records`), in order, as one batch. */
@@ -191,10 +194,12 @@ class RecordPipeline implements Pipeline {
   private readonly maxDecompressed: number;
   private readonly full: Budget;
   private readonly keepRecord: boolean;
+  private readonly sliceEvents: number;
 
   constructor(options: PipelineOptions | undefined) {
     this.options = resolveOptions(options);
     this.keepRecord = this.options.keepRecord;
+    this.sliceEvents = this.options.sliceEvents;
     this.schema = new SchemaChecker(this.options);
     this.maxDecompressed = this.options.maxDecompressedBytes;
     this.full = { bytes: this.options.batchBudgetBytes, events: this.options.batchMaxEvents };
@@ -218,6 +223,7 @@ class RecordPipeline implements Pipeline {
     const left: Budget = { ...this.full };
     for (let i = start; i < records.length; i++) {
       if (this.processOne(records[i]!.kinesis, i, left, out) !== undefined) return { outcomes: out, next: i };
+      if (out.length >= this.sliceEvents) return { outcomes: out, next: i + 1 };
     }
     return { outcomes: out, next: records.length };
   }

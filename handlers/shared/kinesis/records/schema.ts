@@ -15,6 +15,7 @@ export const DEFAULT_OPTIONS: ResolvedPipelineOptions = {
   batchBudgetBytes: 64 * 1024 * 1024,
   batchMaxEvents: 65_536,
   keepRecord: true,
+  sliceEvents: Number.POSITIVE_INFINITY,
 };
 
 /** Default function memory (MB) when `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` is not set: Lambda's default. */
@@ -44,6 +45,7 @@ export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineO
     batchBudgetBytes: options.batchBudgetBytes ?? DEFAULT_OPTIONS.batchBudgetBytes,
     batchMaxEvents: options.batchMaxEvents ?? DEFAULT_OPTIONS.batchMaxEvents,
     keepRecord: options.keepRecord ?? DEFAULT_OPTIONS.keepRecord,
+    sliceEvents: options.sliceEvents ?? DEFAULT_OPTIONS.sliceEvents,
   };
   if (resolved.invalidTime !== "fail" && resolved.invalidTime !== "deliver") {
     throw new TypeError('invalidTime must be "fail" or "deliver"');
@@ -55,6 +57,14 @@ export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineO
   for (const key of ["typeKey", "idKey", "timeKey"] as const) {
     if (typeof resolved[key] !== "string" || resolved[key] === "")
       throw new TypeError(`${key} must be a non-empty string`);
+  }
+  if (
+    !(
+      resolved.sliceEvents === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(resolved.sliceEvents) && resolved.sliceEvents > 0)
+    )
+  ) {
+    throw new RangeError("sliceEvents must be a positive integer");
   }
   if (!(Number.isInteger(resolved.maxDecompressedBytes) && resolved.maxDecompressedBytes > 0)) {
     throw new RangeError("maxDecompressedBytes must be a positive integer");

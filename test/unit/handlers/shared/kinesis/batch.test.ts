@@ -216,6 +216,84 @@ describe("conservation (property)", () => {
   });
 });
 
+describe("slices of at most sliceEvents outcomes (property)", () => {
+  const recordArb = fc.oneof(
+    fc.integer({ min: 0, max: 999 }).map((i) => jsonRecord(appLog({}, i))),
+    fc
+      .array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 4 })
+      .map((ids) => cloudWatchDataRecord(ids.map((i) => (i % 5 === 0 ? "not json" : JSON.stringify(appLog({}, i)))))),
+    fc.string({ maxLength: 8 }).map((s) => rawRecord(s)),
+  );
+
+  it("sinks records in order, a slice at a time, and after a slice with events to retry reports every later record", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(recordArb, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.func(fc.constantFrom("ok", "ok", "ok", "retry")),
+        async (rawRecords, sliceEvents, decide) => {
+          // Prepare
+          const records = rawRecords.map((r, i) => ({ ...r, sequenceNumber: sequenceNumber(i) }));
+          const calls: DeliveredOutcome[][] = [];
+          const sink: Sink = async (delivered) => {
+            calls.push([...delivered]);
+            return { retryable: delivered.filter((o) => decide(o.eventId) === "retry") };
+          };
+          const writer = memoryWriter();
+          const pipeline = createPipeline({ sliceEvents });
+          const slices: [number, number][] = [];
+          const processSlice = pipeline.processSlice.bind(pipeline);
+          const watched = Object.assign(Object.create(pipeline), {
+            processSlice: (rs: Parameters<typeof processSlice>[0], start: number) => {
+              const slice = processSlice(rs, start);
+              slices.push([start, slice.next]);
+              return slice;
+            },
+          });
+
+          // Act
+          const { summary, batchItemFailures } = await processKinesisBatch(event(records), {
+            pipeline: watched,
+            sink,
+            writeFailedRecords: writer.write,
+          });
+
+          // Assess: each call holds whole records, at most sliceEvents outcomes before its last record
+          const all = createPipeline().processRecords(records);
+          const outcomesOf = (seq: string) => all.filter((o) => o.sequenceNumber === seq).length;
+          for (const call of calls) {
+            const seqs = [...new Set(call.map((o) => o.sequenceNumber))];
+            const before = seqs.slice(0, -1).reduce((n, s) => n + outcomesOf(s), 0);
+            expect(before).toBeLessThan(sliceEvents);
+          }
+          // Events reach the sink in event order, each at most once
+          const sent = calls.flat().map((o) => o.eventId);
+          const order = all.filter((o) => o.kind === "delivered").map((o) => o.eventId);
+          expect(sent).toEqual(order.slice(0, sent.length));
+          // Nothing is lost: records with an event to retry are reported, and after the slice holding the first of
+          // them every record is reported without being decoded; nothing else is reported
+          const retried = new Set(
+            calls
+              .flat()
+              .filter((o) => decide(o.eventId) === "retry")
+              .map((o) => o.sequenceNumber),
+          );
+          const reported = batchItemFailures.map((f) => f.itemIdentifier);
+          const [, end] = slices[slices.length - 1]!;
+          const expected = records
+            .map((r) => r.sequenceNumber)
+            .filter((seq, i) => retried.has(seq) || (retried.size > 0 && i >= end));
+          expect(reported).toEqual(expected);
+          if (retried.size === 0) expect(end).toBe(records.length);
+          expect(summary.delivered + summary.filtered + summary.failed + summary.retrying).toBe(summary.events);
+          expect(writer.written).toHaveLength(summary.failed);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe("failed records in S3", () => {
   it("writes JSON lines with reason and lossless payload under deterministic keys, SSE on", async () => {
     // Prepare
