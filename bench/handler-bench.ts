@@ -9,9 +9,10 @@
 // - Real SDK clients, signers, HTTP stack and sockets; only the network is replaced, by a loopback stub in its own
 //   process answering like the service (service-stub.ts), reached through AWS_ENDPOINT_URL / the module's endpoint.
 // - Workload: workload.ts (5,000 events, about 5 MB of JSON), as one record per event and as 100 gzip CloudWatch Logs
-//   envelopes. One warm-up invocation, then BENCH_RUNS (default 15) measured ones; then, after a full collection, as
-//   many runs of the destination's ceiling loop (ceilings.ts), so neither pays for the other's garbage. Value =
-//   median; min–max printed beside it. Share of ceiling = median handler / median ceiling.
+//   envelopes. One warm-up invocation, then BENCH_RUNS (default 15) measured ones and as many runs of the
+//   destination's ceiling loop (ceilings.ts), in three alternating blocks of each with a full collection before every
+//   block, so neither pays for the other's garbage. Value = median; min–max printed beside it. Share of ceiling =
+//   median handler / median ceiling.
 // - `BENCH_COMPARE=<entry.ts>` (A/B): also bundles that entry (e.g. an older index.ts) and invokes it next to each
 //   measured run of the current one (ABBA order), in the same process; prints its figure and the paired
 //   current/other ratio.

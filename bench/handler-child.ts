@@ -1,7 +1,7 @@
 // Child process of handler-bench.ts: loads ONE Lambda handler module (bundle or source) with the environment its
 // construct sets, then measures CPU time (process.cpuUsage, user + system: the whole process, GC and libuv included)
-// of whole invocations on the fixed workload, then of the destination's ceiling loop in a block of its own, right
-// after, so both see nearly the same machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
+// of whole invocations on the fixed workload, and of the destination's ceiling loop, in alternating blocks so both
+// see the same machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
 // the service stub lives in another process.
 import * as fs from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -47,6 +47,12 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
+
+/** Blocks of handler runs, each followed by a block of ceiling runs. */
+const ROUNDS = 3;
+/** Runs in block `round` of `ROUNDS`, so the blocks add up to `runs`. */
+const blockSize = (runs: number, round: number) =>
+  Math.floor((runs * (round + 1)) / ROUNDS) - Math.floor((runs * round) / ROUNDS);
 
 /** A full collection between measured blocks (node runs with --expose-gc, as Lambda's bootstrap starts it). */
 function collectGarbage(): void {
@@ -123,19 +129,29 @@ async function main(config: ChildConfig): Promise<void> {
       fs.writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
     } else {
+      // Handler and ceiling in alternating blocks (ROUNDS of each), a full collection before every block: neither pays
+      // for the other's garbage, each run meets only its own side's collections as consecutive invocations do, and a
+      // machine that speeds up or slows down during the run weighs on both sides alike.
       const compare: number[] = [];
-      for (let i = 0; i < config.runs; i++) {
-        // A/B in ABBA order, so neither build always runs right after the other's garbage.
-        if (other && i % 2 === 1) compare.push(await invoke(w, other));
-        samples.handler.push(await invoke(w));
-        if (other && i % 2 === 0) compare.push(await invoke(w, other));
+      for (let round = 0; round < ROUNDS; round++) {
+        const block = blockSize(config.runs, round);
+        collectGarbage();
+        for (let i = 0; i < block; i++) {
+          // A/B in ABBA order, so neither build always runs right after the other's garbage.
+          if (other && i % 2 === 1) compare.push(await invoke(w, other));
+          samples.handler.push(await invoke(w));
+          if (other && i % 2 === 0) compare.push(await invoke(w, other));
+        }
+        collectGarbage();
+        for (let i = 0; i < block; i++) samples.ceiling.push(runCeiling(w));
       }
       if (other) Object.assign(samples, { compare });
     }
-    // The ceiling runs in a block of its own after a full collection, so it never pays for the handler's garbage (nor
-    // the handler for its): each side's runs meet only their own collections, as consecutive invocations do.
-    collectGarbage();
-    for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
+    if (samples.ceiling.length === 0) {
+      // Under a profiler the handler runs in one block; the ceiling follows in a block of its own.
+      collectGarbage();
+      for (let i = 0; i < config.runs; i++) samples.ceiling.push(runCeiling(w));
+    }
     collectGarbage();
     results.push(samples);
   }
