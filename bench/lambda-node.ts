@@ -2,10 +2,11 @@
 // (/var/runtime/bootstrap) passes V8 heap limits derived from the function's memory (new space a tenth of it, each of
 // the two semi-spaces half of that, old space the rest) plus --expose-gc and a larger header limit, and our NodeFunction
 // construct sets NODE_OPTIONS. Command-line flags come after NODE_OPTIONS, so the bootstrap's heap limits win.
-import { NODE_OPTIONS, nodeFunctionPropsSchema } from "../modules/common/node-function";
+// Only contracts: the memory bench runs this module's importer as its measured child, where construct code (cdktf and
+// the AWS provider's bindings) would add tens of MB to the peak it reports.
+import { DEFAULT_MEMORY_MB } from "../contracts/lambda";
 
-/** The memory every function gets unless its configuration says otherwise (the construct's default). */
-export const DEFAULT_MEMORY_MB: number = nodeFunctionPropsSchema.shape.memorySize.parse(undefined);
+export { DEFAULT_MEMORY_MB, NODE_OPTIONS } from "../contracts/lambda";
 
 /** The bootstrap's node flags for a function of `memoryMb` MiB. */
 export function lambdaNodeFlags(memoryMb: number = DEFAULT_MEMORY_MB): string[] {
@@ -17,6 +18,3 @@ export function lambdaNodeFlags(memoryMb: number = DEFAULT_MEMORY_MB): string[] 
     `--max-old-space-size=${memoryMb - newSpace}`,
   ];
 }
-
-/** NODE_OPTIONS as the NodeFunction construct sets it. */
-export { NODE_OPTIONS };

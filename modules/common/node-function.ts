@@ -8,6 +8,7 @@ import { LambdaFunction, type LambdaFunctionVpcConfig } from "@cdktf/provider-aw
 import { App, AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
+import { DEFAULT_MEMORY_MB, NODE_OPTIONS } from "../../contracts/lambda";
 import { bundleHandler } from "./bundle";
 import { type DenyExceptStatement, type PolicyStatement, renderPolicy, serviceTrustPolicy } from "./policy";
 import { int, logRetentionDays, oneOf, parseWith, str, strict, text } from "./schema";
@@ -16,9 +17,6 @@ export type { PolicyStatement } from "./policy";
 
 /** A value passed through as given (a Terraform block, statements the caller built). */
 const given = <T>() => z.custom<T>(() => true);
-
-/** NODE_OPTIONS of every function: stack traces in the logs point at the TypeScript source. */
-export const NODE_OPTIONS = "--enable-source-maps";
 
 export const nodeFunctionPropsSchema = strict({
   /** Folder under handlers/ holding index.ts. */
@@ -30,7 +28,7 @@ export const nodeFunctionPropsSchema = strict({
   /** Environment variables; `NODE_OPTIONS=--enable-source-maps` is always set. @default none */
   environment: z.record(z.string(), text()).optional(),
   /** Memory, MiB, 128 to 10240. @default 256 */
-  memorySize: int(128, 10240).default(256),
+  memorySize: int(128, 10240).default(DEFAULT_MEMORY_MB),
   /** Timeout, seconds, 1 to 900. @default 60 */
   timeoutSeconds: int(1, 900).default(60),
   /** Retention of the function's log group, days (one of CloudWatch's values). @default 30 */
@@ -146,7 +144,7 @@ export class NodeFunction extends Construct {
       tracingConfig: { mode: tracingMode },
       vpcConfig: p.vpcConfig,
       environment: {
-        variables: { NODE_OPTIONS: NODE_OPTIONS, ...p.environment },
+        variables: { NODE_OPTIONS, ...p.environment },
       },
       dependsOn: [this.logGroup],
     });
