@@ -22,7 +22,7 @@ export type SendFn = (outcomes: readonly DeliveredOutcome[], options: FluentForw
 /** Pipeline options of this module: an unreadable time fails as `invalid_time` unless the fallback is configured. */
 export function fluentPipelineOptions(options: PipelineOptions): PipelineOptions {
   // The sink encodes `raw` (json-msgpack.ts) and reads type and time: the parsed record need not be kept.
-  return { ...options, invalidTime: options.invalidTime ?? "fail", keepRecord: false };
+  return { ...options, invalidTime: options.invalidTime ?? "fail", keepRecord: false, keepRawBytes: false };
 }
 
 /** The fluent sink over the forward client (injectable for tests). */

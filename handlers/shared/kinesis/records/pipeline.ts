@@ -194,11 +194,13 @@ class RecordPipeline implements Pipeline {
   private readonly maxDecompressed: number;
   private readonly full: Budget;
   private readonly keepRecord: boolean;
+  private readonly keepRawBytes: boolean;
   private readonly sliceEvents: number;
 
   constructor(options: PipelineOptions | undefined) {
     this.options = resolveOptions(options);
     this.keepRecord = this.options.keepRecord;
+    this.keepRawBytes = this.options.keepRawBytes;
     this.sliceEvents = this.options.sliceEvents;
     this.schema = new SchemaChecker(this.options);
     this.maxDecompressed = this.options.maxDecompressedBytes;
@@ -493,7 +495,7 @@ class RecordPipeline implements Pipeline {
       return;
     }
     const raw = trimJsonText(text);
-    const whole = raw === text;
+    const whole = raw === text && this.keepRawBytes;
     // The origin fields written out again rather than spread from originFields (the one deliberate copy of that list):
     // a spread built a second object and a separate property store for every delivered event, about 300 bytes more
     // each (BENCH_ALLOC_PROF), and delivered outcomes live until the sink has run.

@@ -17,6 +17,7 @@ export const DEFAULT_OPTIONS: ResolvedPipelineOptions = {
   batchBudgetBytes: 64 * 1024 * 1024,
   batchMaxEvents: 65_536,
   keepRecord: true,
+  keepRawBytes: true,
   sliceEvents: Number.POSITIVE_INFINITY,
 };
 
@@ -47,6 +48,7 @@ export function resolveOptions(options: PipelineOptions = {}): ResolvedPipelineO
     batchBudgetBytes: options.batchBudgetBytes ?? DEFAULT_OPTIONS.batchBudgetBytes,
     batchMaxEvents: options.batchMaxEvents ?? DEFAULT_OPTIONS.batchMaxEvents,
     keepRecord: options.keepRecord ?? DEFAULT_OPTIONS.keepRecord,
+    keepRawBytes: options.keepRawBytes ?? DEFAULT_OPTIONS.keepRawBytes,
     sliceEvents: options.sliceEvents ?? DEFAULT_OPTIONS.sliceEvents,
   };
   if (resolved.invalidTime !== "fail" && resolved.invalidTime !== "deliver") {

@@ -216,6 +216,12 @@ export interface PipelineOptions {
    */
   readonly keepRecord?: boolean;
   /**
+   * Hand on the decoded bytes of delivered events (`rawBytes`, `rawBase64`). A destination that sends only the text
+   * (fluent re-encodes it as MessagePack) turns this off, so the decoded input of a batch is not kept alive for
+   * nothing. @default true
+   */
+  readonly keepRawBytes?: boolean;
+  /**
    * Outcomes after which `processSlice` ends its slice at the next record boundary, budget or not: a destination that
    * sends requests of N events sets N, so the batch scaffolding sinks one request's events at a time and only those
    * are alive, instead of the whole batch's. The garbage collector copies what is alive: at Lambda's heap limits for
@@ -238,6 +244,7 @@ export interface ResolvedPipelineOptions {
   readonly batchBudgetBytes: number;
   readonly batchMaxEvents: number;
   readonly keepRecord: boolean;
+  readonly keepRawBytes: boolean;
   readonly sliceEvents: number;
 }
 

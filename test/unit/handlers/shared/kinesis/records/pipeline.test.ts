@@ -93,6 +93,9 @@ describe("record pipeline: decoding", () => {
     expect(delivered.map((o) => o.rawBytes)).toEqual([exact, exact, exact, undefined, undefined]);
     // Only the plain record's Kinesis data is the base64 of those bytes
     expect(delivered.map((o) => o.rawBase64)).toEqual([records[0]!.data, undefined, undefined, undefined, undefined]);
+    // A destination that sends only the text keeps none of them
+    const textOnly = createPipeline({ keepRawBytes: false }).processRecords(records) as DeliveredOutcome[];
+    expect(textOnly.map((o) => [o.raw, o.rawBytes, o.rawBase64])).toEqual(Array(5).fill([text, undefined, undefined]));
   });
 
   it("hands on the record's base64 only when it is the canonical spelling of the bytes", () => {
