@@ -61,7 +61,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
     state_task_service_aws_sdk as sfn_aws_sdk,
 )
 from moto.stepfunctions.responses import StepFunctionResponse  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 LOCK = threading.RLock()
@@ -906,10 +906,20 @@ def harness_app(request: Request) -> Response:  # noqa: F811 (extends the one ab
     return _harness_app_without_demo_routes(request)
 
 
+class OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: every answer closes its connection, so no client ever reuses a connection the server is closing.
+    With keep-alive, Terraform's provider (max_retries 1 against the emulator) saw a dropped connection now and then
+    on loaded runs, and a run repeated after one met a launch template the lost call had created."""
+
+    protocol_version = "HTTP/1.0"
+
+
 def main() -> None:
     # One log line per request is noise; tracebacks still reach stderr.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", PORT, build_app(), threaded=True)
+    server = make_server(
+        "127.0.0.1", PORT, build_app(), threaded=True, request_handler=OneRequestPerConnection
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     deadline = time.monotonic() + 20
     while True:
