@@ -25,10 +25,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { consumerEnv as consumerContract } from "../contracts/kinesis";
+import { DEFAULT_MEMORY_MB, NODE_OPTIONS } from "../contracts/lambda";
 import { bundleHandler } from "../modules/common/bundle";
 import type { Destination } from "./ceilings";
 import type { ChildConfig, WorkloadSamples } from "./handler-child";
-import { DEFAULT_MEMORY_MB, lambdaNodeFlags, NODE_OPTIONS } from "./lambda-node";
+import { lambdaNodeFlags } from "./lambda-node";
 import { type ServiceStub, type StubStats, startServiceStub } from "./service-stub";
 import { against, type BenchResult, median, round } from "./types";
 

@@ -1,8 +1,8 @@
 // Child process of handler-bench.ts: loads ONE Lambda handler module (bundle or source) with the environment its
 // construct sets, then measures CPU time (process.cpuUsage, user + system: the whole process, GC and libuv included)
 // of whole invocations on the fixed workload, and of the destination's ceiling loop, in alternating blocks so both
-// see the same machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it is measured:
-// the service stub lives in another process.
+// see the same machine load. Sends the samples back over IPC. Nothing but the handler runs in this process while it
+// is measured: the service stub lives in another process.
 import * as fs from "node:fs";
 import { Session } from "node:inspector/promises";
 import * as path from "node:path";
@@ -103,31 +103,46 @@ async function main(config: ChildConfig): Promise<void> {
       handler: [],
       ceiling: [],
     };
+    // Under a profiler the measured handler runs form one block, written to <dir>/<handler>-<workload>.<extension>.
+    const profiled = async (
+      dir: string,
+      extension: string,
+      start: (s: Session) => Promise<unknown>,
+      stop: (s: Session) => Promise<object>,
+    ) => {
+      const session = new Session();
+      session.connect();
+      await start(session);
+      for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
+      const profile = await stop(session);
+      fs.writeFileSync(path.join(dir, `${config.handler}-${w.name}.${extension}`), JSON.stringify(profile));
+      session.disconnect();
+    };
     if (config.allocationDir) {
-      const session = new Session();
-      session.connect();
-      await session.post("HeapProfiler.enable");
-      await session.post("HeapProfiler.startSampling", {
-        samplingInterval: 4096,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
-      for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
-      const { profile } = await session.post("HeapProfiler.stopSampling");
-      const file = path.join(config.allocationDir, `${config.handler}-${w.name}.heapprofile`);
-      fs.writeFileSync(file, JSON.stringify({ ...profile, runs: config.runs }));
-      session.disconnect();
+      await profiled(
+        config.allocationDir,
+        "heapprofile",
+        async (s) => {
+          await s.post("HeapProfiler.enable");
+          await s.post("HeapProfiler.startSampling", {
+            samplingInterval: 4096,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
+        },
+        async (s) => ({ ...(await s.post("HeapProfiler.stopSampling")).profile, runs: config.runs }),
+      );
     } else if (config.profileDir) {
-      const session = new Session();
-      session.connect();
-      await session.post("Profiler.enable");
-      await session.post("Profiler.setSamplingInterval", { interval: 200 });
-      await session.post("Profiler.start");
-      for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
-      const { profile } = await session.post("Profiler.stop");
-      const file = path.join(config.profileDir, `${config.handler}-${w.name}.cpuprofile`);
-      fs.writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
+      await profiled(
+        config.profileDir,
+        "cpuprofile",
+        async (s) => {
+          await s.post("Profiler.enable");
+          await s.post("Profiler.setSamplingInterval", { interval: 200 });
+          await s.post("Profiler.start");
+        },
+        async (s) => (await s.post("Profiler.stop")).profile,
+      );
     } else {
       // Handler and ceiling in alternating blocks (ROUNDS of each), a full collection before every block: neither pays
       // for the other's garbage, each run meets only its own side's collections as consecutive invocations do, and a

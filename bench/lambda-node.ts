@@ -6,8 +6,6 @@
 // the AWS provider's bindings) would add tens of MB to the peak it reports.
 import { DEFAULT_MEMORY_MB } from "../contracts/lambda";
 
-export { DEFAULT_MEMORY_MB, NODE_OPTIONS } from "../contracts/lambda";
-
 /** The bootstrap's node flags for a function of `memoryMb` MiB. */
 export function lambdaNodeFlags(memoryMb: number = DEFAULT_MEMORY_MB): string[] {
   const newSpace = Math.floor(memoryMb / 10);

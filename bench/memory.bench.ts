@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
+import { DEFAULT_MEMORY_MB } from "../contracts/lambda";
 import { encodeKplAggregate } from "../test/fixtures/records/kpl";
-import { DEFAULT_MEMORY_MB, lambdaNodeFlags } from "./lambda-node";
+import { lambdaNodeFlags } from "./lambda-node";
 import type { BenchResult } from "./types";
 
 const MiB = 1024 * 1024;

@@ -34,11 +34,12 @@
  * multiply requests by up to 100. The partial-response contract is the same (`{ batchItemFailures }`).
  */
 import { consumerEnv } from "../../../contracts/kinesis";
+import { DEFAULT_MEMORY_MB } from "../../../contracts/lambda";
 import { errorText } from "../errors";
 import { type FailedRecordsTarget, normalizePrefix } from "./failed-records";
 import { summarize } from "./records/outcomes";
 import type { Pipeline, PipelineSlice } from "./records/pipeline";
-import { budgetForMemory, DEFAULT_MEMORY_MB } from "./records/schema";
+import { budgetForMemory } from "./records/schema";
 import type {
   DeliveredOutcome,
   FailedOutcome,

@@ -10,6 +10,6 @@ export {
   processRecords,
   STRUCTURE_COST,
 } from "./pipeline";
-export { budgetForMemory, DEFAULT_MEMORY_MB, DEFAULT_OPTIONS, resolveOptions } from "./schema";
+export { budgetForMemory, DEFAULT_OPTIONS, resolveOptions } from "./schema";
 export { assertTimeZone, parseLogTime, TimeParseError, type TimeParseResult, tryParseLogTime } from "./time";
 export * from "./types";

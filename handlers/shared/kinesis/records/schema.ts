@@ -1,5 +1,4 @@
 /** Common Schema checks: root object, type, whitelist, id and time. */
-
 import { DEFAULT_MEMORY_MB } from "../../../../contracts/lambda";
 import { parseTimeValue, resolveTimeZone, type Zone } from "./time";
 import type { FailureReason, JsonObject, PipelineOptions, ResolvedPipelineOptions } from "./types";
@@ -20,9 +19,6 @@ export const DEFAULT_OPTIONS: ResolvedPipelineOptions = {
   keepRawBytes: true,
   sliceEvents: Number.POSITIVE_INFINITY,
 };
-
-/** Function memory (MB) assumed when `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` is not set: our functions' default. */
-export { DEFAULT_MEMORY_MB };
 
 /**
  * The batch budgets for a function of `memoryMb` MB: a quarter of it in estimated decoded bytes (the rest is the
