@@ -51,26 +51,48 @@ export function findProviderMirror(): string | undefined {
 let cachedEnv: NodeJS.ProcessEnv | undefined;
 
 /**
- * Environment for running Terraform: a generated CLI configuration that installs hashicorp/aws from the offline
- * mirror when one exists (registry otherwise), with a shared plugin cache so each init links instead of copying.
+ * The CLI configuration text. With an offline mirror, hashicorp/* installs from it and nothing else: an unpacked
+ * mirror is already on local disk and `terraform init` links each stack's provider straight into it, so there is no
+ * plugin cache to share. A shared cache would be unsafe here: every init of a directory without a lock file
+ * re-installs the provider into the cache (removes its entry, then links it again), and during that window any other
+ * Terraform whose `.terraform` links through the cache cannot find the provider binary. A CI run failed that way
+ * (`fork/exec .../terraform-provider-aws_v5.100.0_x5: no such file or directory` in a concurrent plan). Without a
+ * mirror, providers come from the registry and the cache saves downloading them for every stack.
+ */
+export function cliConfiguration(mirror: string | undefined, cache: string): string {
+  if (!mirror) return `plugin_cache_dir = ${JSON.stringify(cache)}\n`;
+  return `${[
+    "provider_installation {",
+    "  filesystem_mirror {",
+    `    path = ${JSON.stringify(mirror)}`,
+    '    include = ["registry.terraform.io/hashicorp/*"]',
+    "  }",
+    "  direct {",
+    '    exclude = ["registry.terraform.io/hashicorp/*"]',
+    "  }",
+    "}",
+  ].join("\n")}\n`;
+}
+
+/**
+ * Environment for running Terraform: a generated CLI configuration (cliConfiguration()) that installs hashicorp/aws
+ * from the offline mirror when one exists, or from the registry through a plugin cache otherwise.
  */
 export function terraformEnv(): NodeJS.ProcessEnv {
   if (cachedEnv) return cachedEnv;
   const dir = path.join(PROJECT_ROOT, ".tfcli");
   const cache = path.join(dir, "plugin-cache");
-  fs.mkdirSync(cache, { recursive: true });
   const mirror = findProviderMirror();
-  const lines = [`plugin_cache_dir = ${JSON.stringify(cache)}`];
-  if (mirror) {
-    lines.push(
-      "provider_installation {",
-      `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
-      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
-      "}",
-    );
-  }
+  fs.mkdirSync(mirror ? dir : cache, { recursive: true });
   const file = path.join(dir, "terraform.tfrc");
-  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  // Every process that runs Terraform (each jest worker, each script) writes this file; a Terraform started by another
+  // process may be reading it, so it is replaced whole (rename), never truncated in place.
+  const text = cliConfiguration(mirror, cache);
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+    const temp = `${file}.${process.pid}`;
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+  }
   cachedEnv = {
     ...process.env,
     TF_CLI_CONFIG_FILE: file,
@@ -124,8 +146,8 @@ export function stackDirs(outdir: string): string[] {
 }
 
 /**
- * Runs `work` for every stack directory concurrently, except that the first stack's `init` runs alone: Terraform's
- * plugin cache is not safe for concurrent first fills, and on a fresh machine the first init copies the provider.
+ * Runs `work` for every stack directory concurrently, except that the first stack's `init` runs alone: without a
+ * mirror, the first init downloads the provider into the plugin cache and the others then link it from there.
  */
 export async function forEachStack<T>(
   dirs: string[],

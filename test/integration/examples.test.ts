@@ -1,7 +1,6 @@
 // examples/: each configuration loads the way APP_CONFIG loads it, synthesizes both stacks, and the real AWS provider
 // accepts every stack (`terraform validate`). Both examples are checked in one pass over their four stack directories:
-// `terraform init` one after the other (concurrent inits sharing the plugin cache can fail to see the provider they
-// just linked), then every `terraform validate` at once.
+// `terraform init` one after the other, then every `terraform validate` at once.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
