@@ -115,6 +115,7 @@ async function main(config: ChildConfig): Promise<void> {
       await start(session);
       for (let i = 0; i < config.runs; i++) samples.handler.push(await invoke(w));
       const profile = await stop(session);
+      fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, `${config.handler}-${w.name}.${extension}`), JSON.stringify(profile));
       session.disconnect();
     };
