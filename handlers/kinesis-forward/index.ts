@@ -21,9 +21,13 @@ import { putRecordsResponsePlugin } from "./put-records-response";
 // builds a schema-filtered copy of every PutRecords input and output for it (about 2.5 MB of garbage per 5 MB batch).
 // The same silent logger without `info` skips that work.
 const silentSdkLogger = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as Logger;
+// cacheMiddleware: the client resolves its middleware stack once, not on every send (about 0.4-1 ms of CPU per
+// PutRecords call here, ten calls per 5 MB batch). The SDK's documented condition holds: the stack is complete before
+// the first send and never changes afterwards.
 const kinesis = new KinesisClient({
   requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 10_000 }),
   logger: silentSdkLogger,
+  cacheMiddleware: true,
 });
 // PutRecords bodies written in one pass instead of by the SDK's generic schema serializer (the largest CPU cost of this
 // function); same bytes, and the client keeps credentials, endpoints, retries and signing. See put-records-body.ts.

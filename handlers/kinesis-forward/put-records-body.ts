@@ -173,8 +173,10 @@ function bodyText(body: unknown): string | undefined {
 
 /** The plugin: add once to a KinesisClient (`client.middlewareStack.use(putRecordsBodyPlugin())`). */
 export function putRecordsBodyPlugin<Input extends object, Output extends MetadataBearer>(): Pluggable<Input, Output> {
-  // Entries taken out of the input before the SDK serializer, per command execution.
-  const held = new WeakMap<HandlerExecutionContext, PutRecordsPlan>();
+  // Entries taken out of the input before the SDK serializer, keyed by the input object handed to it (the serializer
+  // passes that same object on with the request). Not by the execution context: a client with `cacheMiddleware`
+  // shares one context between all its sends of a command.
+  const held = new WeakMap<object, PutRecordsPlan>();
 
   const holdRecords =
     (next: SerializeHandler<Input, Output>, context: HandlerExecutionContext): SerializeHandler<Input, Output> =>
@@ -183,16 +185,17 @@ export function putRecordsBodyPlugin<Input extends object, Output extends Metada
       if (context.commandName !== COMMAND || !Array.isArray(input.Records)) return next(args);
       const plan = planRecords(input.Records);
       if (plan === undefined) return next(args);
-      held.set(context, plan);
-      return next({ ...args, input: { ...args.input, Records: [] } });
+      const withoutRecords = { ...args.input, Records: [] };
+      held.set(withoutRecords, plan);
+      return next({ ...args, input: withoutRecords });
     };
 
   const spliceRecords =
-    (next: SerializeHandler<Input, Output>, context: HandlerExecutionContext): SerializeHandler<Input, Output> =>
+    (next: SerializeHandler<Input, Output>): SerializeHandler<Input, Output> =>
     async (args: SerializeHandlerArguments<Input>) => {
-      const plan = held.get(context);
+      const plan = held.get(args.input);
       if (plan === undefined) return next(args);
-      held.delete(context);
+      held.delete(args.input);
       const request = args.request as { body?: unknown };
       const text = bodyText(request.body);
       const at = text?.indexOf(MARKER) ?? -1;

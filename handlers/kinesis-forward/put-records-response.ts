@@ -120,8 +120,10 @@ export function putRecordsResponsePlugin<Input extends object, Output extends Me
   Input,
   Output
 > {
-  // Outputs read by the inner middleware, per command execution, for the outer one.
-  const read = new WeakMap<HandlerExecutionContext, { output: PutRecordsOutputBody; response: unknown }>();
+  // Outputs read by the inner middleware for the outer one, keyed by the attempt's arguments (the SDK deserializer
+  // passes that same object on). Not by the execution context: a client with `cacheMiddleware` shares one context
+  // between all its sends of a command.
+  const read = new WeakMap<object, { output: PutRecordsOutputBody; response: unknown }>();
 
   const readResponse =
     (next: DeserializeHandler<Input, Output>, context: HandlerExecutionContext): DeserializeHandler<Input, Output> =>
@@ -134,21 +136,21 @@ export function putRecordsResponsePlugin<Input extends object, Output extends Me
       if (bytes === undefined) return result;
       const output = readPutRecordsOutput(bytes);
       if (output === undefined) return { ...result, response: withBody(response, bytes) };
-      read.set(context, { output, response });
+      read.set(args, { output, response });
       return { ...result, response: withBody(response, new Uint8Array(0)) };
     };
 
   const useOutput =
-    (next: DeserializeHandler<Input, Output>, context: HandlerExecutionContext): DeserializeHandler<Input, Output> =>
+    (next: DeserializeHandler<Input, Output>): DeserializeHandler<Input, Output> =>
     async (args: DeserializeHandlerArguments<Input>) => {
       try {
         const result = await next(args);
-        const kept = read.get(context);
+        const kept = read.get(args);
         if (kept === undefined || result.output === undefined) return result;
         const { $metadata } = result.output;
         return { ...result, response: kept.response, output: { ...kept.output, $metadata } as unknown as Output };
       } finally {
-        read.delete(context);
+        read.delete(args);
       }
     };
 

@@ -163,3 +163,61 @@ describe("PutRecords response plugin", () => {
     );
   });
 });
+
+describe("both PutRecords plugins on a client with cacheMiddleware", () => {
+  it("keep overlapping sends apart: each request carries its own records and gets its own answer", async () => {
+    // Prepare: a stub that answers each request with its own partition keys as sequence numbers, the later requests
+    // first, so every send is in flight while the others are serialized, signed and read.
+    const sends = 8;
+    let pending: Array<() => void> = [];
+    const handler = {
+      async handle(request: { body: Uint8Array | string }) {
+        const text = typeof request.body === "string" ? request.body : Buffer.from(request.body).toString("utf8");
+        const keys = (JSON.parse(text) as { Records: { PartitionKey: string }[] }).Records.map((r) => r.PartitionKey);
+        const body = JSON.stringify({
+          FailedRecordCount: 0,
+          Records: keys.map((k) => ({ SequenceNumber: k, ShardId: "shardId-000000000000" })),
+        });
+        await new Promise<void>((resolve) => {
+          pending.push(resolve);
+          if (pending.length === sends) for (const release of pending.reverse()) release();
+        });
+        return {
+          response: {
+            statusCode: 200,
+            reason: "OK",
+            headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "r" },
+            body: Readable.from([Buffer.from(body)]),
+          },
+        } as never;
+      },
+      updateHttpClientConfig() {},
+      httpHandlerConfigs: () => ({}),
+    };
+    const c = new KinesisClient({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+      requestHandler: handler,
+      maxAttempts: 1,
+      cacheMiddleware: true,
+    });
+    c.middlewareStack.use(putRecordsBodyPlugin());
+    c.middlewareStack.use(putRecordsResponsePlugin());
+    const inputs = Array.from({ length: sends }, (_, s) => ({
+      StreamARN: INPUT.StreamARN,
+      Records: Array.from({ length: s + 1 }, (_, i) => ({
+        Data: Buffer.from(`{"n":${i}}`),
+        PartitionKey: `send-${s}-${i}`,
+      })),
+    }));
+
+    // Act
+    const outputs = await Promise.all(inputs.map((input) => c.send(new PutRecordsCommand(input))));
+    pending = [];
+
+    // Assess
+    expect(outputs.map((o) => o.Records?.map((r) => r.SequenceNumber))).toEqual(
+      inputs.map((input) => input.Records.map((r) => r.PartitionKey)),
+    );
+  });
+});
