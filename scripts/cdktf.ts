@@ -1,6 +1,7 @@
 // `npx tsx scripts/cdktf.ts <cdktf arguments>`: the cdktf CLI with the environment the npm scripts give Terraform
 // (scripts/terraform.ts terraformEnv(): TF_CLI_CONFIG_FILE with the offline provider mirror, or a plugin cache
-// without one, CHECKPOINT_DISABLE=1 so neither cdktf nor Terraform calls checkpoint-api.hashicorp.com, DISABLE_VERSION_CHECK=1).
+// without one, CHECKPOINT_DISABLE=1 so neither cdktf nor Terraform calls checkpoint-api.hashicorp.com,
+// DISABLE_VERSION_CHECK=1).
 // Plain `npx cdktf ...` also works offline (cdktf.json's app prepares the stack directories, see cdktf-app.ts); this
 // wrapper adds the silenced telemetry and uses exactly the npm scripts' CLI configuration.
 import { spawn } from "node:child_process";

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cliConfiguration, findProviderMirror, terraformEnv, terraformOk } from "../../scripts/terraform";
+import { describeWithMirror } from "../support/require-tools";
 
 jest.setTimeout(300_000);
 
@@ -34,14 +35,11 @@ describe("the CLI configuration", () => {
   });
 });
 
-// Without a mirror (and outside CI) Terraform downloads from the registry; the race below needs the offline install.
-const withMirror = mirror || process.env.CI ? describe : describe.skip;
-
-withMirror("terraform init in parallel directories", () => {
+// The race below needs the offline install (describeWithMirror: skipped without a mirror outside CI, failed under CI).
+describeWithMirror(mirror, "terraform init in parallel directories", () => {
   let root: string;
 
   beforeAll(() => {
-    if (!mirror) throw new Error("no offline provider mirror on this machine (TF_PROVIDER_MIRROR or /opt/tf-plugins)");
     root = fs.mkdtempSync(path.join(os.tmpdir(), "terraform-env-"));
   });
 

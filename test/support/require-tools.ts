@@ -27,3 +27,18 @@ export default function requireTools(): void {
     );
   }
 }
+
+/**
+ * `describe` for suites that need the offline provider mirror. Without one they are skipped on a developer's machine
+ * (Terraform downloads from the registry, and there is nothing offline to prove); under CI the build machine has one,
+ * and its absence fails the suite instead of skipping it.
+ */
+export function describeWithMirror(mirror: string | undefined, name: string, fn: () => void): void {
+  (mirror || process.env.CI ? describe : describe.skip)(name, () => {
+    beforeAll(() => {
+      if (!mirror)
+        throw new Error("no offline provider mirror on this machine (TF_PROVIDER_MIRROR or /opt/tf-plugins)");
+    });
+    fn();
+  });
+}
